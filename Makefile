@@ -1,0 +1,39 @@
+# Distrust Impact — `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help report test system-deps venv bench clean lab
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --editable '.[test]'
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name distrust-impact --display-name "Distrust Impact" >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP) ## create or refresh the virtual environment in .venv
+
+system-deps: ## install PostgreSQL 15 + PL/Python if missing (Debian; needs root)
+	@.ci/system-deps
+
+report: system-deps venv ## THE MAIN JOB: full report on the embedded demo population, offline
+	$(BIN)/distrust-impact report --demo --force
+
+test: system-deps venv ## run the whole test suite (starts and removes its own PostgreSQL)
+	$(BIN)/pytest
+
+bench: system-deps venv ## run the benchmarks (print tables; not part of the tests)
+	$(BIN)/python benchmarks/bench_impact.py
+	$(BIN)/python benchmarks/bench_queries.py
+
+lab: venv ## open JupyterLab on the notebooks with the project's kernel
+	$(BIN)/jupyter lab notebooks/
+
+clean: ## remove the virtualenv, caches and generated reports
+	rm -rf $(VENV) reports data/cache .pytest_cache

@@ -1,0 +1,9 @@
+"""A local crt.sh-compatible PostgreSQL database: throwaway clusters, crt.sh's schema and x509_* functions, a loader.
+
+The same query files run unchanged here and on crt.sh (see docs/crtsh.md in the shared docs)."""
+
+from analysis.localdb.cluster import LocalCluster, ClusterError
+from analysis.localdb.schema import create_schema, SchemaError
+from analysis.localdb.loader import load_paths, LoadReport
+
+__all__ = ["LocalCluster", "ClusterError", "create_schema", "SchemaError", "load_paths", "LoadReport"]

@@ -1,0 +1,56 @@
+"""Shared fixtures: one throwaway PostgreSQL cluster per test session (real server, no mocks)."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg2
+import pytest
+
+from analysis.localdb import LocalCluster, create_schema
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DISTRUST_IMPACT_LIVE") == "1":
+        return
+    skip = pytest.mark.skip(reason="needs the live crt.sh: set DISTRUST_IMPACT_LIVE=1")
+    for item in items:
+        if "crtsh" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    with LocalCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture()
+def empty_db(pg_cluster):
+    """A fresh database with crt.sh's schema, dropped after the test."""
+    name = f"t_{os.urandom(4).hex()}"
+    admin = psycopg2.connect(pg_cluster.dsn.replace("dbname=certwatch", "dbname=postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    dsn = pg_cluster.dsn.replace("dbname=certwatch", f"dbname={name}")
+    create_schema(dsn)
+    yield dsn
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture()
+def sql(empty_db):
+    """Run one statement on the test database and return all rows."""
+    conn = psycopg2.connect(empty_db)
+    conn.autocommit = True
+
+    def run(query, params=None):
+        with conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else None
+
+    yield run
+    conn.close()

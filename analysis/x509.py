@@ -86,27 +86,31 @@ def _oid(content: bytes) -> str:
 
 
 def _time(tag: int, content: bytes) -> _dt.datetime:
-    text = content.decode("ascii")
+    """libx509pq's reading of a Time: fractional seconds truncated, missing seconds taken as 0, and a UTCTime
+    offset such as +0200 ignored (the digits are taken as UTC, as the real extension does)."""
     try:
+        text = content.decode("ascii")
         if tag == 0x17:  # UTCTime, RFC 5280 4.1.2.5.1: YY >= 50 means 19YY
-            if not text.endswith("Z"):
-                raise X509Error("UTCTime without Z")
             year = int(text[:2])
             year += 1900 if year >= 50 else 2000
-            rest = text[2:-1]
+            rest = text[2:]
         elif tag == 0x18:  # GeneralizedTime
-            if not text.endswith("Z"):
-                raise X509Error("GeneralizedTime without Z")
             year = int(text[:4])
-            rest = text[4:-1]
+            rest = text[4:]
         else:
             raise X509Error("not a time")
-        rest = rest.split(".")[0]
-        month, day, hour, minute = (int(rest[i : i + 2]) for i in range(0, 8, 2))
-        second = int(rest[8:10]) if len(rest) >= 10 else 0
+        digits = ""
+        for ch in rest:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if len(digits) < 8:
+            raise X509Error(f"bad time {text!r}")
+        month, day, hour, minute = (int(digits[i : i + 2]) for i in range(0, 8, 2))
+        second = int(digits[8:10]) if len(digits) >= 10 else 0
         return _dt.datetime(year, month, day, hour, minute, second)
-    except ValueError as exc:
-        raise X509Error(f"bad time {text!r}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise X509Error(f"bad time {content!r}") from exc
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -124,8 +128,11 @@ class Certificate:
         der = bytes(der)
         self.der = der
         tag, start, end, _ = _read_tlv(der, 0)
-        if tag != 0x30 or end != len(der):
+        if tag != 0x30:
             raise X509Error("not a DER SEQUENCE")
+        # like OpenSSL's d2i_X509, bytes after the certificate are ignored
+        der = der[:end]
+        self.der = der
         top = _children(der, start, end)
         if len(top) != 3 or top[0][0] != 0x30:
             raise X509Error("not a Certificate")
@@ -393,11 +400,8 @@ def format_name(der: bytes, name_tlv) -> str:
         items = []
         for oid, value in rdn:
             label = ATTRIBUTE_NAMES.get(oid)
-            if label is None:
-                # XN_FLAG_DUMP_UNKNOWN_FIELDS: an attribute OpenSSL has no name for is dumped as hex DER
-                items.append(f"{oid}=#{der[value[3] : value[2]].hex().upper()}")
-            else:
-                items.append(f"{label}={_attribute_value(der, value)[0]}")
+            # an attribute OpenSSL has no name for is labelled with its dotted OID
+            items.append(f"{label or oid}={_attribute_value(der, value)[0]}")
         parts.append(" + ".join(items))
     return ", ".join(parts)
 
@@ -410,12 +414,16 @@ def _attribute_text(der: bytes, value) -> str:
     return content.decode("utf-8", "replace")
 
 
-def _resolve_attribute(attr: str) -> str:
+UNSUPPORTED_ATTRIBUTE = "Unsupported Attribute"
+
+
+def _resolve_attribute(attr: str) -> str | None:
+    """OpenSSL's OBJ_txt2nid: a short name, a long name (case-sensitive) or the dotted OID of an object it knows."""
     if attr in _NAME_TO_OID:
         return _NAME_TO_OID[attr]
-    if attr and all(p.isdigit() for p in attr.split(".")):
+    if attr in ATTRIBUTE_NAMES:
         return attr
-    raise X509Error(f"unknown attribute {attr!r}")
+    return None
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -438,14 +446,21 @@ def name_der(der: bytes, is_subject: bool = True) -> bytes:
     return cert.raw(cert.subject if is_subject else cert.issuer)
 
 
-def name_attributes(der: bytes, attr: str, is_subject: bool, values: bool = True) -> list[str]:
+def name_attributes(der: bytes, attr: str | None, is_subject: bool, values: bool = True) -> list[str]:
+    """Values of the attributes ``attr`` (every attribute when None) of the subject (or the issuer), unescaped UTF-8;
+    with ``values`` false, their dotted OIDs. An attribute name OpenSSL does not know gives one row,
+    'Unsupported Attribute'."""
     cert = parse(der)
-    oid = _resolve_attribute(attr)
+    oid = None
+    if attr is not None:
+        oid = _resolve_attribute(attr)
+        if oid is None:
+            return [UNSUPPORTED_ATTRIBUTE]
     out = []
     for rdn in _name_entries(cert.der, cert.subject if is_subject else cert.issuer):
         for entry_oid, value in rdn:
-            if entry_oid == oid:
-                out.append(_attribute_text(cert.der, value) if values else ATTRIBUTE_NAMES.get(oid, oid))
+            if oid is None or entry_oid == oid:
+                out.append(_attribute_text(cert.der, value) if values else entry_oid)
     return out
 
 
@@ -496,6 +511,7 @@ SUBJECT_KEY_IDENTIFIER = "2.5.29.14"
 AUTHORITY_KEY_IDENTIFIER = "2.5.29.35"
 NETSCAPE_CERT_TYPE = "2.16.840.1.113730.1.1"
 CT_POISON = "1.3.6.1.4.1.11129.2.4.3"
+ANY_EKU = "2.5.29.37.0"
 CT_SCT_LIST = "1.3.6.1.4.1.11129.2.4.2"
 
 
@@ -548,13 +564,13 @@ def can_issue_certs(der: bytes) -> bool:
 
 
 def path_len_constraint(der: bytes) -> int | None:
+    """basicConstraints pathLenConstraint as libx509pq reports it: the value for a CA (NULL when unlimited), -3 when
+    cA is false, -4 for a v3 certificate without basicConstraints, NULL for a v1 certificate."""
     cert = parse(der)
     bc = _basic_constraints(cert)
-    if not can_issue_certs(der):
-        return -3
     if bc is None:
-        return None
-    return bc[1]
+        return None if cert.version == 1 else -4
+    return bc[1] if bc[0] else -3
 
 
 def _general_names(value: bytes) -> list[tuple[int, bytes, tuple]]:
@@ -571,24 +587,40 @@ def _ip_text(raw: bytes) -> str:
     return raw.hex().upper()
 
 
-def alt_names(der: bytes, name_type: int | None = None, is_subject_alt_name: bool = True) -> list[str]:
+UNSUPPORTED_GENERAL_NAME = "Unsupported GeneralName"
+_SUPPORTED_GENERAL_NAMES = (1, 2, 4, 6, 7)  # rfc822Name, dNSName, directoryName, URI, iPAddress
+
+
+def alt_names_on_error(name_type: int | None) -> list[str]:
+    return [UNSUPPORTED_GENERAL_NAME] if name_type is not None and name_type not in _SUPPORTED_GENERAL_NAMES else []
+
+
+def alt_names(der: bytes, name_type: int | None = None, is_subject_alt_name: bool | None = True,
+              values: bool | None = True) -> list[str]:
+    """Names from subjectAltName (issuerAltName when ``is_subject_alt_name`` is false or NULL), as written and not
+    de-duplicated. ``name_type``: None all, 1 email, 2 DNS, 4 directoryName, 6 URI, 7 IP; anything else gives one
+    row 'Unsupported GeneralName'. With ``values`` false, only the type OIDs of otherName entries."""
+    if name_type is not None and name_type not in _SUPPORTED_GENERAL_NAMES:
+        return [UNSUPPORTED_GENERAL_NAME]
     cert = parse(der)
     value = cert.extension_value(SUBJECT_ALT_NAME if is_subject_alt_name else ISSUER_ALT_NAME)
     if value is None:
         return []
     out = []
     for kind, content, tlv in _general_names(value):
+        if not values:
+            if kind == 0:  # otherName: [0] { type-id OID, [0] EXPLICIT value }
+                oid_tlv = _read_tlv(value, tlv[1])
+                out.append(_oid(value[oid_tlv[1] : oid_tlv[2]]))
+            continue
         if name_type is not None and kind != name_type:
             continue
-        if kind in (1, 2, 6):  # rfc822Name, dNSName, URI: IA5String as written
+        if kind in (1, 2, 6):  # IA5String bytes read as Latin-1, output as UTF-8 (libx509pq)
             out.append(content.decode("latin-1"))
         elif kind == 7:
             out.append(_ip_text(content))
         elif kind == 4:  # directoryName: [4] EXPLICIT Name
-            inner = _read_tlv(value, tlv[1])
-            out.append(format_name(value, inner))
-        else:
-            out.append(content.hex().upper())
+            out.append(format_name(value, _read_tlv(value, tlv[1])))
     return out
 
 
@@ -605,21 +637,41 @@ def cert_policies(der: bytes) -> list[str]:
     return out
 
 
-def ext_key_usages(der: bytes) -> list[str]:
+# OpenSSL long names of EKU purposes (x509_extKeyUsages with its second argument false)
+EKU_LONG_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "TLS Web Server Authentication",
+    "1.3.6.1.5.5.7.3.2": "TLS Web Client Authentication",
+    "1.3.6.1.5.5.7.3.3": "Code Signing",
+    "1.3.6.1.5.5.7.3.4": "E-mail Protection",
+    "1.3.6.1.5.5.7.3.5": "IPSec End System",
+    "1.3.6.1.5.5.7.3.6": "IPSec Tunnel",
+    "1.3.6.1.5.5.7.3.7": "IPSec User",
+    "1.3.6.1.5.5.7.3.8": "Time Stamping",
+    "1.3.6.1.5.5.7.3.9": "OCSP Signing",
+    "2.5.29.37.0": "Any Extended Key Usage",
+    "1.3.6.1.4.1.311.10.3.3": "Microsoft Server Gated Crypto",
+    "2.16.840.1.113730.4.1": "Netscape Server Gated Crypto",
+    "1.3.6.1.4.1.311.10.3.4": "Microsoft Encrypted File System",
+    "1.3.6.1.4.1.311.20.2.2": "Microsoft Smartcard Login",
+}
+
+
+def ext_key_usages(der: bytes, numeric: bool | None = True) -> list[str]:
     cert = parse(der)
     value = cert.extension_value(EXTENDED_KEY_USAGE)
     if value is None:
         return []
     tag, s, e, _ = _read_tlv(value, 0)
-    return [_oid(value[t[1] : t[2]]) for t in _children(value, s, e)]
+    oids = [_oid(value[t[1] : t[2]]) for t in _children(value, s, e)]
+    return oids if numeric else [EKU_LONG_NAMES.get(o, o) for o in oids]
 
 
 def is_eku_permitted(der: bytes, oid: str) -> bool:
     cert = parse(der)
-    if cert.extension(EXTENDED_KEY_USAGE) is None:
+    if oid == ANY_EKU or cert.extension(EXTENDED_KEY_USAGE) is None:
         return True
     ekus = ext_key_usages(der)
-    return oid in ekus or "2.5.29.37.0" in ekus
+    return oid in ekus or ANY_EKU in ekus
 
 
 def subject_key_identifier(der: bytes) -> bytes | None:
@@ -650,8 +702,8 @@ def tbscert_strip_ct_ext(der: bytes) -> bytes:
     d = cert.der
     tbs = cert.tbs
     ext_field = next((f for f in cert.fields[6:] if f[0] == 0xA3), None)
-    if ext_field is None:
-        return cert.raw(tbs)
+    if ext_field is None or not any(e[0] in (CT_POISON, CT_SCT_LIST) for e in cert.extensions):
+        return cert.raw(tbs)  # unchanged bytes, even where the encoding is not strict DER
     _, seq_start, seq_end, seq_tlv = _read_tlv(d, ext_field[1])
     kept = b"".join(
         d[ext[4] : _read_tlv(d, ext[4])[2]] for ext in cert.extensions if ext[0] not in (CT_POISON, CT_SCT_LIST)

@@ -43,16 +43,23 @@ def test_schema_is_idempotent_and_has_crtsh_tables(empty_db, sql):
     assert sql("SELECT id, ctx FROM trust_context WHERE id IN (5, 6) ORDER BY id") == [(5, "Mozilla"), (6, "Chrome")]
 
 
-def test_function_signatures(sql):
-    rows = dict(sql("""SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-                              pg_get_function_result(p.oid)
-                       FROM pg_proc p WHERE p.proname LIKE 'x509\\_%'"""))
-    assert rows["x509_notafter(cert bytea)"] == "timestamp without time zone"
-    assert rows["x509_serialnumber(cert bytea)"] == "bytea"
-    assert rows["x509_altnames(cert bytea, type_num integer, is_subject_alt_name boolean)"] == "SETOF text"
-    assert rows["x509_nameattributes(cert bytea, attribute_type text, is_subject boolean, "
-                "attribute_values boolean)"] == "SETOF text"
-    assert rows["x509_hasextension(cert bytea, extension_oid text, is_critical boolean)"] == "boolean"
+def test_function_signatures_match_crtsh(sql):
+    """Same names, positional argument types, defaults and return types as libx509pq's pg_proc entries."""
+    import json
+
+    real = json.loads((Path(__file__).parent / "fixtures" / "x509" / "signatures.json").read_text())["functions"]
+    ours = {
+        name: (args, result, retset)
+        for name, args, result, retset in sql(
+            """SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+                      pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), p.proretset
+               FROM pg_proc p WHERE p.proname LIKE 'x509\\_%'""")
+    }
+    assert len(ours) == 18
+    for name, (args, result, retset) in ours.items():
+        assert name in real, name
+        assert (args, result, retset) == (
+            real[name]["arguments_with_defaults"], real[name]["returns"], real[name]["returns_set"]), name
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:

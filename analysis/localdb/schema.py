@@ -23,38 +23,37 @@ class SchemaError(RuntimeError):
 @dataclass(frozen=True)
 class Fn:
     name: str  # crt.sh's SQL name
-    args: str  # SQL argument list with crt.sh's defaults
+    args: str  # SQL argument types with crt.sh's defaults (unnamed, as crt.sh declares them)
     returns: str  # SQL return type (SETOF … for set-returning functions)
-    call: str  # Python expression on the argument names
+    call: str  # Python expression on PL/Python's positional ``args``
     on_error: str  # Python literal libx509pq returns for input it cannot parse
 
 
-# What libx509pq returns on a certificate it cannot parse: 'ERROR!' for text, NULL for timestamps/bytea/int,
-# false for booleans, no rows for SETOF.
+# What libx509pq returns on a certificate it cannot parse (measured on the real extension, tests/fixtures/x509):
+# 'ERROR!' for text, NULL for timestamps/bytea and x509_hasExtension, -1 for x509_getPathLenConstraint, false for the
+# other booleans, no rows for SETOF. Arguments are positional (unnamed), with crt.sh's defaults.
 FUNCTIONS = [
-    Fn("x509_subjectName", "cert bytea", "text", "m.subject_name(cert)", "'ERROR!'"),
-    Fn("x509_issuerName", "cert bytea", "text", "m.issuer_name(cert)", "'ERROR!'"),
-    Fn("x509_name", "cert bytea, is_subject boolean DEFAULT TRUE", "bytea", "m.name_der(cert, is_subject)", "None"),
-    Fn("x509_commonName", "cert bytea", "text", "m.common_name(cert)", "'ERROR!'"),
-    Fn("x509_nameAttributes",
-       "cert bytea, attribute_type text, is_subject boolean, attribute_values boolean DEFAULT TRUE",
-       "SETOF text", "m.name_attributes(cert, attribute_type, is_subject, attribute_values)", "[]"),
-    Fn("x509_altNames", "cert bytea, type_num integer DEFAULT NULL, is_subject_alt_name boolean DEFAULT TRUE",
-       "SETOF text", "m.alt_names(cert, type_num, is_subject_alt_name)", "[]"),
-    Fn("x509_notBefore", "cert bytea", "timestamp", "m.not_before(cert)", "None"),
-    Fn("x509_notAfter", "cert bytea", "timestamp", "m.not_after(cert)", "None"),
-    Fn("x509_serialNumber", "cert bytea", "bytea", "m.serial_number(cert)", "None"),
-    Fn("x509_publicKey", "cert bytea", "bytea", "m.public_key(cert)", "None"),
-    Fn("x509_hasExtension", "cert bytea, extension_oid text, is_critical boolean", "boolean",
-       "m.has_extension(cert, extension_oid, is_critical)", "False"),
-    Fn("x509_canIssueCerts", "cert bytea", "boolean", "m.can_issue_certs(cert)", "False"),
-    Fn("x509_getPathLenConstraint", "cert bytea", "integer", "m.path_len_constraint(cert)", "None"),
-    Fn("x509_certPolicies", "cert bytea", "SETOF text", "m.cert_policies(cert)", "[]"),
-    Fn("x509_extKeyUsages", "cert bytea", "SETOF text", "m.ext_key_usages(cert)", "[]"),
-    Fn("x509_isEKUPermitted", "cert bytea, eku_oid text", "boolean", "m.is_eku_permitted(cert, eku_oid)", "False"),
-    Fn("x509_subjectKeyIdentifier", "cert bytea", "bytea", "m.subject_key_identifier(cert)", "None"),
-    Fn("x509_authorityKeyId", "cert bytea", "bytea", "m.authority_key_id(cert)", "None"),
-    Fn("x509_tbscert_strip_ct_ext", "cert bytea", "bytea", "m.tbscert_strip_ct_ext(cert)", "None"),
+    Fn("x509_subjectName", "bytea, integer DEFAULT NULL", "text", "m.subject_name(args[0])", "'ERROR!'"),
+    Fn("x509_issuerName", "bytea, integer DEFAULT NULL", "text", "m.issuer_name(args[0])", "'ERROR!'"),
+    Fn("x509_commonName", "bytea", "text", "m.common_name(args[0])", "'ERROR!'"),
+    Fn("x509_nameAttributes", "bytea, text, boolean, boolean DEFAULT TRUE", "SETOF text",
+       "m.name_attributes(args[0], args[1], args[2], args[3])", "[]"),
+    Fn("x509_altNames", "bytea, integer DEFAULT NULL, boolean DEFAULT TRUE, boolean DEFAULT TRUE", "SETOF text",
+       "m.alt_names(args[0], args[1], args[2], args[3])", "m.alt_names_on_error(args[1])"),
+    Fn("x509_notBefore", "bytea", "timestamp", "m.not_before(args[0])", "None"),
+    Fn("x509_notAfter", "bytea", "timestamp", "m.not_after(args[0])", "None"),
+    Fn("x509_serialNumber", "bytea", "bytea", "m.serial_number(args[0])", "None"),
+    Fn("x509_publicKey", "bytea", "bytea", "m.public_key(args[0])", "None"),
+    Fn("x509_hasExtension", "bytea, text, boolean DEFAULT NULL", "boolean",
+       "m.has_extension(args[0], args[1], args[2])", "None"),
+    Fn("x509_canIssueCerts", "bytea", "boolean", "m.can_issue_certs(args[0])", "False"),
+    Fn("x509_getPathLenConstraint", "bytea", "integer", "m.path_len_constraint(args[0])", "-1"),
+    Fn("x509_certPolicies", "bytea", "SETOF text", "m.cert_policies(args[0])", "[]"),
+    Fn("x509_extKeyUsages", "bytea, boolean DEFAULT TRUE", "SETOF text", "m.ext_key_usages(args[0], args[1])", "[]"),
+    Fn("x509_isEKUPermitted", "bytea, text", "boolean", "m.is_eku_permitted(args[0], args[1])", "False"),
+    Fn("x509_subjectKeyIdentifier", "bytea", "bytea", "m.subject_key_identifier(args[0])", "None"),
+    Fn("x509_authorityKeyId", "bytea", "bytea", "m.authority_key_id(args[0])", "None"),
+    Fn("x509_tbscert_strip_ct_ext", "bytea", "bytea", "m.tbscert_strip_ct_ext(args[0])", "None"),
 ]
 
 _LOADER = '''m = GD.get("distrust_impact_x509")
@@ -82,13 +81,18 @@ def functions_sql() -> str:
         + ";"
     ]
     for fn in FUNCTIONS:
-        body = _LOADER + f"try:\n    return {fn.call}\nexcept (m.X509Error, ValueError, IndexError, UnicodeError):\n" \
-                         f"    return {fn.on_error}\n"
-        # IMMUTABLE and PARALLEL UNSAFE, as crt.sh declares them; STRICT so a NULL certificate gives NULL
-        # (libx509pq's x509_hasExtension crashes on NULL: never rely on that either way).
+        on_null = "[]" if fn.returns.startswith("SETOF") else "None"
+        body = (
+            _LOADER
+            + f"if args[0] is None:\n    return {on_null}\n"
+            + f"try:\n    return {fn.call}\nexcept (m.X509Error, ValueError, IndexError, UnicodeError):\n"
+            + f"    return {fn.on_error}\n"
+        )
+        # IMMUTABLE, not STRICT, PARALLEL UNSAFE, as crt.sh declares them. A NULL certificate gives NULL or no rows
+        # (libx509pq's x509_hasExtension and x509_tbscert_strip_ct_ext crash the server on NULL: never rely on it).
         parts.append(
             f"CREATE OR REPLACE FUNCTION {fn.name}({fn.args}) RETURNS {fn.returns} "
-            f"LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL UNSAFE AS {_dollar_quote(body, 'fn')};"
+            f"LANGUAGE plpython3u IMMUTABLE PARALLEL UNSAFE AS {_dollar_quote(body, 'fn')};"
         )
     return "\n\n".join(parts)
 

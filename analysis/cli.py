@@ -59,7 +59,7 @@ def _cmd_demo_generate(args) -> int:
     from analysis import demo
 
     manifest = demo.generate(Path(args.out), seed=args.seed)
-    for key, value in manifest.get("expected", manifest).items():
+    for key, value in manifest["expected_as_of_2019_05_17"].items():
         print(f"{key}: {value}")
     return 0
 

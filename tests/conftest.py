@@ -54,3 +54,28 @@ def sql(empty_db):
 
     yield run
     conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(pg_cluster, tmp_path_factory):
+    """DSN of a database holding the demo population and the real Certinomis CA certificates (loaded once)."""
+    from analysis.demo_db import load_demo
+
+    admin = psycopg2.connect(pg_cluster.dsn.replace("dbname=certwatch", "dbname=postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS demo")
+        cur.execute("CREATE DATABASE demo")
+    admin.close()
+    dsn = pg_cluster.dsn.replace("dbname=certwatch", "dbname=demo")
+    create_schema(dsn)
+    report = load_demo(dsn, workdir=tmp_path_factory.mktemp("demo"))
+    assert not report.bad_files and not report.bad_rows, report.summary()
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def demo_manifest(demo_db, tmp_path_factory):
+    from analysis import demo
+
+    return demo.expected_counts()

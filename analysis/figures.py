@@ -1,0 +1,270 @@
+"""The project's one plotting module: one house style, labelled figures, reproducible PNG + SVG files.
+
+Every figure made for a report goes through three steps (docs/conventions.md, rules 6-7):
+
+1. :func:`apply_style` -- one style for all figures (seaborn "whitegrid" + the Okabe-Ito colour-blind-safe palette);
+2. :func:`label_figure` -- a title saying *what* is shown and *for which CA*, axis labels with units, ``n = ...``, and
+   a footer line with the source, the query time (UTC) and the policy / parameters;
+3. :func:`save` -- PNG (for pasting into a mailing list) and SVG (for the record), byte-identical when regenerated
+   from the same inputs: no dates or software versions embedded, a fixed SVG hash salt.
+
+Report figures are added to this module as ``plot_<what>(...)`` functions that return the Figure and take an
+optional ``path_stem`` to save it; :func:`plot_root_store_history` is the pattern to follow.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed (and deterministic output)
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with all common colour-vision deficiencies.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+# Order used for categorical series (yellow last: weak on white).
+PALETTE: list[str] = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple",
+                                              "sky_blue", "black", "yellow")]
+GREY = "#7F7F7F"
+
+# Figure sizes in inches; at DPI = 150 the default is 1650 x 900 px, readable when pasted at half width.
+FIGSIZE = (11.0, 6.0)
+DPI = 150
+SVG_HASH_SALT = "distrust-impact"  # fixed, so SVG element ids are the same on every run
+
+# Metadata that would make two renders differ (matplotlib writes a creation date and its own version by default).
+PNG_METADATA = {"Date": None, "Software": None}
+SVG_METADATA = {"Date": None}
+
+STYLE_RC: dict[str, object] = {
+    "figure.figsize": FIGSIZE,
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "font.family": "DejaVu Sans",  # ships with matplotlib: same glyphs on every machine
+    "font.size": 11,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": SVG_HASH_SALT,
+    "svg.fonttype": "none",  # keep text as text in the SVG: searchable, diffable, small
+    "path.simplify": True,
+}
+
+
+def apply_style() -> None:
+    """Apply the house style (idempotent). Call before creating a figure; :func:`new_figure` does it for you."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, rc=STYLE_RC)
+    matplotlib.rcParams.update(STYLE_RC)  # seaborn's context scaling would otherwise override the sizes
+    matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=PALETTE)
+
+
+def new_figure(figsize: tuple[float, float] = FIGSIZE, **subplots_kw) -> tuple[Figure, Axes]:
+    """A styled figure with one axes (or a grid: pass ``nrows``/``ncols`` etc. to ``plt.subplots``)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=figsize, **subplots_kw)
+    return fig, ax
+
+
+def _format_time(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, str):
+        return value
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.strftime("%Y-%m-%d %H:%M UTC") if (ts.hour or ts.minute) else ts.strftime("%Y-%m-%d UTC")
+
+
+def footer_text(source: str, query_time=None, policy: str | None = None) -> str:
+    """``Source: ... | Query time: ... | Policy: ...`` -- what every figure's footer says (conventions rule 6)."""
+    parts = [f"Source: {source}", f"Query time: {_format_time(query_time)}"]
+    if policy:
+        parts.append(f"Policy: {policy}")
+    return "   |   ".join(parts)
+
+
+def figure_title(what: str, ca: str | None = None) -> str:
+    """``"<what> — <CA>"``: what is shown, and for which CA (omitted when the figure is not about one CA)."""
+    return f"{what} \u2014 {ca}" if ca else what
+
+
+def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xlabel: str, ylabel: str,
+                 n: int | str | None = None, source: str, query_time=None, policy: str | None = None,
+                 subtitle: str | None = None) -> None:
+    """Label a figure the house way.
+
+    * title (bold, top left, aligned with the axes): what is shown and for which CA (:func:`figure_title`);
+    * optional subtitle under it (how to read the figure);
+    * ``n = ...`` top right, on the title line;
+    * axis labels -- give units, e.g. ``"certificates (count)"``, ``"notAfter (UTC)"``;
+    * footer line: source, query time (UTC), policy / parameters (:func:`footer_text`).
+
+    Leave room with ``fig.subplots_adjust(top=0.86, bottom=0.14)`` (or so) before calling.
+    """
+    pos = ax.get_position()
+    title_y = 0.975
+    fig.text(pos.x0, title_y, figure_title(what, ca), ha="left", va="top",
+             fontsize=STYLE_RC["axes.titlesize"], fontweight="bold")
+    if subtitle:
+        fig.text(pos.x0, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
+    if n is not None:
+        text = f"n = {n:,}" if isinstance(n, int) else f"n = {n}"
+        fig.text(pos.x1, title_y, text, ha="right", va="top", fontsize=10.5, color="#333333")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.text(0.01, 0.012, footer_text(source, query_time, policy), ha="left", va="bottom", fontsize=8,
+             color="#555555")
+
+
+def _atomic_write(path: Path, writer) -> None:
+    """Write via a temporary file in the same folder and rename into place (conventions rule 1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        writer(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file ordinary permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save(fig: Figure, path_stem: str | os.PathLike) -> tuple[Path, Path]:
+    """Write ``<path_stem>.png`` and ``<path_stem>.svg``; same inputs give byte-identical files.
+
+    PNG: ``metadata={'Date': None, 'Software': None}``; SVG: ``metadata={'Date': None}`` and a fixed
+    ``svg.hashsalt``. Returns the two paths.
+    """
+    stem = Path(path_stem)
+    if stem.suffix in (".png", ".svg"):
+        stem = stem.with_suffix("")
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": STYLE_RC["svg.fonttype"]}):
+        _atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=DPI, metadata=PNG_METADATA))
+        _atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
+    return png, svg
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------------------------------------------------
+
+def plot_root_store_history(data=None, *, path_stem: str | os.PathLike | None = None) -> Figure:
+    """Mozilla's root store 2000-2026: certificate objects and server-trusted roots after each certdata.txt change,
+    with distrust actions marked (removals of server-trusted roots, server trust bits turned off, server
+    distrust-after dates set) and the notable ones labelled. ``data`` is a
+    :class:`analysis.rootstore.HistoryFigureData` (default: :func:`analysis.rootstore.history_figure_data`)."""
+    from analysis import rootstore
+
+    d = rootstore.history_figure_data() if data is None else data
+    fig, ax = new_figure(figsize=(12.0, 6.6))
+    fig.subplots_adjust(left=0.065, right=0.985, top=0.855, bottom=0.13)
+
+    size = d.size[(d.size["date"] >= d.start) & (d.size["date"] <= d.end)]
+    # Extend the last state to the end of the axis so the step does not stop mid-2026.
+    size = pd.concat([size, size.tail(1).assign(date=d.end)], ignore_index=True)
+    ax.step(size["date"], size["certificates"], where="post", color=OKABE_ITO["black"], lw=1.5,
+            label="certificates in certdata.txt\n(all, incl. not TLS-trusted)")
+    trusted = size.dropna(subset=["server_trusted"])
+    ax.step(trusted["date"], trusted["server_trusted"].astype(float), where="post", color=OKABE_ITO["blue"],
+            lw=2.4, label="roots trusted for TLS (server auth\nTRUSTED_DELEGATOR; not recorded\nbefore 2011-04)")
+
+    def level(dates):
+        """y of the TLS-trusted line just before each date (where the marker sits)."""
+        s = d.size.dropna(subset=["server_trusted"]).set_index("date")["server_trusted"]
+        return [float(s[s.index < dt].iloc[-1]) if (s.index < dt).any() else float(s.iloc[0]) for dt in dates]
+
+    def scaled(n):
+        return [22 + 9 * min(int(k), 15) for k in n]
+
+    if len(d.removals):
+        ax.scatter(d.removals["date"], level(d.removals["date"]), s=scaled(d.removals["n"]), marker="v",
+                   color=OKABE_ITO["vermillion"], edgecolor="white", linewidth=0.5, zorder=4,
+                   label="TLS-trusted roots removed\n(size = count; expiry clean-ups excluded)")
+    if len(d.trust_off):
+        ax.scatter(d.trust_off["date"], level(d.trust_off["date"]), s=scaled(d.trust_off["n"]), marker="X",
+                   color=OKABE_ITO["reddish_purple"], edgecolor="white", linewidth=0.5, zorder=4,
+                   label="TLS trust bit turned off")
+    if len(d.distrust_after):
+        ax.scatter(d.distrust_after["date"], level(d.distrust_after["date"]), s=scaled(d.distrust_after["n"]),
+                   marker="D", color=OKABE_ITO["orange"], edgecolor="black", linewidth=0.6, zorder=5,
+                   label="server distrust-after date set\n(certificates issued after it untrusted)")
+
+    # Notable actions: a numbered tag above the lines (two alternating rows, so neighbours do not collide) with a
+    # dotted leader down to the TLS-trusted line, and a numbered key in the empty upper-left corner.
+    top = float(size["certificates"].max())
+    ax.set_ylim(0, top * 1.38)
+    tag_rows = [top * 1.27, top * 1.16]
+    key_lines = []
+    for i, r in d.notable.reset_index(drop=True).iterrows():
+        number = i + 1
+        y_tag = tag_rows[i % 2]
+        ax.plot([r["date"], r["date"]], [level([r["date"]])[0] + 3, y_tag - top * 0.03], color=GREY, lw=0.8,
+                ls=":", zorder=1)
+        ax.text(r["date"], y_tag, str(number), ha="center", va="center", fontsize=9, fontweight="bold",
+                color="white", zorder=6,
+                bbox={"boxstyle": "circle,pad=0.25", "fc": OKABE_ITO["black"], "ec": "none"})
+        caption = r["caption"].replace("\n", " ")
+        roots = f"{r['n_roots']} root" + ("s" if r["n_roots"] != 1 else "")
+        key_lines.append(f"{number}  {r['date']:%Y-%m-%d}  {caption} (Bug {r['bug']}, {roots})")
+    # The key sits in the empty lower-right corner, the legend in the empty upper-left one.
+    ax.text(0.988, 0.025, "Labelled actions (NSS commit date)\n" + "\n".join(key_lines), transform=ax.transAxes,
+            ha="right", va="bottom", multialignment="left", fontsize=8.5, linespacing=1.4, color="#222222", zorder=7,
+            bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#BBBBBB", "lw": 0.6})
+
+    ax.set_xlim(d.start, d.end)
+    ax.xaxis.set_major_locator(mdates.YearLocator(2))
+    ax.xaxis.set_minor_locator(mdates.YearLocator(1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.legend(loc="upper left", fontsize=8.8, ncol=1, borderaxespad=0.6,
+              facecolor="white", framealpha=0.9, frameon=True, edgecolor="#BBBBBB")
+
+    last = d.size.iloc[-1]
+    label_figure(
+        fig, ax,
+        what="Mozilla root store 2000\u20132026: size and distrust actions",
+        xlabel="NSS commit date (UTC); Firefox ships a change weeks later",
+        ylabel="certificates / roots (count)",
+        n=f"{d.n_versions} certdata.txt versions",
+        subtitle=f"Steps: certdata.txt changes (latest: {int(last['certificates'])} certificates, "
+                 f"{int(last['server_trusted'])} TLS-trusted). Markers: distrust actions, on the TLS-trusted line.",
+        source=d.source,
+        query_time=f"{last['date']:%Y-%m-%d} (NSS {last['nss_commit']})",
+        policy="distrust = removal, TLS trust bit off, or server distrust-after set",
+    )
+    if path_stem is not None:
+        save(fig, path_stem)
+    return fig

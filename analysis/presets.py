@@ -1,0 +1,288 @@
+"""Presets: what a root program *actually did* to a root, as a policy object with its provenance.
+
+A report puts "Mozilla's actual rule" next to the proposals it compares. A :class:`Preset` holds the mechanism,
+its dates, and where that comes from (source + date + reference); :meth:`Preset.policy` builds the matching
+:mod:`analysis.policies` object (``Removal(date)`` or ``DistrustAfter(date, basis=..., dates_only=...)``,
+docs/design.md), imported lazily so this module works without it.
+
+Two sources:
+
+* **Mozilla** -- the NSS certdata.txt history (data/nss, :mod:`analysis.rootstore`): a removal, a server trust bit
+  turned off, or a ``CKA_NSS_SERVER_DISTRUST_AFTER`` date. Dates are NSS *commit* dates; Firefox ships them in a
+  later release. Where the bundled sources name that release it is attached (``client_release``), otherwise the
+  preset says the date is the NSS date. Actions Firefox implemented in code rather than in certdata.txt (e.g. the
+  2018 Symantec distrust in PSM) are not visible in this history.
+* **crt.sh ``root_trust_purpose``** (when connected) -- per root, trust context and purpose:
+  ``NOTBEFORE_UNTIL`` (certificates with a later notBefore -- for Chrome, a later earliest SCT -- are not trusted) and
+  ``DISABLED_FROM`` (the root is disabled from that date). :func:`presets_from_root_trust_purpose` turns rows into
+  presets: Chrome -> ``DistrustAfter(basis="earliest_sct")`` (Chrome Root Store ``sct_not_after``); Apple, Microsoft
+  "NotBefore", Mozilla -> ``DistrustAfter(basis="not_before")``; Java -> ``DistrustAfter(dates_only=True)``
+  (``CADistrustPolicy`` compares UTC dates); ``DISABLED_FROM`` (Microsoft "Disable") -> ``Removal``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+# crt.sh trust_context.ID -> root program (distrust-mechanisms.md; crt.sh trust_context table).
+TRUST_CONTEXTS: dict[int, str] = {1: "Microsoft", 5: "Mozilla", 6: "Chrome", 12: "Apple", 23: "Java"}
+SERVER_AUTHENTICATION = 1  # crt.sh trust_purpose.ID for Server Authentication (EKU 1.3.6.1.5.5.7.3.1)
+EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6.1.5.5.7.3.4)
+
+# The one NSS change -> Firefox release mapping the bundled sources document. Key: NSS commit (12 hex).
+# Source: /work/shared/docs/distrust-mechanisms.md, "Dates for the seed case": Certinomis removed 2019-06-04
+# (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
+# says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
+FIREFOX_RELEASES: dict[str, dict[str, str]] = {
+    "311ccf25bcf9": {"nss": "NSS 3.45", "release": "Firefox 69", "date": "2019-09-03",
+                     "source": "docs/distrust-mechanisms.md (seed case dates)"},
+}
+
+MOZILLA_SOURCE = "Mozilla NSS certdata.txt history (github.com/nss-dev/nss, lib/ckfw/builtins/certdata.txt)"
+CRTSH_SOURCE = "crt.sh root_trust_purpose"
+
+MECHANISMS = ("removal", "server_trust_removed", "distrust_after", "disabled")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a preset comes from: ``source`` (data set), ``date`` (when the program made the change, or the
+    snapshot date), ``reference`` (commit + bug, or table row), ``note`` (caveats)."""
+
+    source: str
+    date: pd.Timestamp | None
+    reference: str
+    note: str = ""
+
+    def __str__(self) -> str:
+        d = f", {self.date:%Y-%m-%d}" if self.date is not None and not pd.isna(self.date) else ""
+        n = f" ({self.note})" if self.note else ""
+        return f"{self.source}{d}: {self.reference}{n}"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What root program ``program`` did to root ``root_sha256`` for ``purpose``.
+
+    ``mechanism``: ``removal`` (root removed), ``server_trust_removed`` (trust bit off -- same effect for TLS),
+    ``distrust_after`` (certificates after ``date`` untrusted, by ``basis``), ``disabled`` (Microsoft DISABLED_FROM).
+    ``date``: the removal date, or the distrust-after cutoff. ``effective``: when clients enforce it (for Mozilla,
+    the NSS commit that set it -- a distrust-after can be set after its own cutoff, e.g. Symantec 2018 dates set in
+    2020). ``client_release``/``client_release_date``: the browser release that shipped it, when documented.
+    """
+
+    program: str
+    root_sha256: str
+    mechanism: str
+    date: pd.Timestamp
+    provenance: Provenance
+    root_label: str | None = None
+    purpose: str = "server"
+    basis: str | None = None
+    dates_only: bool = False
+    effective: pd.Timestamp | None = None
+    client_release: str | None = None
+    client_release_date: pd.Timestamp | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def policy(self, *, at_client_release: bool = False):
+        """The :mod:`analysis.policies` object for this preset (imported lazily).
+
+        ``at_client_release=True`` uses the documented browser release date instead of the NSS date for removals
+        (and as the enforcement date of a distrust-after), when there is one.
+        """
+        from analysis import policies  # lazy: written alongside this module
+
+        when = self.client_release_date if (at_client_release and self.client_release_date is not None) else None
+        if self.mechanism in ("removal", "server_trust_removed", "disabled"):
+            return policies.Removal(when if when is not None else self.date)
+        if self.mechanism == "distrust_after":
+            kwargs = {"basis": self.basis or "not_before", "dates_only": self.dates_only}
+            effective = when if when is not None else self.effective
+            if effective is not None and "effective" in inspect.signature(policies.DistrustAfter).parameters:
+                kwargs["effective"] = max(pd.Timestamp(effective), self.date)
+            return policies.DistrustAfter(self.date, **kwargs)
+        raise ValueError(f"unknown mechanism {self.mechanism!r}")
+
+    @property
+    def description(self) -> str:
+        """One line for a report: "Mozilla's actual rule: ..."."""
+        d = f"{self.date:%Y-%m-%d}"
+        if self.mechanism == "removal":
+            what = f"removed the root on {d}"
+        elif self.mechanism == "server_trust_removed":
+            what = f"turned off the root's {self.purpose} trust bit on {d}"
+        elif self.mechanism == "disabled":
+            what = f"disabled the root from {d}"
+        else:
+            field_name = {"not_before": "notBefore", "earliest_sct": "earliest SCT"}[self.basis or "not_before"]
+            only = " (UTC dates only)" if self.dates_only else ""
+            what = f"distrusts {self.purpose} certificates whose {field_name} is after {self.date:%Y-%m-%d %H:%M:%S}{only}"
+            if self.effective is not None and not pd.isna(self.effective):
+                what += f" (set {self.effective:%Y-%m-%d})"
+        shipped = ""
+        if self.client_release:
+            rd = f", released {self.client_release_date:%Y-%m-%d}" if self.client_release_date is not None else ""
+            shipped = f"; shipped in {self.client_release}{rd}"
+        elif self.program == "Mozilla":
+            shipped = "; date is the NSS commit, Firefox shipped it later"
+        return f"{self.program}'s actual rule: {what}{shipped} [{self.provenance}]"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Mozilla, from the NSS history
+# ----------------------------------------------------------------------------------------------------------------
+
+def _firefox_release(nss_commit: str, subject: str) -> tuple[str | None, pd.Timestamp | None, str]:
+    known = FIREFOX_RELEASES.get(nss_commit)
+    if known:
+        return known["release"], pd.Timestamp(known["date"]), f"{known['nss']} -> {known['release']} ({known['source']})"
+    m = re.search(r"\b(?:FF|Firefox)\s*(\d{2,3})\b", subject or "")
+    if m:
+        return f"Firefox {m.group(1)}", None, "release named in the commit subject; release date not in bundled data"
+    return None, None, "date is the NSS commit date; Firefox release not in bundled data"
+
+
+def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFrame | None = None) -> list[Preset]:
+    """Every distrust action Mozilla took on a root for ``purpose`` ("server" or "email"), oldest first.
+
+    From the NSS history (:func:`analysis.rootstore.distrust_events`): a distrust-after date being set, the trust
+    bit being turned off, the root being removed while still trusted for that purpose (or, before 2011-04-13, with
+    its trust bits unrecorded). Empty when Mozilla never acted (or the root was never in NSS).
+    ``extra['superseded']`` marks an action later undone -- e.g. Chunghwa ePKI: server trust bit off on 2025-06-12,
+    turned back on with a distrust-after on 2025-06-26 (Bug 1974299 "convert ... removal to a distrust after").
+    ``extra['routine']`` marks expiry clean-ups.
+    """
+    from analysis import rootstore
+
+    if purpose not in ("server", "email"):
+        raise ValueError("purpose must be 'server' or 'email'")
+    ev = rootstore.distrust_events(events) if events is not None else rootstore.distrust_events()
+    rows = ev[ev["sha256"] == root_sha256.upper()]
+    history = rootstore.root_history(root_sha256, events)
+    # Days on which the purpose's trust bit went back to TRUSTED_DELEGATOR (an earlier action was undone).
+    restored = history[(history["event"] == "changed")
+                       & (history[f"before_{purpose}"] != "CKT_NSS_TRUSTED_DELEGATOR")
+                       & (history[f"after_{purpose}"] == "CKT_NSS_TRUSTED_DELEGATOR")
+                       & history[f"before_{purpose}"].notna()]["date"]
+    out: list[Preset] = []
+    for _, r in rows.iterrows():
+        kind = r["kind"]
+        note_extra = ""
+        if kind == f"{purpose}_distrust_after_set":
+            mechanism, date, basis = "distrust_after", r["distrust_after"], "not_before"
+        elif kind == f"{purpose}_trust_removed" or (kind == "server_trust_removed" and purpose == "server"):
+            mechanism, date, basis = "server_trust_removed", r["date"], None
+        elif kind == "removed":
+            before = history[(history["date"] == r["date"]) & (history["event"] == "removed")]
+            state = before[f"before_{purpose}"].iloc[0] if len(before) else None
+            if (state is None or pd.isna(state)) and r["date"] < rootstore.TRUST_VALUES_KNOWN_FROM:
+                note_extra = "trust bits before 2011-04-13 not recorded; "
+            elif state != "CKT_NSS_TRUSTED_DELEGATOR":
+                continue  # not trusted for this purpose any more: the removal changed nothing for it
+            mechanism, date, basis = "removal", r["date"], None
+        else:
+            continue
+        release, release_date, note = _firefox_release(r["nss_commit"], r["commit_subject"])
+        prov = Provenance(MOZILLA_SOURCE, r["date"], f"NSS {r['nss_commit']}: {r['commit_subject']}",
+                          note_extra + note)
+        superseded = mechanism == "server_trust_removed" and bool((restored > r["date"]).any())
+        out.append(Preset(
+            program="Mozilla", root_sha256=r["sha256"], root_label=r["label"], mechanism=mechanism,
+            date=pd.Timestamp(date), provenance=prov, purpose=purpose, basis=basis,
+            effective=r["date"] if mechanism == "distrust_after" else None,
+            client_release=release, client_release_date=release_date,
+            extra={"routine": bool(r["routine"]), "superseded": superseded,
+                   "bug": None if pd.isna(r["bug"]) else int(r["bug"]), "nss_commit": r["nss_commit"]},
+        ))
+    return out
+
+
+def mozilla_preset(root_sha256: str, purpose: str = "server", events: pd.DataFrame | None = None) -> Preset | None:
+    """The decisive Mozilla action on a root: the first distrust-after, trust-bit removal or removal that was not
+    later undone (see :func:`mozilla_presets`). ``None`` when Mozilla never acted on it."""
+    presets = [p for p in mozilla_presets(root_sha256, purpose, events) if not p.extra.get("superseded")]
+    return presets[0] if presets else None
+
+
+def combined_policy(presets: Iterable[Preset], **policy_kw):
+    """All of a root's presets as one policy (``Compose``): e.g. Symantec's distrust-after then removal."""
+    from analysis import policies
+
+    objs = [p.policy(**policy_kw) for p in presets]
+    if not objs:
+        raise ValueError("no presets")
+    return objs[0] if len(objs) == 1 else policies.Compose(*objs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# crt.sh root_trust_purpose
+# ----------------------------------------------------------------------------------------------------------------
+
+def _rows(rows) -> list[dict]:
+    if isinstance(rows, pd.DataFrame):
+        records = rows.to_dict("records")
+    else:
+        records = [dict(r) for r in rows]
+    return [{str(k).lower(): v for k, v in r.items()} for r in records]
+
+
+def _ts(value) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    ts = pd.Timestamp(value)
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def presets_from_root_trust_purpose(rows, *, sha256_by_certificate_id: Mapping[int, str] | None = None,
+                                    purpose_id: int = SERVER_AUTHENTICATION,
+                                    contexts: Mapping[int, str] = TRUST_CONTEXTS,
+                                    queried_at=None) -> list[Preset]:
+    """Turn crt.sh ``root_trust_purpose`` rows into presets.
+
+    ``rows``: a DataFrame or dicts with ``certificate_id``, ``trust_context_id``, ``trust_purpose_id``,
+    ``disabled_from``, ``notbefore_until`` (any case). Only ``purpose_id`` (default 1, Server Authentication) and the
+    trust contexts in ``contexts`` (Microsoft 1, Mozilla 5, Chrome 6, Apple 12, Java 23) are used. A row with
+    ``notbefore_until`` gives a ``distrust_after`` preset, one with ``disabled_from`` a ``disabled`` preset (both
+    when both are set); a row with neither (plain trust) gives none. ``sha256_by_certificate_id`` maps crt.sh
+    ids to root SHA-256 (else the preset carries ``crtsh:<id>``). ``queried_at``: when the rows were read.
+    """
+    out: list[Preset] = []
+    when = _ts(queried_at)
+    for r in _rows(rows):
+        if int(r["trust_purpose_id"]) != purpose_id:
+            continue
+        ctx = int(r["trust_context_id"])
+        program = contexts.get(ctx)
+        if program is None:
+            continue
+        cid = int(r["certificate_id"])
+        sha = (sha256_by_certificate_id or {}).get(cid) or f"crtsh:{cid}"
+        purpose = "server" if purpose_id == SERVER_AUTHENTICATION else f"purpose {purpose_id}"
+        ref = (f"root_trust_purpose certificate_id={cid}, trust_context_id={ctx} ({program}), "
+               f"trust_purpose_id={purpose_id}")
+        nbu, dis = _ts(r.get("notbefore_until")), _ts(r.get("disabled_from"))
+        if nbu is not None:
+            if program == "Chrome":
+                basis, dates_only, note = "earliest_sct", False, "Chrome Root Store sct_not_after (crt.sh proxy: earliest CT entry)"
+            elif program == "Java":
+                basis, dates_only, note = "not_before", True, "Java CADistrustPolicy compares UTC dates"
+            elif program == "Microsoft":
+                basis, dates_only, note = "not_before", False, "Microsoft NotBefore"
+            else:
+                basis, dates_only, note = "not_before", False, f"{program} distrust-after on notBefore"
+            out.append(Preset(program=program, root_sha256=sha, mechanism="distrust_after", date=nbu,
+                              provenance=Provenance(CRTSH_SOURCE, when, ref + ", notbefore_until", note),
+                              purpose=purpose, basis=basis, dates_only=dates_only,
+                              extra={"certificate_id": cid, "trust_context_id": ctx}))
+        if dis is not None:
+            out.append(Preset(program=program, root_sha256=sha, mechanism="disabled", date=dis,
+                              provenance=Provenance(CRTSH_SOURCE, when, ref + ", disabled_from",
+                                                    "Microsoft 'Disable'" if program == "Microsoft" else ""),
+                              purpose=purpose, extra={"certificate_id": cid, "trust_context_id": ctx}))
+    return out

@@ -96,16 +96,20 @@ class LocalCluster:
         try:
             self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                       "--locale=C.UTF-8", "--no-sync")
-            opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.sockdir} -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
-            self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", opts, "-w",
-                      "-t", "60", "start")
+            self._start_server()
             self.running = True
             self._create_database()
         except Exception:
             self.stop()
             raise
         return self
+
+    def _start_server(self) -> None:
+        # A throwaway cluster: durability off (fsync, full-page writes), loopback only, its own socket folder.
+        opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.sockdir} -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", opts, "-w",
+                  "-t", "60", "start")
 
     def _create_database(self) -> None:
         deadline = time.monotonic() + 30
@@ -129,7 +133,7 @@ class LocalCluster:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
         self.running = False
         time.sleep(downtime)
-        self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-w", "start")
+        self._start_server()
         self.running = True
 
     def log(self) -> str:

@@ -1,0 +1,497 @@
+"""queries/*.sql against a real local PostgreSQL with crt.sh's schema: exact rows known by construction, and EXPLAIN
+showing crt.sh's indexes and partition pruning.
+
+The population (``build_population``, also used by test_client/test_faults) is a tiny PKI built with tests/pki.py:
+
+    Test Root (R, self-signed)  ── cross-signed by Other Root (O): a mutual cross-sign, R <-> O
+      ├── Issuing CA 1 (I1)  ── also cross-signed by Third Root (T, not below R): another trust path
+      │     ├── Issuing CA 2 (I2)
+      │     └── leaves: precert/final pair, orphan precert, no-O= leaf, expired leaf, one expiring exactly at as_of,
+      │                 one unparsable row (inserted directly: issuer I1, partition key 'infinity')
+      └── Other Root (O) via R's cross-sign of O
+            └── Issuing CA Z (Z): reached only through that cross-sign
+    Third Root (T) ── one leaf of its own (not below R)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+from cryptography import x509 as cx509
+from cryptography.x509.oid import NameOID
+
+from analysis import querylib
+from analysis.localdb import create_schema, load_paths
+from analysis.x509 import sha256_hex
+from tests import pki
+
+AS_OF = dt.datetime(2019, 5, 17)
+OV, DV = "2.23.140.1.2.2", "2.23.140.1.2.1"
+T = dt.datetime
+
+
+def _policies(*oids):
+    return (cx509.CertificatePolicies([cx509.PolicyInformation(cx509.ObjectIdentifier(o), None) for o in oids]), False)
+
+
+def _precert_pair(subject, subject_key, issuer, issuer_key, *, serial, sans, not_after, policies):
+    """tests/pki.precert_pair with certificate policies (same TBS but for the poison / SCT-list extension)."""
+    common = dict(serial=serial, ca=False, sans=sans, not_after=not_after)
+    pre = pki.build(subject, subject_key, issuer, issuer_key, **common,
+                    extra=[(cx509.UnrecognizedExtension(pki.POISON, b"\x05\x00"), True), _policies(*policies)])
+    final = pki.build(subject, subject_key, issuer, issuer_key, **common,
+                      extra=[(cx509.UnrecognizedExtension(pki.SCT_LIST, b"\x04\x02\x00\x00"), False),
+                             _policies(*policies)])
+    return pre, final
+
+
+@dataclass
+class Population:
+    dsn: str
+    ca: dict[str, int]  # label -> ca.id
+    cert: dict[str, int]  # label -> certificate.id
+    der: dict[str, bytes]
+    garbage: bytes = b""
+    labels_by_id: dict[int, str] = field(default_factory=dict)
+
+    def ids(self, *labels) -> set[int]:
+        return {self.cert[x] for x in labels}
+
+
+# leaf label -> (issuer label, notBefore, notAfter); "expected at AS_OF" follows from notAfter >= AS_OF
+LEAF_NOT_AFTER = {
+    "pair_pre": T(2020, 6, 1), "pair_final": T(2020, 6, 1), "orphan_pre": T(2019, 9, 30), "no_o": T(2021, 3, 1),
+    "expired": T(2019, 3, 1), "at_as_of": AS_OF, "i2_leaf": T(2019, 12, 1), "z_leaf1": T(2019, 12, 31),
+    "z_leaf2": T(2026, 1, 15), "t_leaf": T(2020, 1, 1),
+}
+UNEXPIRED_AT_AS_OF = ["pair_pre", "pair_final", "orphan_pre", "no_o", "at_as_of", "i2_leaf", "z_leaf1", "z_leaf2",
+                      "garbage"]
+
+
+def build_population(dsn: str, folder: Path) -> Population:
+    k = {x: pki.key(x) for x in ("R", "O", "T", "I1", "I2", "Z", "leaf")}
+    n = {"R": pki.name("Test Root"), "O": pki.name("Other Root"), "T": pki.name("Third Root"),
+         "I1": pki.name("Issuing CA 1"), "I2": pki.name("Issuing CA 2"), "Z": pki.name("Issuing CA Z")}
+    far = T(2035, 1, 1)
+    certs = {
+        "R": pki.build(n["R"], k["R"], n["R"], k["R"], serial=1, ca=True, not_after=far),
+        "O": pki.build(n["O"], k["O"], n["O"], k["O"], serial=2, ca=True, not_after=far),
+        "T": pki.build(n["T"], k["T"], n["T"], k["T"], serial=3, ca=True, not_after=far),
+        "R_by_O": pki.build(n["R"], k["R"], n["O"], k["O"], serial=4, ca=True, not_after=T(2030, 6, 1)),
+        "O_by_R": pki.build(n["O"], k["O"], n["R"], k["R"], serial=5, ca=True, not_after=T(2029, 6, 1)),
+        "I1": pki.build(n["I1"], k["I1"], n["R"], k["R"], serial=6, ca=True, not_after=T(2028, 1, 1)),
+        "I1_by_T": pki.build(n["I1"], k["I1"], n["T"], k["T"], serial=7, ca=True, not_after=T(2027, 1, 1)),
+        "I2": pki.build(n["I2"], k["I2"], n["I1"], k["I1"], serial=8, ca=True, not_after=T(2026, 1, 1)),
+        "Z": pki.build(n["Z"], k["Z"], n["O"], k["O"], serial=9, ca=True, not_after=T(2027, 6, 1)),
+    }
+    leaf = k["leaf"]
+    pre, final = _precert_pair(pki.name("a.example.com", "Example Org"), leaf, n["I1"], k["I1"], serial=0x80AB,
+                               sans=["a.example.com", "www.a.example.com", "a.example.com"],
+                               not_after=LEAF_NOT_AFTER["pair_pre"], policies=[OV])
+    orphan, _ = _precert_pair(pki.name("b.example.com", None), leaf, n["I1"], k["I1"], serial=0x10,
+                              sans=["b.example.com"], not_after=LEAF_NOT_AFTER["orphan_pre"], policies=[DV])
+    certs.update({"pair_pre": pre, "pair_final": final, "orphan_pre": orphan})
+    simple = {  # label: (subject, issuer, serial, sans, policies)
+        "no_o": (pki.name("c.example.com", None), "I1", 0x11, [], [DV]),
+        "expired": (pki.name("d.example.com", "Example Org"), "I1", 0x12, ["d.example.com"], [OV]),
+        "at_as_of": (pki.name("e.example.com", "Another, Inc."), "I1", 0x13, ["e.example.com"], [OV]),
+        "i2_leaf": (pki.name("f.example.net", "Example Org"), "I2", 0x14, ["f.example.net", "*.f.example.net"], [OV]),
+        "z_leaf1": (pki.name("g.example.org", "Zed Org"), "Z", 0x15, ["g.example.org"], [OV, "1.2.3.4"]),
+        "z_leaf2": (pki.name("h.example.org", None), "Z", 0x16, ["h.example.org"], [DV]),
+        "t_leaf": (pki.name("t.example.org", None), "T", 0x17, ["t.example.org"], [DV]),
+    }
+    for label, (subject, issuer, serial, sans, pols) in simple.items():
+        certs[label] = pki.build(subject, leaf, n[issuer], k[issuer], serial=serial, ca=False, sans=sans,
+                                 not_after=LEAF_NOT_AFTER[label], extra=[_policies(*pols)])
+    der = {label: pki.der(c) for label, c in certs.items()}
+    d = folder / "certs"
+    d.mkdir(parents=True, exist_ok=True)
+    for label, data in der.items():
+        (d / f"{label}.der").write_bytes(data)
+    (folder / "logs.csv").write_text("id,operator,url,name\n1,Demo,https://ct.example/1/,Log 1\n"
+                                     "2,Demo,https://ct.example/2/,Log 2\n")
+    with (folder / "rev.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["certificate_sha256", "revocation_date", "reason_code"])
+        w.writerow([sha256_hex(der["pair_final"]), "2019-03-01T10:00:00Z", "4"])  # the serial: pre and final both
+        w.writerow([sha256_hex(der["z_leaf2"]), "2019-04-02T00:00:00Z", ""])  # no reason code
+        w.writerow([sha256_hex(der["expired"]), "2019-01-02T00:00:00Z", "1"])  # expired at AS_OF: not returned
+    with (folder / "ct.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["certificate_sha256", "ct_log_id", "entry_id", "entry_timestamp"])
+        w.writerow([sha256_hex(der["pair_pre"]), 1, 10, "2018-01-01T00:05:00Z"])
+        w.writerow([sha256_hex(der["pair_pre"]), 2, 20, "2017-12-31T23:59:00Z"])  # earlier, another log and partition
+        w.writerow([sha256_hex(der["pair_final"]), 1, 11, "2018-01-01T02:00:00Z"])
+        w.writerow([sha256_hex(der["orphan_pre"]), 2, 21, "2018-01-02T00:00:00Z"])
+        w.writerow([sha256_hex(der["expired"]), 2, 22, "2018-01-02T00:00:00Z"])
+    report = load_paths(dsn, [d], revocations_csv=folder / "rev.csv", ct_logs_csv=folder / "logs.csv",
+                        ct_entries_csv=folder / "ct.csv")
+    assert report.bad_files == [] and report.bad_rows == [] and report.issuer_not_found == 0, report.summary()
+
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT encode(digest(c.certificate, 'sha256'), 'hex'), c.id FROM certificate c")
+        by_sha = {sha.upper(): cid for sha, cid in cur.fetchall()}
+        ids = {label: by_sha[sha256_hex(data)] for label, data in der.items()}
+        cur.execute("SELECT name, id FROM ca WHERE id > 0")
+        by_name = dict(cur.fetchall())
+        ca = {label: by_name[f"C=XX, O=Test PKI (synthetic), CN={name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value}"]
+              for label, name in n.items()}
+        # An unparsable certificate under I1, as crt.sh keeps what CT logs accepted: partition key 'infinity'.
+        garbage = der["no_o"][:150]
+        cur.execute("INSERT INTO certificate (issuer_ca_id, certificate) VALUES (%s, %s) RETURNING id",
+                    (ca["I1"], garbage))
+        ids["garbage"] = cur.fetchone()[0]
+        # Root-program records (crt.sh fills these from the root stores) and crt.sh's per-CA trust summary.
+        cur.execute("""INSERT INTO root_trust_purpose VALUES
+                         (%(r)s, 5, 1, NULL, '2019-06-01'), (%(r)s, 1, 1, '2020-01-01', NULL), (%(r)s, 5, 3, NULL, NULL),
+                         (%(t)s, 5, 1, NULL, NULL)""", {"r": ids["R"], "t": ids["T"]})
+        cur.execute("""INSERT INTO ca_trust_purpose (ca_id, trust_context_id, trust_purpose_id, shortest_chain,
+                                                     is_time_valid) VALUES
+                         (%(i1)s, 6, 1, 2, TRUE), (%(i1)s, 5, 1, 2, TRUE), (%(i2)s, 5, 1, 3, FALSE)""",
+                    {"i1": ca["I1"], "i2": ca["I2"]})
+        # crt.sh's tables have statistics; without them the planner's default estimates push the recursive
+        # hierarchy query over jit_above_cost and PostgreSQL spends ~0.8 s JIT-compiling a 2 ms query.
+        cur.execute("ANALYZE")
+    conn.close()
+    der["garbage"] = garbage
+    return Population(dsn=dsn, ca=ca, cert=ids, der=der, garbage=garbage,
+                      labels_by_id={v: k for k, v in ids.items()})
+
+
+def fresh_database(cluster) -> str:
+    """A new database with crt.sh's schema on the session cluster (the caller drops it with drop_database)."""
+    name = f"q_{os.urandom(4).hex()}"
+    admin = psycopg2.connect(cluster.dsn.replace("dbname=certwatch", "dbname=postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    dsn = cluster.dsn.replace("dbname=certwatch", f"dbname={name}")
+    create_schema(dsn)
+    return dsn
+
+
+def drop_database(cluster, dsn: str) -> None:
+    name = psycopg2.extensions.parse_dsn(dsn)["dbname"]
+    admin = psycopg2.connect(cluster.dsn.replace("dbname=certwatch", "dbname=postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="module")
+def population(pg_cluster, tmp_path_factory) -> Population:
+    """The population, built once per test module (the tests only read it)."""
+    dsn = fresh_database(pg_cluster)
+    yield build_population(dsn, tmp_path_factory.mktemp("population"))
+    drop_database(pg_cluster, dsn)
+
+
+Q = querylib.load_queries()
+
+
+def run(dsn, name, **params):
+    q = Q[name]
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(q.sql, q.bind(params))
+            cols = [d.name for d in cur.description]
+            return [dict(zip(cols, r)) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def explain(dsn, name, **params) -> str:
+    q = Q[name]
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SET enable_seqscan = off")  # the local tables are tiny: ask for the plan crt.sh's size gets
+            cur.execute("EXPLAIN (COSTS OFF) " + q.sql, q.bind(params))
+            return "\n".join(r[0] for r in cur.fetchall())
+    finally:
+        conn.close()
+
+
+WINDOW = {"window_start": AS_OF, "window_end": None}
+
+
+def _sha(pop, label) -> bytes:
+    return bytes.fromhex(sha256_hex(pop.der[label]))
+
+
+# -- the loader ------------------------------------------------------------------------------------------------------
+
+def test_every_query_file_has_a_header_and_matching_placeholders():
+    assert set(Q) == {"resolve_ca", "ca_hierarchy", "unexpired_certificates", "unexpired_certificates_der",
+                      "certificate_revocations", "earliest_ct_entries", "root_trust_records",
+                      "certificate_aggregates", "certificate_counts_by_month"}
+    for q in Q.values():
+        assert q.params and all(p.type in ("integer", "timestamp", "bytea", "text") for p in q.params), q.name
+        for word in ("purpose:", "row:", "indexes:"):
+            assert word in q.sql, (q.name, word)
+
+
+def test_bind_rejects_missing_and_unknown_parameters():
+    q = Q["unexpired_certificates"]
+    with pytest.raises(querylib.QueryError, match="missing window_end; unknown asof"):
+        q.bind({"issuer_ca_id": 1, "asof": AS_OF, "window_start": AS_OF, "as_of": AS_OF})
+    assert q.bind({"issuer_ca_id": 1, "as_of": AS_OF, **WINDOW}) == {"issuer_ca_id": 1, "as_of": AS_OF, **WINDOW}
+
+
+def test_loader_rejects_malformed_files(tmp_path):
+    (tmp_path / "a.sql").write_text("-- name: a\n-- param: x integer\nSELECT %(x)s, %(y)s\n")
+    with pytest.raises(querylib.QueryError, match="differ from declared"):
+        querylib.load_queries(tmp_path)
+    (tmp_path / "a.sql").write_text("-- name: b\n-- param: x integer\nSELECT %(x)s\n")
+    with pytest.raises(querylib.QueryError, match="differs from the file name"):
+        querylib.load_queries(tmp_path)
+    (tmp_path / "a.sql").write_text("-- name: a\n-- param: x integer\nSELECT %(x)s WHERE 'a' LIKE 'a%'\n")
+    with pytest.raises(querylib.QueryError, match="stray %"):
+        querylib.load_queries(tmp_path)
+
+
+# -- 1. resolve_ca ---------------------------------------------------------------------------------------------------
+
+def test_resolve_by_sha256_ca_id_and_name(population):
+    p = population
+    by_sha = run(p.dsn, "resolve_ca", root_sha256=_sha(p, "R"), ca_id=None, name_pattern=None)
+    # the root's ca row, once per certificate of it: the self-signed one and Other Root's cross-sign of it
+    assert [(r["ca_id"], r["certificate_id"], r["issuer_ca_id"], r["is_self_signed"], r["matched_by"],
+             bytes(r["sha256"]).hex().upper()) for r in by_sha] == sorted(
+        [(p.ca["R"], p.cert["R"], p.ca["R"], True, "sha256", sha256_hex(p.der["R"])),
+         (p.ca["R"], p.cert["R_by_O"], p.ca["O"], False, "sha256", sha256_hex(p.der["R_by_O"]))],
+        key=lambda r: r[1])
+    assert by_sha[0]["ca_name"] == "C=XX, O=Test PKI (synthetic), CN=Test Root"
+    assert {r["not_after"] for r in by_sha} == {T(2035, 1, 1), T(2030, 6, 1)}
+    # a cross-sign's SHA-256 finds the same CA
+    assert {r["ca_id"] for r in run(p.dsn, "resolve_ca", root_sha256=_sha(p, "R_by_O"), ca_id=None,
+                                    name_pattern=None)} == {p.ca["R"]}
+    by_id = run(p.dsn, "resolve_ca", root_sha256=None, ca_id=p.ca["I1"], name_pattern=None)
+    assert {r["certificate_id"] for r in by_id} == p.ids("I1", "I1_by_T")
+    by_name = run(p.dsn, "resolve_ca", root_sha256=None, ca_id=None, name_pattern="%cn=issuing ca%")
+    assert {r["ca_id"] for r in by_name} == {p.ca["I1"], p.ca["I2"], p.ca["Z"]}  # ambiguous: the client refuses
+    assert run(p.dsn, "resolve_ca", root_sha256=b"\0" * 32, ca_id=None, name_pattern=None) == []
+
+
+# -- 2. ca_hierarchy -------------------------------------------------------------------------------------------------
+
+def test_hierarchy_exact(population):
+    p = population
+    ca_label = {v: k for k, v in p.ca.items()}
+    rows = run(p.dsn, "ca_hierarchy", root_ca_id=p.ca["R"])
+    got = {(r["depth"], ca_label[r["ca_id"]], ca_label[r["parent_ca_id"]], p.labels_by_id[r["certificate_id"]],
+            tuple(ca_label[x] for x in r["path"]), r["closes_cycle"],
+            tuple(ca_label[x] for x in r["other_issuer_ca_ids"] or ()), tuple(r["trusted_in"] or ())) for r in rows}
+    assert got == {
+        (0, "R", "R", "R", ("R",), False, (), ()),  # the root's self-signed certificate
+        (0, "R", "O", "R_by_O", ("R",), False, (), ()),  # O's cross-sign of R; O is itself below R (mutual)
+        (1, "I1", "R", "I1", ("R", "I1"), False, ("T",),
+         ("Mozilla/Server Authentication", "Chrome/Server Authentication")),
+        (1, "O", "R", "O_by_R", ("R", "O"), False, (), ()),  # R cross-signs Other Root
+        (2, "O", "O", "O", ("R", "O", "O"), True, (), ()),  # O's self-signed certificate: listed, not followed
+        (2, "I2", "I1", "I2", ("R", "I1", "I2"), False, (), ()),  # ca_trust_purpose: not time-valid, not listed
+        (2, "Z", "O", "Z", ("R", "O", "Z"), False, (), ()),  # reached only through R's cross-sign of O
+    }
+    assert len(rows) == len(got)
+    by_cert = {p.labels_by_id[r["certificate_id"]]: r for r in rows}
+    assert (by_cert["I1"]["not_before"], by_cert["I1"]["not_after"]) == (T(2018, 1, 1), T(2028, 1, 1))
+    assert bytes(by_cert["Z"]["sha256"]).hex().upper() == sha256_hex(p.der["Z"])
+    # from Other Root, the mutual cross-sign leads back to R and everything below it, once per path
+    from_o = run(p.dsn, "ca_hierarchy", root_ca_id=p.ca["O"])
+    assert {(tuple(ca_label[x] for x in r["path"]), r["closes_cycle"]) for r in from_o} == {
+        (("O",), False), (("O", "R"), False), (("O", "Z"), False), (("O", "R", "I1"), False),
+        (("O", "R", "I1", "I2"), False), (("O", "R", "R"), True)}
+    # every CA certificate issued inside the tree is listed: the frame's CA rows are exactly these
+    issued_inside = {p.labels_by_id[r["certificate_id"]] for r in rows}
+    assert issued_inside == {"R", "R_by_O", "I1", "O_by_R", "O", "I2", "Z"}
+
+
+# -- 3. unexpired_certificates (and its DER twin) --------------------------------------------------------------------
+
+def _by_label(p, rows):
+    return {p.labels_by_id[r["certificate_id"]]: r for r in rows}
+
+
+def test_unexpired_certificates_exact(population):
+    p = population
+    got = {}
+    for ca in ("R", "O", "I1", "I2", "Z", "T"):
+        rows = run(p.dsn, "unexpired_certificates", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW)
+        assert all(r["issuer_ca_id"] == p.ca[ca] for r in rows)
+        got[ca] = _by_label(p, rows)
+    assert {ca: set(v) for ca, v in got.items()} == {
+        "R": {"R", "I1", "O_by_R"}, "O": {"O", "R_by_O", "Z"}, "T": {"T", "I1_by_T", "t_leaf"},
+        "I1": {"pair_pre", "pair_final", "orphan_pre", "no_o", "at_as_of", "I2", "garbage"},  # not "expired"
+        "I2": {"i2_leaf"}, "Z": {"z_leaf1", "z_leaf2"}}
+    i1 = got["I1"]
+    pre, final = i1["pair_pre"], i1["pair_final"]
+    assert pre["issuer_name"] == "C=XX, O=Test PKI (synthetic), CN=Issuing CA 1"
+    assert bytes(pre["serial_number"]) == bytes.fromhex("0080ab")  # DER contents: leading 00 kept
+    assert (pre["not_before"], pre["not_after"]) == (T(2018, 1, 1), T(2020, 6, 1))
+    assert (pre["subject_o"], pre["subject_cn"]) == ("Example Org", "a.example.com")
+    assert pre["dns_names"] == ["a.example.com", "www.a.example.com", "a.example.com"]  # as written, not deduped
+    assert pre["policy_oids"] == [OV]
+    assert (pre["is_precertificate"], final["is_precertificate"]) == (True, False)
+    assert bytes(pre["dedup_key"]) == bytes(final["dedup_key"])
+    assert bytes(pre["sha256"]).hex().upper() == sha256_hex(p.der["pair_pre"])
+    assert i1["orphan_pre"]["is_precertificate"] and i1["orphan_pre"]["subject_o"] is None
+    no_o = i1["no_o"]
+    assert (no_o["subject_o"], no_o["subject_cn"], no_o["dns_names"], no_o["policy_oids"]) == \
+        (None, "c.example.com", [], [DV])
+    assert i1["at_as_of"]["not_after"] == AS_OF and i1["at_as_of"]["subject_o"] == "Another, Inc."
+    g = i1["garbage"]  # unparsable: kept, with libx509pq's error values
+    assert (g["serial_number"], g["not_before"], g["not_after"], g["subject_o"], g["subject_cn"], g["dns_names"],
+            g["policy_oids"], g["dedup_key"]) == (None, None, None, None, "ERROR!", [], [], None)
+    assert bytes(g["sha256"]).hex().upper() == sha256_hex(p.garbage)
+
+
+def test_der_twin_returns_the_same_rows(population):
+    p = population
+    for ca in ("I1", "Z"):
+        a = run(p.dsn, "unexpired_certificates", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW)
+        b = run(p.dsn, "unexpired_certificates_der", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW)
+        assert {r["certificate_id"] for r in a} == {r["certificate_id"] for r in b}
+        assert {bytes(r["certificate"]) for r in b} == {p.der[p.labels_by_id[r["certificate_id"]]] for r in b}
+
+
+def test_windows_tile_the_result(population):
+    p = population
+    ca = p.ca["I1"]
+
+    def labels(start, end):
+        rows = run(p.dsn, "unexpired_certificates", issuer_ca_id=ca, as_of=AS_OF, window_start=start,
+                   window_end=end)
+        return {p.labels_by_id[r["certificate_id"]] for r in rows}
+
+    cuts = [AS_OF, T(2019, 9, 30), T(2020, 6, 1), T(2021, 1, 1), T(2030, 1, 1), None]
+    parts = [labels(a, b) for a, b in zip(cuts, cuts[1:])]
+    assert parts == [{"at_as_of"}, {"orphan_pre"}, {"pair_pre", "pair_final"}, {"no_o", "I2"}, {"garbage"}]
+    assert labels(T(2000, 1, 1), None) == set().union(*parts)  # as_of still applies: "expired" stays out
+
+
+def test_counts_by_month(population):
+    p = population
+    rows = run(p.dsn, "certificate_counts_by_month", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    assert [(r["month_start"], r["certificates"]) for r in rows] == [
+        (T(2019, 5, 1), 1), (T(2019, 9, 1), 1), (T(2020, 6, 1), 2), (T(2021, 3, 1), 1), (T(2026, 1, 1), 1),
+        (None, 1)]
+
+
+# -- 4.-7. -----------------------------------------------------------------------------------------------------------
+
+def test_revocations_exact(population):
+    p = population
+    got = set()
+    for ca in ("R", "O", "I1", "I2", "Z"):
+        for r in run(p.dsn, "certificate_revocations", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW):
+            got.add((p.labels_by_id[r["certificate_id"]], r["revocation_date"], r["reason_code"]))
+    # the serial is revoked: both rows of the pair match crt.sh's join; the expired certificate is out of range
+    assert got == {("pair_pre", T(2019, 3, 1, 10), 4), ("pair_final", T(2019, 3, 1, 10), 4),
+                   ("z_leaf2", T(2019, 4, 2), None)}
+
+
+def test_earliest_ct_entries_exact(population):
+    p = population
+    rows = run(p.dsn, "earliest_ct_entries", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    assert {p.labels_by_id[r["certificate_id"]]: r["earliest_entry"] for r in rows} == {
+        "pair_pre": T(2017, 12, 31, 23, 59),  # the earlier of two logs, in another ct_log_entry partition
+        "pair_final": T(2018, 1, 1, 2), "orphan_pre": T(2018, 1, 2)}
+
+
+def test_root_trust_records_exact(population):
+    p = population
+    rows = run(p.dsn, "root_trust_records", root_ca_id=p.ca["R"])
+    assert [(p.labels_by_id[r["certificate_id"]], r["trust_context"], r["trust_purpose"], r["disabled_from"],
+             r["notbefore_until"]) for r in rows] == [
+        ("R", "Microsoft", "Server Authentication", T(2020, 1, 1), None),  # display order: Microsoft before Mozilla
+        ("R", "Mozilla", "Server Authentication", None, T(2019, 6, 1)),
+        ("R", "Mozilla", "Secure Email", None, None)]
+
+
+def test_aggregates_exact(population):
+    p = population
+    rows = run(p.dsn, "certificate_aggregates", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    got = {(r["dimension"], r["key"]): (r["certificates"], r["precertificates"], r["deduplicated"]) for r in rows}
+    assert got == {
+        ("issuer_ca_id", str(p.ca["I1"])): (7, 2, 5),  # 7 rows; the pair counts once; garbage has no key
+        ("organization", "Example Org"): (2, 1, 1), ("organization", "Another, Inc."): (1, 0, 1),
+        ("organization", "Test PKI (synthetic)"): (1, 0, 1), ("organization", None): (3, 1, 2),
+        ("not_after_month", "2019-05"): (1, 0, 1), ("not_after_month", "2019-09"): (1, 1, 1),
+        ("not_after_month", "2020-06"): (2, 1, 1), ("not_after_month", "2021-03"): (1, 0, 1),
+        ("not_after_month", "2026-01"): (1, 0, 1), ("not_after_month", "unparsable"): (1, 0, 0)}
+
+
+# -- EXPLAIN: crt.sh's indexes and partition pruning -----------------------------------------------------------------
+
+PER_CA = ["unexpired_certificates", "unexpired_certificates_der", "certificate_revocations", "earliest_ct_entries",
+          "certificate_aggregates", "certificate_counts_by_month"]
+
+
+def _partitions(plan: str) -> set[str]:
+    return set(re.findall(r" on (certificate_\w+)", plan))
+
+
+@pytest.mark.parametrize("name", PER_CA)
+def test_per_ca_queries_prune_partitions_and_use_the_issuer_index(population, name):
+    p = population
+    plan = explain(p.dsn, name, issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    parts = _partitions(plan)
+    # notAfter >= 2019-05-17: the 2013andbefore..2018 partitions are pruned at plan time
+    assert not parts & {"certificate_2013andbefore", "certificate_2014", "certificate_2015", "certificate_2016",
+                        "certificate_2017", "certificate_2018"}, plan
+    assert {"certificate_2019", "certificate_2030andbeyond"} <= parts
+    assert not re.search(r"Seq Scan on certificate_", plan), plan
+    assert re.search(r"Index Cond: \(\(issuer_ca_id = \d+\) AND \(COALESCE\(x509_notafter\(certificate\)", plan), plan
+    # a bounded window prunes the later partitions too
+    bounded = _partitions(explain(p.dsn, name, issuer_ca_id=p.ca["I1"], as_of=AS_OF, window_start=T(2020, 1, 1),
+                                  window_end=T(2021, 1, 1))) if "window_start" in Q[name].param_names else None
+    if bounded is not None:
+        assert bounded == {"certificate_2020"}, bounded
+
+
+def test_hierarchy_uses_the_can_issue_partial_index(population):
+    p = population
+    plan = explain(p.dsn, "ca_hierarchy", root_ca_id=p.ca["R"])
+    conn = psycopg2.connect(p.dsn)
+    with conn.cursor() as cur:
+        cur.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE %s",
+                    ("%WHERE x509_canissuecerts(certificate)%",))
+        partial = {r[0] for r in cur.fetchall()}
+    conn.close()
+    recursive = plan.split("Recursive Union")[1].split("CTE ")[0]
+    used = set(re.findall(r"Index Scan using (\w+) on certificate_", recursive))
+    assert used and used <= partial, recursive
+    assert not re.search(r"Seq Scan on certificate_", plan)
+
+
+def test_other_queries_are_index_led(population):
+    p = population
+    plan = explain(p.dsn, "resolve_ca", root_sha256=_sha(p, "R"), ca_id=None, name_pattern=None)
+    assert re.search(r"Index Scan using certificate_\w+_digest_idx\w* on certificate_\w+ c_\d+\n\s+"
+                     r"Index Cond: \(digest\(certificate, 'sha256'", plan), plan
+    assert not re.search(r"Seq Scan on certificate_", plan)
+    plan = explain(p.dsn, "root_trust_records", root_ca_id=p.ca["R"])
+    assert "cac_ca_c" in plan and "rtp_pk" in plan, plan
+
+
+def test_earliest_ct_entry_probes_ctle_c_not_the_time_index(population):
+    p = population
+    plan = explain(p.dsn, "earliest_ct_entries", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    assert "entry_timestamp IS NOT NULL" not in plan, plan  # min() rewritten to a walk of ctle_t: never
+    assert re.search(r"Index Scan using ct_log_entry_\w+_certificate_id_idx on ct_log_entry_\w+ ctle", plan), plan
+    assert "Index Cond: (certificate_id = c" in plan

@@ -1,0 +1,214 @@
+"""The result cache: Parquet files with a JSON provenance sidecar, written atomically, verified on read.
+
+Layout (``cache_dir`` defaults to :data:`analysis.config.CACHE_DIR`, injectable for tests)::
+
+    <cache_dir>/<bundle>/<frame>.parquet   one frame (e.g. certificates)
+    <cache_dir>/<bundle>/<frame>.json      its sidecar: query name(s), SQL hash, parameters, source DSN without
+                                           password, fetched-at (UTC), row count, SHA-256 of the Parquet file
+    <cache_dir>/<bundle>/manifest.json     written last: the bundle is complete only when it exists
+
+Every file is written to a temporary name in the same folder and moved into place with ``os.replace``, so a
+crash leaves either the old complete file or none. A bundle whose manifest, sidecars or Parquet files are missing,
+unreadable or whose checksums do not match is treated as absent (and re-fetched by the caller).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import config
+
+FORMAT_VERSION = 1
+
+
+class CacheError(RuntimeError):
+    """A cached entry is corrupt or unreadable (the caller re-fetches)."""
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex().upper()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def cache_key(**parts) -> str:
+    """A content key: SHA-256 of the canonical JSON of the inputs that determine a result."""
+    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class FrameWriter:
+    """Write one frame to ``<bundle>/<name>.parquet`` batch by batch (memory stays one batch), atomically."""
+
+    def __init__(self, bundle: "Bundle", name: str, schema: pa.Schema):
+        self.bundle, self.name, self.schema = bundle, name, schema
+        fd, tmp = tempfile.mkstemp(dir=bundle.path, prefix=f".{name}.", suffix=".parquet.tmp")
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table.cast(self.schema))
+            self.rows += table.num_rows
+
+    def close(self, sidecar: Mapping) -> dict:
+        self._writer.close()
+        final = self.bundle.path / f"{self.name}.parquet"
+        os.replace(self.tmp, final)
+        meta = dict(sidecar)
+        meta.update({"format": FORMAT_VERSION, "frame": self.name, "parquet": final.name, "rows": self.rows,
+                     "parquet_sha256": file_sha256(final)})
+        _atomic_write_bytes(self.bundle.path / f"{self.name}.json",
+                            json.dumps(meta, indent=2, sort_keys=True, default=_json_default).encode())
+        return meta
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class Bundle:
+    """A folder of frames that belong together (one fetch), complete when ``manifest.json`` exists."""
+
+    path: Path
+
+    def writer(self, name: str, schema: pa.Schema) -> FrameWriter:
+        return FrameWriter(self, name, schema)
+
+    def write_frame(self, name: str, frame: pd.DataFrame, schema: pa.Schema, sidecar: Mapping) -> dict:
+        w = self.writer(name, schema)
+        try:
+            w.write(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+        except BaseException:
+            w.abort()
+            raise
+        return w.close(sidecar)
+
+    def write_manifest(self, manifest: Mapping) -> None:
+        _atomic_write_bytes(self.path / "manifest.json",
+                            json.dumps(dict(manifest, format=FORMAT_VERSION), indent=2, sort_keys=True,
+                                       default=_json_default).encode())
+
+    def manifest(self) -> dict | None:
+        p = self.path / "manifest.json"
+        if not p.exists():
+            return None
+        try:
+            return json.loads(p.read_text())
+        except (OSError, ValueError) as exc:
+            raise CacheError(f"{p}: unreadable manifest ({exc})") from exc
+
+    def read_frame(self, name: str) -> tuple[pa.Table, dict]:
+        """The frame's Arrow table and sidecar, after checking the Parquet file's checksum and row count."""
+        side = self.path / f"{name}.json"
+        parquet = self.path / f"{name}.parquet"
+        try:
+            meta = json.loads(side.read_text())
+        except (OSError, ValueError) as exc:
+            raise CacheError(f"{side}: missing or unreadable sidecar ({exc})") from exc
+        if not parquet.exists():
+            raise CacheError(f"{parquet}: missing")
+        digest = file_sha256(parquet)
+        if digest != meta.get("parquet_sha256"):
+            raise CacheError(f"{parquet}: checksum mismatch (file {digest[:12]}…, sidecar "
+                             f"{str(meta.get('parquet_sha256'))[:12]}…)")
+        try:
+            table = pq.read_table(parquet)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise CacheError(f"{parquet}: unreadable ({exc})") from exc
+        if table.num_rows != meta.get("rows"):
+            raise CacheError(f"{parquet}: {table.num_rows} rows, sidecar says {meta.get('rows')}")
+        return table, meta
+
+    def verify(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.read_frame(name)
+
+
+class ResultCache:
+    """Bundles under ``cache_dir``, named ``<label>-<key[:16]>`` (readable and content-keyed)."""
+
+    def __init__(self, cache_dir: Path | str | None = None):
+        self.dir = Path(cache_dir) if cache_dir is not None else config.CACHE_DIR
+
+    def bundle_path(self, label: str, key: str) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9_.=-]+", "_", label)[:80]
+        return self.dir / f"{safe}-{key[:16]}"
+
+    def existing(self, label: str, key: str) -> Bundle | None:
+        path = self.bundle_path(label, key)
+        return Bundle(path) if (path / "manifest.json").exists() else None
+
+    def new_bundle(self, label: str, key: str) -> tuple[Bundle, Path]:
+        """A fresh temporary bundle folder; :meth:`commit` moves it into place."""
+        final = self.bundle_path(label, key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+        return Bundle(tmp), final
+
+    def commit(self, bundle: Bundle, final: Path) -> Bundle:
+        """Replace ``final`` by the completed temporary bundle (the old one, if any, is removed after)."""
+        old = None
+        if final.exists():
+            old = final.with_name(f".{final.name}.old.{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+        os.replace(bundle.path, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return Bundle(final)
+
+    def discard(self, bundle: Bundle) -> None:
+        shutil.rmtree(bundle.path, ignore_errors=True)
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

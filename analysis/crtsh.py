@@ -1,0 +1,916 @@
+"""The crt.sh client: named queries (``queries/*.sql``), bounded pages, retries, and the Parquet cache.
+
+Written for crt.sh's public endpoint as ``docs/crtsh.md`` (shared docs) describes it: read-only hot-standby replicas
+behind a pooler in *statement* pooling mode. Hence:
+
+* psycopg2 in **autocommit**, one statement at a time, **no named cursors, no transaction blocks, no session SET**;
+  timeouts are client-side: ``connect_timeout`` and a per-statement :class:`threading.Timer` that calls
+  ``conn.cancel()``.
+* Large results come in **bounded pages that are idempotent key ranges**: per issuing CA, windows
+  ``[start, end)`` of crt.sh's partition key ``coalesce(x509_notAfter(certificate), 'infinity')``, planned from
+  per-month counts so that a page holds at most ``page_size`` rows (a month over the limit is bisected; only
+  certificates sharing one notAfter second can exceed it). Pages are written to the cache's Parquet file as they
+  arrive, so memory stays one page.
+* **Transient failures** — ``40001`` recovery conflicts, ``57014`` cancellations, ``57P0x`` shutdowns, dropped
+  connections (``OperationalError``/``InterfaceError``), a pooler refusing connections — are retried per statement
+  with exponential backoff and a new connection. A retried page re-runs the same key range, so the result has
+  exactly the database's rows; certificate ids are de-duplicated as a guard and any duplicate is an error.
+* One clear line when crt.sh cannot be reached: :class:`CrtshUnavailable` (a :class:`CrtshError`), which the CLI
+  prints without a traceback.
+
+Field extraction: ``method="client"`` (the default; see docs/queries.md for the measurement) fetches the DER over
+the same index range (``unexpired_certificates_der.sql``) and parses each certificate once with
+:mod:`analysis.x509`; ``method="server"`` runs crt.sh's ``x509_*`` functions (``unexpired_certificates.sql``). Both
+produce the same certificates frame (docs/design.md), byte for byte.
+
+Public API: :func:`fetch_ca` → :class:`FetchResult`; :class:`Client` (``run``, ``certificate_pages``);
+:func:`certificates_frame` / :func:`extract_fields` (row conversion); :func:`add_fetch_parser` (CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import random
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import pandas as pd
+import psycopg2
+import psycopg2.extensions
+import pyarrow as pa
+
+from analysis import config, x509
+from analysis.cache import Bundle, CacheError, ResultCache, cache_key, utc_now
+from analysis.querylib import Query, QueryError, load_queries  # noqa: F401  (QueryError re-exported)
+
+__all__ = [
+    "CrtshError", "CrtshUnavailable", "CacheMiss", "RetryPolicy", "Progress", "Window", "Client", "FetchResult", "fetch_ca",
+    "load_cached", "certificates_frame", "extract_fields", "resolve_dsn", "public_dsn", "add_fetch_parser",
+    "CERTIFICATE_COLUMNS", "DEFAULT_METHOD", "QueryError",
+]
+
+DEFAULT_METHOD = "client"  # chosen by benchmarks/bench_queries.py, reasoning in docs/queries.md
+CERTIFICATE_COLUMNS = (
+    "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
+    "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "dedup_key", "parse_error",
+)
+PARSE_ERROR = "unparsable certificate: crt.sh's x509_* functions return ERROR!/NULL for it"
+
+CERTIFICATES_SCHEMA = pa.schema([
+    ("certificate_id", pa.int64()), ("issuer_ca_id", pa.int64()), ("issuer_name", pa.string()),
+    ("sha256", pa.string()), ("serial_number", pa.string()), ("not_before", pa.timestamp("ns")),
+    ("not_after", pa.timestamp("ns")), ("subject_o", pa.string()), ("subject_cn", pa.string()),
+    ("dns_names", pa.list_(pa.string())), ("policy_oids", pa.list_(pa.string())), ("is_precertificate", pa.bool_()),
+    ("dedup_key", pa.string()), ("parse_error", pa.string()),
+])
+REVOCATIONS_SCHEMA = pa.schema([("certificate_id", pa.int64()), ("revocation_date", pa.timestamp("ns")),
+                                ("reason_code", pa.int64())])
+CT_SCHEMA = pa.schema([("certificate_id", pa.int64()), ("earliest_entry", pa.timestamp("ns"))])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Errors, connection strings
+
+
+class CrtshError(RuntimeError):
+    """A fetch failed; ``str(exc)`` is one line fit for the CLI."""
+
+
+class CrtshUnavailable(CrtshError):
+    """crt.sh (or the configured database) could not be reached, or kept failing after the retries."""
+
+
+class CacheMiss(CrtshError):
+    """``fetch_ca(offline=True)`` found no valid cached result for these inputs."""
+
+
+def resolve_dsn(dsn: str | None) -> str:
+    """``None`` or ``"crtsh"`` → crt.sh's public endpoint (analysis.config.CRTSH_DSN); anything else as given."""
+    return config.CRTSH_DSN if dsn in (None, "crtsh") else dsn
+
+
+def public_dsn(dsn: str) -> str:
+    """The DSN without its password (recorded in provenance)."""
+    try:
+        parts = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.ProgrammingError:
+        return re.sub(r"(password=)\S+", r"\1***", dsn)
+    parts.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in sorted(parts.items()))
+
+
+def _where(dsn: str) -> str:
+    try:
+        p = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.ProgrammingError:
+        return "the database"
+    return f"{p.get('host', 'localhost')}:{p.get('port', 5432)}/{p.get('dbname', '')}"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = (getattr(exc, "pgerror", None) or str(exc) or type(exc).__name__).strip()
+    return " ".join(text.split())[:300]
+
+
+# psycopg2 maps 40001 (recovery conflict / serialization), 57014 (cancel), 57P01-03 (shutdown), 53300 (too many
+# connections) and connection failures to OperationalError; a dropped socket may surface as InterfaceError.
+TRANSIENT_SQLSTATES = {"40001", "40P01", "57014", "57P01", "57P02", "57P03", "53300", "53400", "08000", "08001",
+                       "08003", "08004", "08006"}
+
+
+# connection failures that no retry will cure
+_PERMANENT_CONNECT = re.compile(r"could not translate host name|password authentication failed|"
+                                r"database \"[^\"]*\" does not exist|role \"[^\"]*\" does not exist|"
+                                r"no pg_hba.conf entry")
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+        return True
+    return getattr(exc, "pgcode", None) in TRANSIENT_SQLSTATES
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 8  # per statement, including the first
+    base_delay: float = 0.25  # seconds; doubled each attempt, capped, with ±25 % jitter
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        d = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return d * (0.75 + 0.5 * rng.random())
+
+
+@dataclass
+class Progress:
+    rows: int = 0
+    pages: int = 0
+    cas_done: int = 0
+    cas_total: int = 0
+    retries: int = 0
+    reconnects: int = 0
+    ca_id: int | None = None
+    phase: str = ""
+
+    def line(self) -> str:
+        return (f"{self.phase}: {self.rows:,} rows, {self.pages} pages, CAs {self.cas_done}/{self.cas_total}"
+                + (f", retries {self.retries}" if self.retries else ""))
+
+
+def stderr_progress(p: Progress) -> None:
+    print("\r" + p.line().ljust(78), end="", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Key range [start, end) of the partition key; end None = unbounded (includes 'infinity')."""
+
+    start: dt.datetime
+    end: dt.datetime | None
+
+    def params(self) -> dict:
+        return {"window_start": self.start, "window_end": self.end}
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    query: str
+    params: Mapping
+    page: int  # 1-based count of statements run by this client
+    attempt: int
+
+
+def to_naive_utc(value) -> dt.datetime:
+    """A datetime/date/ISO string as a naive datetime holding UTC (crt.sh's timestamp without time zone)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The client
+
+
+class Client:
+    """One autocommit connection, re-made after a failure; every statement is retried on transient errors."""
+
+    def __init__(self, dsn: str | None = None, *, connect_timeout: int = 15, statement_timeout: float = 300.0,
+                 retry: RetryPolicy = RetryPolicy(), application_name: str = "distrust-impact",
+                 queries: Mapping[str, Query] | None = None, before_statement: Callable[["Client", PageInfo], None]
+                 | None = None, seed: int = 0):
+        self.dsn = resolve_dsn(dsn)
+        self.connect_timeout = connect_timeout
+        self.statement_timeout = statement_timeout
+        self.retry = retry
+        self.application_name = application_name
+        self.queries = dict(queries) if queries is not None else load_queries()
+        self.before_statement = before_statement
+        self.progress = Progress()
+        self.statements = 0
+        self._rng = random.Random(seed)
+        self._conn = None
+        self._timed_out = False
+
+    # -- connection --------------------------------------------------------------------------------------------------
+    def _connect(self):
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        if self._conn is not None:
+            self.progress.reconnects += 1
+        # No `options` (a pooler rejects startup parameters) and no SET: nothing that outlives a statement.
+        conn = psycopg2.connect(self.dsn, connect_timeout=self.connect_timeout,
+                                application_name=self.application_name)
+        conn.autocommit = True
+        self._conn = conn
+        return conn
+
+    @property
+    def backend_pid(self) -> int | None:
+        """The server process of the current connection (None when disconnected)."""
+        if self._conn is None or self._conn.closed:
+            return None
+        return self._conn.get_backend_pid()
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+
+    def _drop(self) -> None:
+        try:
+            if self._conn is not None and not self._conn.closed:
+                self._conn.close()
+        except psycopg2.Error:
+            pass
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- statements --------------------------------------------------------------------------------------------------
+    def _execute(self, conn, query: Query, params: dict) -> tuple[list[str], list[tuple]]:
+        """One statement under the client-side timer (``conn.cancel()`` → SQLSTATE 57014 when it fires)."""
+        self._timed_out = False
+
+        def fire():
+            self._timed_out = True
+            try:
+                conn.cancel()
+            except psycopg2.Error:
+                pass
+
+        timer = threading.Timer(self.statement_timeout, fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            with conn.cursor() as cur:  # a client-side cursor: no named (server-side) cursors through a pooler
+                cur.execute(query.sql, params)
+                cols = [d.name for d in cur.description]
+                return cols, cur.fetchall()
+        finally:
+            timer.cancel()
+
+    def run(self, name: str, params: Mapping) -> tuple[list[str], list[tuple]]:
+        """Run a named query with retries; returns (column names, rows)."""
+        query = self.queries[name]
+        bound = query.bind(params)  # QueryError before anything is sent
+        last: BaseException | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            self.statements += 1
+            if self.before_statement is not None:
+                self.before_statement(self, PageInfo(name, bound, self.statements, attempt))
+            try:
+                conn = self._connect()
+                return self._execute(conn, query, bound)
+            except psycopg2.Error as exc:
+                if not is_transient(exc):
+                    raise CrtshError(f"query {name} failed: {_one_line(exc)}") from None
+                if _PERMANENT_CONNECT.search(str(exc)):
+                    raise CrtshUnavailable(f"cannot connect to {_where(self.dsn)}: {_one_line(exc)}") from None
+                last = exc
+                if self._timed_out:
+                    last = CrtshError(f"statement exceeded the client timeout of {self.statement_timeout:g} s")
+                self._drop()
+                self.progress.retries += 1
+                if attempt < self.retry.attempts:
+                    time.sleep(self.retry.delay(attempt, self._rng))
+        raise CrtshUnavailable(f"cannot get {name} from {_where(self.dsn)} after {self.retry.attempts} attempts: "
+                               f"{_one_line(last)}")
+
+    def frame(self, name: str, params: Mapping) -> pd.DataFrame:
+        cols, rows = self.run(name, params)
+        return pd.DataFrame.from_records(rows, columns=cols)
+
+    # -- paging ------------------------------------------------------------------------------------------------------
+    def month_counts(self, issuer_ca_id: int, as_of: dt.datetime, window: Window) -> list[tuple[dt.datetime | None, int]]:
+        _, rows = self.run("certificate_counts_by_month", {"issuer_ca_id": issuer_ca_id, "as_of": as_of,
+                                                           **window.params()})
+        return [(m, int(n)) for m, n in rows]
+
+    def plan_windows(self, issuer_ca_id: int, as_of: dt.datetime, page_size: int) -> list[Window]:
+        """Windows [start, end) covering [as_of, ∞) for one CA, each holding at most ``page_size`` rows (unless
+        more than that share one notAfter second), planned from per-month counts."""
+        whole = Window(as_of, None)
+        counts = self.month_counts(issuer_ca_id, as_of, whole)
+        pieces: list[tuple[Window, int]] = []
+        for month, n in counts:
+            if month is None:  # the 'infinity' key: unparsable notAfter
+                pieces.append((Window(_INFINITY_START, None), n))
+                continue
+            start = max(month, as_of)
+            end = _next_month(month)
+            if n > page_size:
+                pieces.extend(self._bisect(issuer_ca_id, as_of, Window(start, end), n, page_size))
+            else:
+                pieces.append((Window(start, end), n))
+        # pack adjacent pieces into pages; the first starts at as_of and the last is unbounded, so the windows
+        # tile [as_of, ∞) exactly (a row inserted meanwhile in a gap is still fetched)
+        windows: list[Window] = []
+        cur_start, cur_n = as_of, 0
+        for w, n in pieces:
+            if cur_n and cur_n + n > page_size:
+                windows.append(Window(cur_start, w.start))
+                cur_start, cur_n = w.start, 0
+            cur_n += n
+        windows.append(Window(cur_start, None))
+        return windows
+
+    def _bisect(self, issuer_ca_id, as_of, window: Window, n: int, page_size: int):
+        if n <= page_size or (window.end - window.start) <= dt.timedelta(seconds=1):
+            return [(window, n)]
+        mid = window.start + (window.end - window.start) / 2
+        mid = mid.replace(microsecond=0)
+        if mid <= window.start:
+            return [(window, n)]
+        left = Window(window.start, mid)
+        right = Window(mid, window.end)
+        n_left = sum(k for _, k in self.month_counts(issuer_ca_id, as_of, left))
+        return (self._bisect(issuer_ca_id, as_of, left, n_left, page_size)
+                + self._bisect(issuer_ca_id, as_of, right, n - n_left, page_size))
+
+
+_INFINITY_START = dt.datetime(9999, 12, 31, 23, 59, 59)
+
+
+def _next_month(m: dt.datetime) -> dt.datetime:
+    return dt.datetime(m.year + (m.month == 12), m.month % 12 + 1, 1)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Rows → the certificates frame (docs/design.md)
+
+
+def _hex_upper(b) -> str | None:
+    return None if b is None else bytes(b).hex().upper()
+
+
+def _hex_lower(b) -> str | None:
+    return None if b is None else bytes(b).hex()
+
+
+def _guard(fn, on_error):
+    try:
+        return fn()
+    except (x509.X509Error, ValueError, IndexError, UnicodeError):
+        return on_error
+
+
+def extract_fields(der: bytes) -> dict:
+    """The frame's fields from one DER certificate, parsed once, with libx509pq's per-function error values (each
+    field fails on its own, as each x509_* call does on the server). Mirrors unexpired_certificates.sql."""
+    der = bytes(der)
+    try:
+        cert = x509.parse(der)
+    except (x509.X509Error, ValueError, IndexError, UnicodeError):
+        cert = None
+    out = {"sha256": hashlib.sha256(der).digest()}
+    if cert is None:
+        out.update(serial_number=None, not_before=None, not_after=None, subject_o=None, subject_cn=x509.ERROR_TEXT,
+                   dns_names=[], policy_oids=[], is_precertificate=False, dedup_key=None)
+        return out
+    validity = _guard(lambda: x509._children(der, cert.fields[3][1], cert.fields[3][2]), None)
+    out["serial_number"] = cert.content(cert.fields[0])
+    out["not_before"] = None if validity is None else _guard(lambda: x509._time(validity[0][0],
+                                                                                   cert.content(validity[0])), None)
+    out["not_after"] = None if validity is None else _guard(lambda: x509._time(validity[1][0],
+                                                                                  cert.content(validity[1])), None)
+    subject = _guard(lambda: x509._name_entries(der, cert.subject), None)
+
+    def first(oid):
+        for rdn in subject or ():
+            for entry_oid, value in rdn:
+                if entry_oid == oid:
+                    return x509._attribute_text(der, value)
+        return None
+
+    out["subject_o"] = _guard(lambda: first("2.5.4.10"), None)
+    out["subject_cn"] = x509.ERROR_TEXT if subject is None else _guard(lambda: first("2.5.4.3"), x509.ERROR_TEXT)
+    out["dns_names"] = _guard(lambda: _dns_names(cert), [])
+    out["policy_oids"] = _guard(lambda: _policies(cert), [])
+    ext = cert.extension(x509.CT_POISON)
+    out["is_precertificate"] = ext is not None and ext[1]
+    out["dedup_key"] = _guard(lambda: hashlib.sha256(_strip_ct(cert)).digest(), None)
+    return out
+
+
+def _dns_names(cert) -> list[str]:
+    value = cert.extension_value(x509.SUBJECT_ALT_NAME)
+    if value is None:
+        return []
+    return [content.decode("latin-1") for kind, content, _ in x509._general_names(value) if kind == 2]
+
+
+def _policies(cert) -> list[str]:
+    value = cert.extension_value(x509.CERTIFICATE_POLICIES)
+    if value is None:
+        return []
+    _, s, e, _ = x509._read_tlv(value, 0)
+    out = []
+    for info in x509._children(value, s, e):
+        first = x509._read_tlv(value, info[1])
+        out.append(x509._oid(value[first[1]:first[2]]))
+    return out
+
+
+def _strip_ct(cert) -> bytes:
+    # analysis.x509.tbscert_strip_ct_ext, from the parsed structure (no second parse)
+    d = cert.der
+    tbs = cert.tbs
+    ext_field = next((f for f in cert.fields[6:] if f[0] == 0xA3), None)
+    if ext_field is None:
+        return cert.raw(tbs)
+    kept = b"".join(d[e[4]:x509._read_tlv(d, e[4])[2]] for e in cert.extensions
+                    if e[0] not in (x509.CT_POISON, x509.CT_SCT_LIST))
+    if kept:
+        seq = b"\x30" + x509._encode_length(len(kept)) + kept
+        new_ext = b"\xa3" + x509._encode_length(len(seq)) + seq
+    else:
+        new_ext = b""
+    body = d[tbs[1]:ext_field[3]] + new_ext + d[ext_field[2]:tbs[2]]
+    return b"\x30" + x509._encode_length(len(body)) + body
+
+
+def _record(certificate_id, issuer_ca_id, issuer_name, f: Mapping) -> dict:
+    """One frame row from extracted fields (server row or client parse): the design.md conversions."""
+    unparsable = f["not_after"] is None or f["serial_number"] is None or f["subject_cn"] == x509.ERROR_TEXT
+    return {
+        "certificate_id": int(certificate_id),
+        "issuer_ca_id": int(issuer_ca_id),
+        "issuer_name": issuer_name,
+        "sha256": _hex_upper(f["sha256"]),
+        "serial_number": _hex_lower(f["serial_number"]),
+        "not_before": f["not_before"],
+        "not_after": f["not_after"],
+        "subject_o": f["subject_o"],
+        "subject_cn": None if f["subject_cn"] == x509.ERROR_TEXT else f["subject_cn"],
+        "dns_names": list(f["dns_names"] or []),
+        "policy_oids": list(f["policy_oids"] or []),
+        "is_precertificate": bool(f["is_precertificate"]),
+        "dedup_key": _hex_upper(f["dedup_key"]),
+        "parse_error": PARSE_ERROR if unparsable else None,
+    }
+
+
+def records_from_server_rows(cols: Sequence[str], rows: Sequence[tuple]) -> list[dict]:
+    out = []
+    for row in rows:
+        r = dict(zip(cols, row))
+        out.append(_record(r["certificate_id"], r["issuer_ca_id"], r["issuer_name"], r))
+    return out
+
+
+def records_from_der_rows(cols: Sequence[str], rows: Sequence[tuple]) -> list[dict]:
+    return [_record(cid, ica, name, extract_fields(der)) for cid, ica, name, der in rows]
+
+
+def _sort_key(r: dict):
+    na = r["not_after"]
+    return (na is None, na or dt.datetime.min, r["certificate_id"])
+
+
+def _records_table(records: list[dict]) -> pa.Table:
+    return pa.Table.from_pylist(records, schema=CERTIFICATES_SCHEMA)
+
+
+def certificates_frame(table_or_records) -> pd.DataFrame:
+    """The certificates frame (docs/design.md dtypes) from an Arrow table or a list of row dicts."""
+    table = table_or_records if isinstance(table_or_records, pa.Table) else _records_table(list(table_or_records))
+    table = table.cast(CERTIFICATES_SCHEMA)
+    df = table.to_pandas()
+    df["certificate_id"] = df["certificate_id"].astype("int64")
+    df["issuer_ca_id"] = df["issuer_ca_id"].astype("int64")
+    for c in ("not_before", "not_after"):
+        df[c] = df[c].astype("datetime64[ns]")
+    for c in ("issuer_name", "sha256", "serial_number", "subject_o", "subject_cn", "dedup_key", "parse_error"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    for c in ("dns_names", "policy_oids"):
+        df[c] = [list(v) if v is not None else [] for v in df[c]]
+    df["is_precertificate"] = df["is_precertificate"].astype(bool)
+    return df[list(CERTIFICATE_COLUMNS)]
+
+
+def revocations_frame(table: pa.Table) -> pd.DataFrame:
+    df = table.cast(REVOCATIONS_SCHEMA).to_pandas()
+    df["certificate_id"] = df["certificate_id"].astype("int64")
+    df["revocation_date"] = df["revocation_date"].astype("datetime64[ns]")
+    df["reason_code"] = df["reason_code"].astype("Int64")
+    return df
+
+
+def ct_frame(table: pa.Table) -> pd.DataFrame:
+    df = table.cast(CT_SCHEMA).to_pandas()
+    df["certificate_id"] = df["certificate_id"].astype("int64")
+    df["earliest_entry"] = df["earliest_entry"].astype("datetime64[ns]")
+    return df
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# fetch_ca
+
+
+@dataclass
+class FetchResult:
+    """Everything a report needs for one root, from crt.sh or from the cache."""
+
+    root_ca_id: int
+    root: pd.DataFrame  # resolve_ca rows: the root's ca row with each of its certificates
+    hierarchy: pd.DataFrame  # ca_hierarchy rows
+    certificates: pd.DataFrame  # the certificates frame (docs/design.md)
+    revocations: pd.DataFrame  # certificate_id, revocation_date, reason_code
+    ct: pd.DataFrame  # certificate_id, earliest_entry
+    trust: pd.DataFrame  # root_trust_records rows
+    aggregates: pd.DataFrame  # dimension, key, certificates, precertificates, deduplicated (summed over CAs/windows)
+    provenance: dict  # the bundle manifest: parameters, source, fetched-at, row counts, SQL hashes
+    from_cache: bool = False
+    cache_path: Path | None = None
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def issuing_ca_ids(self) -> list[int]:
+        return _issuing_cas(self.hierarchy, self.root_ca_id)
+
+    def summary(self) -> str:
+        c = self.certificates
+        return (f"root ca_id {self.root_ca_id}: {len(self.issuing_ca_ids)} CAs, {len(c):,} certificate rows "
+                f"({int(c['is_precertificate'].sum()):,} precertificates, {int(c['parse_error'].notna().sum())} "
+                f"unparsable), {len(self.revocations):,} revoked, {len(self.ct):,} with CT entries; "
+                f"{'from cache' if self.from_cache else 'fetched'} {self.provenance.get('fetched_at')} "
+                f"({self.cache_path})")
+
+
+_SHA256_RE = re.compile(r"^[0-9A-Fa-f:]{64,95}$")
+
+
+def parse_root(root) -> dict:
+    """A root given as SHA-256 hex (colons allowed), a crt.sh CA id (int or digits), or a name pattern
+    (SQL LIKE, case-insensitive; a pattern without a wildcard matches the whole name)."""
+    if isinstance(root, int):
+        return {"root_sha256": None, "ca_id": root, "name_pattern": None}
+    text = str(root).strip()
+    if _SHA256_RE.match(text) and len(text.replace(":", "")) == 64:
+        return {"root_sha256": bytes.fromhex(text.replace(":", "")), "ca_id": None, "name_pattern": None}
+    if text.isdigit():
+        return {"root_sha256": None, "ca_id": int(text), "name_pattern": None}
+    if not text:
+        raise CrtshError("empty root: give a SHA-256, a crt.sh CA id or a CA name pattern")
+    return {"root_sha256": None, "ca_id": None, "name_pattern": text}
+
+
+def _issuing_cas(hierarchy: pd.DataFrame, root_ca_id: int) -> list[int]:
+    ids = [root_ca_id]
+    for ca_id in hierarchy["ca_id"].tolist() if len(hierarchy) else []:
+        if int(ca_id) not in ids:
+            ids.append(int(ca_id))
+    return ids
+
+
+def _bytes_to_hex(df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        if df[c].map(lambda v: isinstance(v, (bytes, memoryview))).any():
+            df[c] = df[c].map(_hex_upper)
+    return df
+
+
+FRAMES = ("root", "hierarchy", "certificates", "revocations", "ct", "trust", "aggregates")
+
+
+def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | None = None, refresh: bool = False,
+             progress: Callable[[Progress], None] | bool | None = None, *, method: str = DEFAULT_METHOD,
+             page_size: int = 2000, aggregate_page_size: int = 50000, client: Client | None = None,
+             cache: bool = True, source_name: str | None = None, offline: bool = False) -> FetchResult:
+    """Fetch (or read from the cache) everything a report needs for one root.
+
+    Args:
+        root: the root's SHA-256 (hex), crt.sh CA id, or a CA name pattern (an ambiguous pattern is an error listing
+            the candidates).
+        as_of: the date certificates must be unexpired at (notAfter >= as_of), UTC; default now. A date, datetime
+            (aware ones converted to UTC) or ISO string.
+        dsn: libpq connection string; None or "crtsh" = crt.sh's public endpoint.
+        cache_dir: where bundles are stored (default analysis.config.CACHE_DIR).
+        refresh: fetch again even when a valid cached bundle exists.
+        progress: a callable receiving :class:`Progress` after each page, True for a line on stderr, None for quiet.
+        method: "client" (DER fetched, parsed here) or "server" (crt.sh's x509_* functions).
+        page_size: at most this many certificate rows per statement (see Client.plan_windows).
+        client: an existing :class:`Client` (tests inject one with fault hooks); its DSN wins over ``dsn``.
+        cache: False = do not read or write the cache (the result is still assembled through a temporary bundle).
+        source_name: a stable name for the source (e.g. "demo"), used in the cache key and provenance instead of the
+            DSN — a throwaway local cluster's DSN changes (port) from run to run.
+        offline: only read the cache; :class:`CacheMiss` when it holds no valid result for these inputs (always
+            with refresh=True, which refuses cached results).
+    """
+    if method not in ("client", "server"):
+        raise CrtshError(f"unknown method {method!r}: 'client' or 'server'")
+    as_of = to_naive_utc(as_of if as_of is not None else dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    spec = parse_root(root)
+    source_dsn = client.dsn if client is not None else resolve_dsn(dsn)
+    queries = client.queries if client is not None else load_queries()
+    used = ("resolve_ca", "ca_hierarchy", "root_trust_records", "certificate_counts_by_month",
+            "unexpired_certificates_der" if method == "client" else "unexpired_certificates",
+            "certificate_revocations", "earliest_ct_entries", "certificate_aggregates")
+    sql_hashes = {name: queries[name].sha256 for name in used}
+    parameters = {"root": spec, "as_of": as_of, "method": method}
+    source = source_name or public_dsn(source_dsn)
+    key = cache_key(parameters=parameters, source=source, sql=sql_hashes, format=1)
+    store = ResultCache(cache_dir)
+    label = "ca_" + (spec["root_sha256"].hex().upper()[:16] if spec["root_sha256"] else
+                     str(spec["ca_id"]) if spec["ca_id"] is not None else spec["name_pattern"]) \
+            + f"_{as_of:%Y%m%dT%H%M%S}"
+    if offline and refresh:
+        raise CacheMiss("refresh=True refuses the cached result and offline=True forbids fetching")
+    if (cache and not refresh) or offline:
+        found = store.existing(label, key)
+        if found is not None:
+            try:
+                return load_cached(found.path)
+            except CacheError as exc:
+                if offline:
+                    raise CacheMiss(f"cached result {found.path} is damaged ({exc})") from None
+                print(f"distrust-impact: cache entry {found.path.name} is damaged ({exc}); fetching again",
+                      file=sys.stderr)
+        if offline:
+            raise CacheMiss(f"no cached result for {_describe_spec(spec)} as of {as_of:%Y-%m-%d %H:%M:%S} "
+                            f"({method}, {source}) under {store.dir}")
+    # cache=False: assemble the bundle in a temporary folder of its own, never under the cache directory
+    scratch = None if cache else Path(tempfile.mkdtemp(prefix="distrust-impact-fetch-"))
+    if scratch is not None:
+        store = ResultCache(scratch)
+    report = stderr_progress if progress is True else (progress or None)
+    own_client = client is None
+    client = client or Client(source_dsn, queries=queries)
+    bundle, final = store.new_bundle(label, key)
+    try:
+        result = _fetch(client, spec, as_of, method, page_size, aggregate_page_size, bundle, report,
+                        {"parameters": parameters, "source": source, "dsn": public_dsn(source_dsn),
+                         "sql_sha256": sql_hashes, "cache_key": key})
+        if report is stderr_progress:
+            print(file=sys.stderr)
+        if not cache:
+            loaded = load_cached(bundle.path)
+            loaded.cache_path = None
+            loaded.from_cache = False
+            loaded.stats = result
+            return loaded
+        committed = store.commit(bundle, final)
+        loaded = load_cached(committed.path)
+        loaded.from_cache = False
+        loaded.stats = result
+        return loaded
+    except BaseException:
+        store.discard(bundle)
+        raise
+    finally:
+        if own_client:
+            client.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_size: int, aggregate_page_size: int,
+           bundle: Bundle, report, base_meta: dict) -> dict:
+    p = client.progress
+    started = utc_now()
+    meta = lambda query, **extra: dict(base_meta, query=query, fetched_at=utc_now(), **extra)  # noqa: E731
+
+    # 1. the root
+    p.phase = "resolving the root"
+    root = _bytes_to_hex(client.frame("resolve_ca", spec))
+    candidates = root[["ca_id", "ca_name"]].drop_duplicates() if len(root) else root
+    if len(candidates) == 0:
+        raise CrtshError(f"no CA matches {_describe_spec(spec)}")
+    if len(candidates) > 1:
+        listing = "; ".join(f"{int(r.ca_id)} {r.ca_name}" for r in candidates.itertuples())
+        raise CrtshError(f"{_describe_spec(spec)} matches {len(candidates)} CAs — give one of these ids: {listing}")
+    root_ca_id = int(candidates["ca_id"].iloc[0])
+
+    # 2. the hierarchy, 3. the root programs' records
+    p.phase = "walking the hierarchy"
+    hierarchy = _bytes_to_hex(client.frame("ca_hierarchy", {"root_ca_id": root_ca_id}))
+    trust = client.frame("root_trust_records", {"root_ca_id": root_ca_id})
+    cas = _issuing_cas(hierarchy, root_ca_id)
+    p.cas_total = len(cas)
+
+    # 4. certificates, revocations and CT entries, page by page; 5. aggregates per CA and window
+    cert_w = bundle.writer("certificates", CERTIFICATES_SCHEMA)
+    rev_w = bundle.writer("revocations", REVOCATIONS_SCHEMA)
+    ct_w = bundle.writer("ct", CT_SCHEMA)
+    writers = (cert_w, rev_w, ct_w)
+    seen: set[int] = set()
+    duplicates = 0
+    aggregates: dict[tuple[str, str | None], list[int]] = {}
+    windows_total = 0
+    page_query = "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
+    convert = records_from_der_rows if method == "client" else records_from_server_rows
+    try:
+        for ca_id in cas:
+            p.ca_id = ca_id
+            p.phase = f"CA {ca_id}"
+            windows = client.plan_windows(ca_id, as_of, page_size)
+            windows_total += len(windows)
+            for w in windows:
+                params = {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()}
+                cols, rows = client.run(page_query, params)
+                records = convert(cols, rows)
+                del rows
+                fresh = []
+                for r in records:
+                    if r["certificate_id"] in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(r["certificate_id"])
+                    fresh.append(r)
+                fresh.sort(key=_sort_key)
+                cert_w.write(_records_table(fresh))
+                # side rows in the certificates' order, so every frame's order is independent of the page size
+                pos = {r["certificate_id"]: i for i, r in enumerate(fresh)}
+                order = lambda row: (pos.get(row[0], len(pos)), row)  # noqa: E731
+                _, rev = client.run("certificate_revocations", params)
+                rev_w.write(pa.Table.from_pylist(
+                    [{"certificate_id": a, "revocation_date": b, "reason_code": c}
+                     for a, b, c in sorted(rev, key=order)], schema=REVOCATIONS_SCHEMA))
+                _, ct = client.run("earliest_ct_entries", params)
+                ct_w.write(pa.Table.from_pylist(
+                    [{"certificate_id": a, "earliest_entry": b} for a, b in sorted(ct, key=order)],
+                    schema=CT_SCHEMA))
+                p.rows += len(fresh)
+                p.pages += 1
+                if report:
+                    report(p)
+            for w in client.plan_windows(ca_id, as_of, aggregate_page_size):
+                _, rows = client.run("certificate_aggregates", {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()})
+                for dim, k, n, pre, dedup in rows:
+                    acc = aggregates.setdefault((dim, k), [0, 0, 0])
+                    acc[0] += n
+                    acc[1] += pre
+                    acc[2] += dedup
+            p.cas_done += 1
+            if report:
+                report(p)
+        if duplicates:
+            raise CrtshError(f"{duplicates} certificate ids came twice across pages: the pages overlap (a bug)")
+        cert_w.close(meta(page_query, method=method, page_size=page_size, pages=p.pages, windows=windows_total,
+                          issuing_ca_ids=cas, retries=p.retries))
+        rev_w.close(meta("certificate_revocations"))
+        ct_w.close(meta("earliest_ct_entries"))
+    except BaseException:
+        for w in writers:
+            try:
+                w.abort()
+            except Exception:
+                pass
+        raise
+
+    agg = pd.DataFrame([(d, k, *v) for (d, k), v in aggregates.items()],
+                       columns=["dimension", "key", "certificates", "precertificates", "deduplicated"])
+    agg = agg.sort_values(["dimension", "key"], na_position="first", kind="stable").reset_index(drop=True)
+    small = {
+        "root": (root, "resolve_ca"),
+        "hierarchy": (hierarchy, "ca_hierarchy"),
+        "trust": (trust, "root_trust_records"),
+        "aggregates": (agg, "certificate_aggregates"),
+    }
+    for name, (frame, query) in small.items():
+        schema = _schema_for(name, frame)
+        bundle.write_frame(name, frame, schema, meta(query))
+    stats = {"pages": p.pages, "rows": p.rows, "retries": p.retries, "reconnects": p.reconnects,
+             "statements": client.statements, "windows": windows_total, "cas": len(cas)}
+    bundle.write_manifest(dict(base_meta, root_ca_id=root_ca_id, fetched_at=started, finished_at=utc_now(),
+                               frames=list(FRAMES), stats=stats,
+                               rows={"certificates": cert_w.rows, "revocations": rev_w.rows, "ct": ct_w.rows}))
+    return stats
+
+
+def _describe_spec(spec: dict) -> str:
+    if spec["root_sha256"]:
+        return f"SHA-256 {spec['root_sha256'].hex().upper()}"
+    if spec["ca_id"] is not None:
+        return f"ca_id {spec['ca_id']}"
+    return f"name pattern {spec['name_pattern']!r}"
+
+
+_SMALL_SCHEMAS = {
+    "root": pa.schema([("ca_id", pa.int64()), ("ca_name", pa.string()), ("num_issued_certificates", pa.int64()),
+                       ("num_issued_precertificates", pa.int64()), ("num_expired_certificates", pa.int64()),
+                       ("num_expired_precertificates", pa.int64()), ("matched_by", pa.string()),
+                       ("certificate_id", pa.int64()), ("issuer_ca_id", pa.int64()), ("sha256", pa.string()),
+                       ("not_before", pa.timestamp("ns")), ("not_after", pa.timestamp("ns")),
+                       ("is_self_signed", pa.bool_())]),
+    "hierarchy": pa.schema([("depth", pa.int64()), ("ca_id", pa.int64()), ("ca_name", pa.string()),
+                            ("parent_ca_id", pa.int64()), ("certificate_id", pa.int64()), ("sha256", pa.string()),
+                            ("not_before", pa.timestamp("ns")), ("not_after", pa.timestamp("ns")),
+                            ("path", pa.list_(pa.int64())), ("closes_cycle", pa.bool_()),
+                            ("other_issuer_ca_ids", pa.list_(pa.int64())),
+                            ("trusted_in", pa.list_(pa.string()))]),
+    "trust": pa.schema([("certificate_id", pa.int64()), ("trust_context_id", pa.int64()),
+                        ("trust_context", pa.string()), ("trust_purpose_id", pa.int64()),
+                        ("trust_purpose", pa.string()), ("purpose_oid", pa.string()),
+                        ("disabled_from", pa.timestamp("ns")), ("notbefore_until", pa.timestamp("ns"))]),
+    "aggregates": pa.schema([("dimension", pa.string()), ("key", pa.string()), ("certificates", pa.int64()),
+                             ("precertificates", pa.int64()), ("deduplicated", pa.int64())]),
+}
+
+
+def _schema_for(name: str, frame: pd.DataFrame) -> pa.Schema:
+    schema = _SMALL_SCHEMAS[name]
+    if list(frame.columns) != schema.names:
+        raise CrtshError(f"{name}: columns {list(frame.columns)} differ from the expected {schema.names}")
+    return schema
+
+
+def load_cached(path: Path | str) -> FetchResult:
+    """Read a complete cached bundle (checksums verified): the offline way to rerun every later analysis."""
+    bundle = Bundle(Path(path))
+    manifest = bundle.manifest()
+    if manifest is None:
+        raise CacheError(f"{path}: no manifest (incomplete bundle)")
+    tables = {name: bundle.read_frame(name)[0] for name in FRAMES}
+    frames = {name: _fix_small(name, tables[name].to_pandas()) for name in ("root", "hierarchy", "trust",
+                                                                            "aggregates")}
+    return FetchResult(
+        root_ca_id=int(manifest["root_ca_id"]), root=frames["root"], hierarchy=frames["hierarchy"],
+        certificates=certificates_frame(tables["certificates"]), revocations=revocations_frame(tables["revocations"]),
+        ct=ct_frame(tables["ct"]), trust=frames["trust"], aggregates=frames["aggregates"], provenance=manifest,
+        from_cache=True, cache_path=Path(path), stats=manifest.get("stats", {}),
+    )
+
+
+def _fix_small(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        if str(df[c].dtype).startswith("datetime64"):
+            df[c] = df[c].astype("datetime64[ns]")
+        elif df[c].dtype == object:
+            df[c] = df[c].where(df[c].notna(), None)  # SQL NULL as None (e.g. the "no O=" organisation key)
+    for c in ("path", "other_issuer_ca_ids", "trusted_in"):
+        if c in df.columns:
+            df[c] = [list(v) if v is not None else None for v in df[c]]
+    if name in ("root", "hierarchy") and "parent_ca_id" in df.columns:
+        df["parent_ca_id"] = df["parent_ca_id"].astype("Int64")
+    return df
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# CLI
+
+
+def add_fetch_parser(subparsers) -> argparse.ArgumentParser:
+    """``distrust-impact fetch``: add to the CLI's subparsers; the handler returns an exit code."""
+    p = subparsers.add_parser("fetch", help="fetch one root's certificates from crt.sh (or a compatible database) "
+                                            "into the cache")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--root-sha256", help="SHA-256 of the root certificate (hex)")
+    g.add_argument("--ca-id", type=int, help="crt.sh CA id of the root")
+    g.add_argument("--ca-name", help="case-insensitive SQL LIKE pattern on the CA name (must match one CA)")
+    p.add_argument("--as-of", help="certificates unexpired at this UTC date/time (default: now)")
+    p.add_argument("--dsn", default="crtsh", help="libpq connection string (default: crt.sh's public endpoint)")
+    p.add_argument("--cache-dir", type=Path, default=None, help=f"default {config.CACHE_DIR}")
+    p.add_argument("--refresh", action="store_true", help="fetch again even if a cached result exists")
+    p.add_argument("--method", choices=("client", "server"), default=DEFAULT_METHOD,
+                   help="where the certificate fields are extracted (default: %(default)s)")
+    p.add_argument("--page-size", type=int, default=2000)
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.set_defaults(func=_cmd_fetch)
+    return p
+
+
+def _cmd_fetch(args) -> int:
+    root = args.root_sha256 or (args.ca_id if args.ca_id is not None else args.ca_name)
+    result = fetch_ca(root, as_of=args.as_of, dsn=args.dsn, cache_dir=args.cache_dir, refresh=args.refresh,
+                      progress=not args.quiet, method=args.method, page_size=args.page_size)
+    print(result.summary())
+    print(result.cache_path)
+    return 0

@@ -1,0 +1,288 @@
+"""analysis.crtsh against a real local PostgreSQL: fetch_ca's frames exactly, both extraction methods, paging,
+errors (ambiguous root, unreachable server, client-side timeout), the read-only guest role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+import psycopg2
+import pytest
+
+from analysis import crtsh, x509
+from analysis.x509 import sha256_hex
+from tests.test_queries import AS_OF, T, population  # noqa: F401  (module-scoped fixture)
+
+TREE = ["R", "I1", "O", "I2", "Z"]  # the issuing CAs below Test Root, in hierarchy order
+ISSUED = {"R": ["R", "I1", "O_by_R"], "O": ["O", "R_by_O", "Z"],
+          "I1": ["pair_pre", "pair_final", "orphan_pre", "no_o", "at_as_of", "I2", "garbage"],
+          "I2": ["i2_leaf"], "Z": ["z_leaf1", "z_leaf2"]}
+
+
+def guest(p) -> str:
+    return p.dsn.replace("user=postgres", "user=guest")
+
+
+def expected_frame(p) -> pd.DataFrame:
+    """The certificates frame built independently from the DER with analysis.x509's public functions."""
+    rows = []
+    for ca in TREE:
+        for label in ISSUED[ca]:
+            der = p.der[label]
+            if label == "garbage":
+                rows.append(dict(certificate_id=p.cert[label], issuer_ca_id=p.ca[ca], sha256=sha256_hex(der),
+                                 serial_number=None, not_before=None, not_after=None, subject_o=None,
+                                 subject_cn=None, dns_names=[], policy_oids=[], is_precertificate=False,
+                                 dedup_key=None, parse_error=crtsh.PARSE_ERROR))
+                continue
+            o = x509.name_attributes(der, "O", True)
+            rows.append(dict(
+                certificate_id=p.cert[label], issuer_ca_id=p.ca[ca], sha256=sha256_hex(der),
+                serial_number=x509.serial_number(der).hex(), not_before=x509.not_before(der),
+                not_after=x509.not_after(der), subject_o=o[0] if o else None, subject_cn=x509.common_name(der),
+                dns_names=x509.alt_names(der, 2), policy_oids=x509.cert_policies(der),
+                is_precertificate=x509.has_extension(der, x509.CT_POISON, True),
+                dedup_key=sha256_hex(x509.tbscert_strip_ct_ext(der)), parse_error=None))
+    names = {ca: f"C=XX, O=Test PKI (synthetic), CN={n}" for ca, n in
+             [("R", "Test Root"), ("O", "Other Root"), ("I1", "Issuing CA 1"), ("I2", "Issuing CA 2"),
+              ("Z", "Issuing CA Z")]}
+    label_of = {v: k for k, v in p.ca.items()}
+    for r in rows:
+        r["issuer_name"] = names[label_of[r["issuer_ca_id"]]]
+    return crtsh.certificates_frame(rows)
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values("certificate_id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("method", ["client", "server"])
+def test_fetch_ca_frames_exact(population, tmp_path, method):
+    p = population
+    events = []
+    res = crtsh.fetch_ca(sha256_hex(p.der["R"]), as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method=method,
+                         page_size=3, progress=lambda pr: events.append((pr.rows, pr.pages, pr.cas_done)))
+    assert res.root_ca_id == p.ca["R"] and not res.from_cache
+    assert res.issuing_ca_ids == [p.ca[c] for c in TREE]
+    certs = res.certificates
+    assert list(certs.columns) == list(crtsh.CERTIFICATE_COLUMNS)
+    assert {c: str(t) for c, t in certs.dtypes.items()} == {
+        "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
+        "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
+        "subject_o": "object", "subject_cn": "object", "dns_names": "object", "policy_oids": "object",
+        "is_precertificate": "bool", "dedup_key": "object", "parse_error": "object"}
+    assert certs["certificate_id"].is_unique
+    pd.testing.assert_frame_equal(_sorted(certs), _sorted(expected_frame(p)))
+    pair = certs.set_index("certificate_id").loc[p.cert["pair_pre"]]
+    assert pair["serial_number"] == "0080ab" and pair["sha256"] == sha256_hex(p.der["pair_pre"])
+    assert pair["dns_names"] == ["a.example.com", "www.a.example.com", "a.example.com"]
+    assert certs.set_index("certificate_id").loc[p.cert["no_o"], "subject_o"] is None
+    # side frames
+    label = p.labels_by_id
+    assert sorted((label[i], d, None if pd.isna(r) else int(r)) for i, d, r in res.revocations.itertuples(index=False)) \
+        == [("pair_final", T(2019, 3, 1, 10), 4), ("pair_pre", T(2019, 3, 1, 10), 4), ("z_leaf2", T(2019, 4, 2), None)]
+    assert str(res.revocations["reason_code"].dtype) == "Int64"
+    assert dict((label[i], t) for i, t in res.ct.itertuples(index=False)) == {
+        "pair_pre": T(2017, 12, 31, 23, 59), "pair_final": T(2018, 1, 1, 2), "orphan_pre": T(2018, 1, 2)}
+    assert res.ct["earliest_entry"].dtype == np.dtype("datetime64[ns]")
+    assert [(r.trust_context, r.trust_purpose) for r in res.trust.itertuples()] == [
+        ("Microsoft", "Server Authentication"), ("Mozilla", "Server Authentication"), ("Mozilla", "Secure Email")]
+    assert set(res.hierarchy["ca_id"]) == {p.ca[c] for c in TREE}
+    assert res.root["ca_id"].unique().tolist() == [p.ca["R"]]
+    # aggregates summed over the CAs and windows equal the frame's own counts
+    agg = res.aggregates.set_index(["dimension", "key"])
+    assert int(agg.loc[("issuer_ca_id", str(p.ca["I1"])), "certificates"]) == 7
+    by_org = agg.loc["organization"]
+    assert int(by_org["certificates"].sum()) == len(certs)
+    assert int(by_org.loc["Example Org", "certificates"]) == int((certs["subject_o"] == "Example Org").sum())
+    months = agg.loc["not_after_month"]
+    assert int(months["certificates"].sum()) == len(certs)
+    # progress: rows grow to the total, pages counted, every CA done
+    assert events[-1] == (len(certs), res.stats["pages"], len(TREE))
+    assert res.stats["pages"] >= 7 and res.stats["retries"] == 0
+
+
+def test_both_methods_give_identical_frames(population, tmp_path):
+    p = population
+    a = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="client")
+    b = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="server")
+    pd.testing.assert_frame_equal(a.certificates, b.certificates)
+    pd.testing.assert_frame_equal(a.revocations, b.revocations)
+    pd.testing.assert_frame_equal(a.aggregates, b.aggregates)
+
+
+def test_as_of_moves_the_population(population, tmp_path):
+    p = population
+    later = crtsh.fetch_ca(p.ca["R"], as_of="2020-01-01T00:00:00Z", dsn=guest(p), cache_dir=tmp_path)
+    got = {p.labels_by_id[i] for i in later.certificates["certificate_id"]}
+    assert got == {"R", "I1", "O_by_R", "O", "R_by_O", "Z", "pair_pre", "pair_final", "no_o", "I2", "garbage",
+                   "z_leaf2"}
+    # an aware as_of is converted to UTC before it is bound
+    aware = dt.datetime(2020, 1, 1, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert crtsh.to_naive_utc(aware) == dt.datetime(2020, 1, 1)
+
+
+def test_page_plan_is_bounded_and_tiles_the_range(population):
+    p = population
+    with crtsh.Client(guest(p)) as client:
+        windows = client.plan_windows(p.ca["I1"], AS_OF, page_size=2)
+        assert windows[0].start == AS_OF and windows[-1].end is None
+        assert all(a.end == b.start for a, b in zip(windows, windows[1:]))
+        sizes = []
+        for w in windows:
+            _, rows = client.run("unexpired_certificates_der", {"issuer_ca_id": p.ca["I1"], "as_of": AS_OF,
+                                                                 **w.params()})
+            sizes.append(len(rows))
+        assert sum(sizes) == 7 and max(sizes) <= 2
+        # a limit of one: the pair shares its notAfter second, so that page holds two (the only allowed excess)
+        one = client.plan_windows(p.ca["I1"], AS_OF, page_size=1)
+        counts = [sum(n for _, n in client.month_counts(p.ca["I1"], AS_OF, w)) for w in one]
+        assert sorted(counts) == [1, 1, 1, 1, 1, 2] and sum(counts) == 7
+
+
+def test_ambiguous_and_unknown_roots_are_errors(population, tmp_path):
+    p = population
+    with pytest.raises(crtsh.CrtshError, match=r"matches 3 CAs — give one of these ids: \d+ C=XX.*Issuing CA 1"):
+        crtsh.fetch_ca("%cn=issuing ca%", as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
+    with pytest.raises(crtsh.CrtshError, match="no CA matches SHA-256 0000"):
+        crtsh.fetch_ca("00" * 32, as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
+    one = crtsh.fetch_ca("c=xx, o=test pki (synthetic), cn=test root", as_of=AS_OF, dsn=guest(p),
+                         cache_dir=tmp_path)
+    assert one.root_ca_id == p.ca["R"]
+    assert not list(tmp_path.glob(".*tmp"))  # failed fetches leave no temporary bundle behind
+
+
+def test_unreachable_server_is_one_clear_line(tmp_path):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    client = crtsh.Client(f"host=127.0.0.1 port={port} dbname=certwatch user=guest", connect_timeout=2,
+                          retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+    t0 = time.monotonic()
+    with pytest.raises(crtsh.CrtshUnavailable) as err:
+        crtsh.fetch_ca("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
+    assert time.monotonic() - t0 < 5
+    msg = str(err.value)
+    assert "\n" not in msg and f"127.0.0.1:{port}/certwatch" in msg and "after 2 attempts" in msg
+    # the CLI prints it as one line (analysis.cli.main catches every exception)
+    assert isinstance(err.value, crtsh.CrtshError)
+    with pytest.raises(crtsh.CrtshUnavailable, match="cannot connect"):
+        crtsh.Client("host=no-such-host.invalid dbname=certwatch user=guest", connect_timeout=2).run(
+            "root_trust_records", {"root_ca_id": 1})
+
+
+def test_client_side_statement_timeout_cancels(population):
+    p = population
+    locker = psycopg2.connect(p.dsn)  # holds a lock so the fetch's statement waits (and the timer fires)
+    with locker.cursor() as cur:
+        cur.execute("LOCK TABLE ca_certificate IN ACCESS EXCLUSIVE MODE")
+    try:
+        client = crtsh.Client(guest(p), statement_timeout=0.3, retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+        with pytest.raises(crtsh.CrtshUnavailable, match="exceeded the client timeout of 0.3 s"):
+            client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
+        assert client.progress.retries == 2
+    finally:
+        locker.rollback()
+        locker.close()
+
+
+def test_the_client_sets_no_session_state_and_uses_autocommit(population):
+    p = population
+    with crtsh.Client(guest(p), application_name="di-test-session") as client:
+        client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
+        assert client._conn.autocommit and client._conn.status == psycopg2.extensions.STATUS_READY
+        watcher = psycopg2.connect(p.dsn)
+        with watcher.cursor() as cur:
+            cur.execute("SELECT state, backend_xid IS NULL FROM pg_stat_activity WHERE pid = %s",
+                        (client.backend_pid,))
+            assert cur.fetchone() == ("idle", True)  # not "idle in transaction"
+        watcher.close()
+
+
+def test_unknown_parameters_never_reach_the_server(population):
+    p = population
+    with crtsh.Client(guest(p)) as client:
+        with pytest.raises(crtsh.QueryError, match="unknown ca"):
+            client.run("root_trust_records", {"root_ca_id": 1, "ca": 2})
+        assert client.backend_pid is None  # nothing was sent: not even connected
+
+
+def test_fetch_parser_hook():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    crtsh.add_fetch_parser(sub)
+    args = parser.parse_args(["fetch", "--root-sha256", "2A99F5BC", "--as-of", "2019-05-17", "--dsn", "x=y"])
+    assert (args.root_sha256, args.as_of, args.dsn, args.method, args.func) == \
+        ("2A99F5BC", "2019-05-17", "x=y", crtsh.DEFAULT_METHOD, crtsh._cmd_fetch)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fetch", "--root-sha256", "AA", "--ca-id", "3"])
+
+
+def test_fetch_cli_end_to_end(population, tmp_path, capsys):
+    import argparse
+
+    p = population
+    parser = argparse.ArgumentParser()
+    crtsh.add_fetch_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["fetch", "--root-sha256", sha256_hex(p.der["R"]), "--as-of", "2019-05-17",
+                              "--dsn", guest(p), "--cache-dir", str(tmp_path), "--quiet"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "16 certificate rows" in out and str(tmp_path) in out
+
+
+DEMO_ROOT_SHA256 = "63EE9EF5319C126E3E7871B0EA4EB303C605A41F58E1928191B5A71FAB86B652"  # Demo Root CA
+
+
+def test_demo_database_against_truth(demo_db, tmp_path):
+    """The demo population (+ the real Certinomis CA certificates): fetch_ca's frames match the generator's
+    truth.csv row for row, with both extraction methods."""
+    from analysis import demo
+    from analysis.demo_db import demo_files
+
+    conn = psycopg2.connect(demo_db)  # statistics, as crt.sh has (without them JIT compiles for seconds)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("ANALYZE")
+    conn.close()
+    truth = pd.read_csv(demo_files() / "truth.csv", dtype=str, keep_default_na=False)
+    ts = lambda col: pd.to_datetime(truth[col], utc=True).dt.tz_localize(None)  # noqa: E731
+    truth["na"] = ts("not_after")
+    below_root = truth["issuer_label"].isin(["root", "dv", "ov", "ev"])  # the cross-sign is by the partner root
+    want = truth[below_root & (truth["na"] >= pd.Timestamp("2019-05-17"))].set_index("sha256")
+
+    a = crtsh.fetch_ca(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="client")
+    b = crtsh.fetch_ca(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="server")
+    pd.testing.assert_frame_equal(a.certificates, b.certificates)
+    got = a.certificates.set_index("sha256")
+    assert a.certificates["certificate_id"].is_unique
+    assert set(got.index) == set(want.index)
+    got = got.loc[want.index]
+    assert (got["not_after"] == want["na"]).all()
+    assert (got["is_precertificate"] == (want["kind"] == "precert")).all()
+    assert (got["subject_o"].fillna("") == want["organisation"]).all()
+    assert (got["subject_cn"].fillna("") == want["subject_cn"]).all()
+    assert (got["serial_number"].str.lstrip("0") == want["serial"].str.lstrip("0")).all()
+    assert got["parse_error"].isna().all()
+    # revocations and earliest CT entries per certificate row, as the generator wrote them
+    rev = a.revocations.merge(a.certificates[["certificate_id", "sha256"]]).set_index("sha256")
+    want_rev = want[want["revoked"] == "true"]
+    assert set(rev.index) == set(want_rev.index)
+    ct = a.ct.merge(a.certificates[["certificate_id", "sha256"]]).set_index("sha256")["earliest_entry"]
+    want_ct = want.loc[want["earliest_ct_entry"] != "", "earliest_ct_entry"]
+    assert set(ct.index) == set(want_ct.index)
+    assert (ct.loc[want_ct.index] == pd.to_datetime(want_ct, utc=True).dt.tz_localize(None)).all()
+    # issuances (a pair counts once) = the generator's unexpired + issued-after-as_of, plus the CA certificates
+    head = demo.expected_counts()["expected_as_of_2019_05_17"]
+    leaves = a.certificates[~a.certificates["sha256"].isin(truth.loc[truth["kind"].isin(["root", "intermediate",
+                                                                                         "cross"]), "sha256"])]
+    issuances = leaves.drop_duplicates(["issuer_ca_id", "serial_number", "dedup_key"])
+    as_of = pd.Timestamp("2019-05-17")
+    alive = issuances[(issuances["not_before"] <= as_of) & (issuances["not_after"] > as_of)]
+    assert len(alive) == head["unexpired_issuances"]
+    assert int((issuances["not_before"] > as_of).sum()) == head["issued_after_2019_05_17"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,17 +134,20 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
     """
     pos = ax.get_position()
     title_y = 0.975
-    fig.text(pos.x0, title_y, figure_title(what, ca), ha="left", va="top",
+    # Titles start at the axes' left edge, unless long tick labels (bar charts) pushed the axes far right.
+    title_x = pos.x0 if pos.x0 < 0.15 else 0.02
+    fig.text(title_x, title_y, figure_title(what, ca), ha="left", va="top",
              fontsize=STYLE_RC["axes.titlesize"], fontweight="bold")
     if subtitle:
-        fig.text(pos.x0, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
+        fig.text(title_x, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
     if n is not None:
         text = f"n = {n:,}" if isinstance(n, int) else f"n = {n}"
         fig.text(pos.x1, title_y, text, ha="right", va="top", fontsize=10.5, color="#333333")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    fig.text(0.01, 0.012, footer_text(source, query_time, policy), ha="left", va="bottom", fontsize=8,
-             color="#555555")
+    # The footer wraps rather than running off the page (8 pt DejaVu Sans: about 20 characters per inch).
+    footer = textwrap.fill(footer_text(source, query_time, policy), width=int(fig.get_figwidth() * 16.5))
+    fig.text(0.01, 0.008, footer, ha="left", va="bottom", fontsize=8, color="#555555", linespacing=1.3)
 
 
 def _atomic_write(path: Path, writer) -> None:
@@ -268,3 +272,163 @@ def plot_root_store_history(data=None, *, path_stem: str | os.PathLike | None = 
     if path_stem is not None:
         save(fig, path_stem)
     return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Report figures (one CA, one distrust scenario)
+# ----------------------------------------------------------------------------------------------------------------
+
+STATUS_COLOURS = {
+    "affected": OKABE_ITO["vermillion"],
+    "survivors": OKABE_ITO["blue"],
+    "revoked": GREY,
+    "excluded": "#C8C8C8",
+}
+STATUS_LABELS = {
+    "affected": "affected (breaks at the distrust)",
+    "survivors": "survives the distrust",
+    "revoked": "revoked (not counted as affected)",
+    "excluded": "excluded by the analysis filters",
+}
+
+
+def _distrust_marker(ax: "Axes", when, label: str = "distrust date") -> None:
+    ts = pd.Timestamp(when)
+    ax.axvline(ts, color=OKABE_ITO["black"], lw=1.6, ls="--", zorder=5)
+    ax.annotate(f"{label}\n{ts:%Y-%m-%d}", xy=(ts, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4),
+                textcoords="offset points", ha="left", va="top", fontsize=9.5, fontweight="bold")
+
+
+def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source: str, query_time=None,
+                          policy: str | None = None, path_stem=None) -> "Figure":
+    """Certificates by month of notAfter, stacked by status, with the distrust date marked: how many affected
+    certificates would have expired soon anyway. ``hist`` is :meth:`analysis.tables.Evaluation.expiry_histogram`."""
+    fig, ax = new_figure()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
+    n = int(hist[list(STATUS_COLOURS)].to_numpy().sum()) if len(hist) else 0
+    if len(hist):
+        months = pd.to_datetime(hist["month"] + "-01")
+        bottom = pd.Series(0, index=hist.index, dtype="int64")
+        for key, colour in STATUS_COLOURS.items():
+            values = hist[key].astype("int64")
+            if values.sum() == 0:
+                continue
+            ax.bar(months, values, width=25, bottom=bottom, align="edge", color=colour, label=STATUS_LABELS[key],
+                   edgecolor="white", linewidth=0.3)
+            bottom = bottom + values
+        ax.legend(loc="upper right")
+    else:
+        ax.text(0.5, 0.5, "no certificates", transform=ax.transAxes, ha="center", va="center")
+    _distrust_marker(ax, distrust_date)
+    _date_axis(ax)
+    label_figure(fig, ax, what="When the certificates expire", ca=ca, xlabel="month of notAfter (UTC)",
+                 ylabel="certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
+                 subtitle="Unexpired certificates by expiry month; those right of the line are still valid at "
+                          "the distrust date")
+    if path_stem is not None:
+        save(fig, path_stem)
+    return fig
+
+
+def plot_survival(curves: dict, *, ca: str, distrust_date, source: str, query_time=None, policy: str | None = None,
+                  path_stem=None) -> "Figure":
+    """Affected certificates still valid on each day after the distrust date, one line per option compared:
+    how long the breakage lasts. ``curves`` maps an option label to
+    :meth:`analysis.tables.Evaluation.survival_curve`."""
+    fig, ax = new_figure()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
+    styles = ["-", "--", "-.", ":"]
+    n_total = 0
+    for i, (label, curve) in enumerate(curves.items()):
+        start = int(curve["still_valid"].iloc[0]) if len(curve) else 0
+        n_total = max(n_total, start)
+        ax.step(curve["date"], curve["still_valid"], where="post", lw=2.2, ls=styles[i % len(styles)],
+                color=PALETTE[i % len(PALETTE)], label=f"{label} ({start:,} on the distrust date)")
+    _distrust_marker(ax, distrust_date)
+    ax.set_ylim(bottom=0)
+    _date_axis(ax)
+    ax.legend(loc="upper right", title="option compared")
+    label_figure(fig, ax, what="Broken certificates still in use after the distrust", ca=ca,
+                 xlabel="date (UTC)", ylabel="affected certificates still valid (count)",
+                 n=n_total, source=source, query_time=query_time, policy=policy,
+                 subtitle="Each line: certificates the option breaks that have not yet expired on that day")
+    if path_stem is not None:
+        save(fig, path_stem)
+    return fig
+
+
+def plot_top(table: pd.DataFrame, label_column: str, *, what: str, ca: str, top: int = 15, total: int | None = None,
+             source: str, query_time=None, policy: str | None = None, path_stem=None) -> "Figure":
+    """Horizontal bars: the ``top`` rows of a grouping table (by_organisation, by_registrable_domain) by
+    ``certificates``, the rest summed in one bar."""
+    fig, ax = new_figure(figsize=(11.0, 7.0))
+    fig.subplots_adjust(left=0.34, right=0.97, top=0.84, bottom=0.12)
+    head = table.head(top)
+    labels = [_shorten(str(x), 42) for x in head[label_column]]
+    values = head["certificates"].astype("int64").tolist()
+    rest = int(table["certificates"].iloc[top:].sum()) if len(table) > top else 0
+    y = list(range(len(values)))[::-1]
+    ax.barh(y, values, color=OKABE_ITO["vermillion"])
+    ax.set_yticks(y, labels)
+    for yi, v in zip(y, values):
+        ax.text(v, yi, f" {v:,}", va="center", ha="left", fontsize=9)
+    if not values:
+        ax.text(0.5, 0.5, "no affected certificates", transform=ax.transAxes, ha="center", va="center")
+    ax.set_xlim(0, (max(values) * 1.12) if values else 1)
+    ax.grid(axis="y", visible=False)
+    shown = f"The {len(head)} with most affected certificates"
+    if rest:
+        shown += f"; {len(table) - top:,} more hold {rest:,} (not shown)"
+    label_figure(fig, ax, what=what, ca=ca, xlabel="affected certificates (count)", ylabel="",
+                 n=total if total is not None else int(table["certificates"].sum()), source=source,
+                 query_time=query_time, policy=policy, subtitle=shown)
+    if path_stem is not None:
+        save(fig, path_stem)
+    return fig
+
+
+def plot_date_sweep(sweep: pd.DataFrame, *, ca: str, marked_dates=(), source: str, query_time=None,
+                    policy: str | None = None, path_stem=None) -> "Figure":
+    """Affected certificates (and organisations) as a function of the candidate distrust date.
+    ``sweep`` is :func:`analysis.tables.date_sweep`; ``marked_dates`` are the dates proposed in the thread."""
+    fig, ax = new_figure()
+    fig.subplots_adjust(left=0.08, right=0.92, top=0.82, bottom=0.16)
+    ax.plot(sweep["distrust_date"], sweep["affected"], color=OKABE_ITO["vermillion"], lw=2.4, marker="o", ms=3,
+            label="affected certificates (left axis)")
+    ax2 = ax.twinx()
+    ax2.plot(sweep["distrust_date"], sweep["organisations_affected"], color=OKABE_ITO["blue"], lw=1.8, ls="--",
+             label="organisations affected (right axis)")
+    ax2.set_ylabel("organisations (count)")
+    ax2.set_ylim(bottom=0)
+    ax2.grid(False)
+    ax.set_ylim(bottom=0)
+    for d in marked_dates:
+        ts = pd.Timestamp(d)
+        row = sweep[sweep["distrust_date"] == ts]
+        ax.axvline(ts, color=OKABE_ITO["black"], lw=1.2, ls=":")
+        if len(row):
+            ax.annotate(f"{ts:%Y-%m-%d}: {int(row['affected'].iloc[0]):,}", xy=(ts, row["affected"].iloc[0]),
+                        xytext=(6, 8), textcoords="offset points", fontsize=9.5, fontweight="bold")
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right")
+    _date_axis(ax)
+    n = int(sweep["issuances"].iloc[0]) if len(sweep) else 0
+    label_figure(fig, ax, what="Impact by candidate distrust date", ca=ca, xlabel="distrust date (UTC)",
+                 ylabel="affected certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
+                 subtitle="Certificates (and their organisations) still valid, hence broken, if the distrust "
+                          "takes effect on that date")
+    if path_stem is not None:
+        save(fig, path_stem)
+    return fig
+
+
+def _date_axis(ax: "Axes") -> None:
+    """At most ~10 date ticks, labelled concisely (year once, then months)."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"

@@ -64,6 +64,30 @@ def _cmd_demo_generate(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from analysis import report
+
+    params = dict(report.DEMO_DEFAULTS) if args.demo else {"source": "crtsh", "options": "removal"}
+    if args.dsn:
+        params["source"] = args.dsn
+    for key in ("ca", "as_of", "expires_on_or_before", "issued_after"):
+        value = getattr(args, key)
+        if value is not None:
+            params[key] = value
+    if args.option:
+        params["options"] = ";".join(args.option)
+    dates = args.date or (report.default_demo_dates() if args.demo else [])
+    if "ca" not in params:
+        raise report.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    results = report.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
+                                 refresh=args.refresh, log=log, **params)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {r.error}" if r.error else ""))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="distrust-impact", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -93,6 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("out")
     gen.add_argument("--seed", type=int, default=20190517)
     gen.set_defaults(func=_cmd_demo_generate)
+    from analysis.crtsh import add_fetch_parser
+
+    add_fetch_parser(sub)
+
+    rep = sub.add_parser("report", help="run the report notebook for a CA, one run per distrust date, plus a sweep")
+    rep.add_argument("--demo", action="store_true",
+                     help="the demo population and the seed thread's scenario (distrust 2019-09-03, filters "
+                          "2019-08-31 / 2019-05-17, removal vs gouv.fr vs allowlist to 2020-06-30); offline")
+    rep.add_argument("--ca", help="root SHA-256 fingerprint, crt.sh CA id, or CA name")
+    rep.add_argument("--date", action="append", help="distrust date YYYY-MM-DD (repeat for several)")
+    rep.add_argument("--as-of", help="snapshot date: certificates unexpired on it are counted (default: today)")
+    rep.add_argument("--expires-on-or-before", help="filter: leave out certificates expiring on or before it")
+    rep.add_argument("--issued-after", help="filter: leave out certificates issued after it")
+    rep.add_argument("--option", action="append",
+                     help="option to compare (repeat; the first is the main one): removal, distrust-after:DATE, "
+                          "sct-after:DATE, constrain:NAME[,NAME], allowlist:SUNSET, mozilla-actual")
+    rep.add_argument("--dsn", help="a crt.sh-compatible database (default: crt.sh itself)")
+    rep.add_argument("--out", default=str(Path("reports")), help="output root (default: reports/)")
+    rep.add_argument("--cache-dir", help="cache folder (default: data/cache)")
+    rep.add_argument("--force", action="store_true", help="replace existing output folders of the same run")
+    rep.add_argument("--refresh", action="store_true", help="fetch again even when a cached result exists")
+    rep.set_defaults(func=_cmd_report)
     return p
 
 

@@ -1,0 +1,585 @@
+"""Report runs: one CA, one distrust date per run, through the papermill notebook templates in ``notebooks/``.
+
+Two layers:
+
+* :class:`Report` — what a notebook calls: the validated scenario, the population (from the cache, crt.sh, a DSN
+  or the demo database), one evaluation per option compared, and every table, figure and text a report shows.
+* :func:`run_reports` — what the command line calls: validate every parameter, fetch once (into the cache), then
+  execute the template once per distrust date (papermill) into ``<out>/<ca-slug>/<date>/`` with an HTML export,
+  figures, CSV tables and ``summary.txt``, and a date-sweep notebook over all the dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import __version__, tables
+from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from analysis.scenario import (SEED_AS_OF, SEED_DISTRUST_DATE, SEED_EXPIRES_ON_OR_BEFORE, SEED_ISSUED_AFTER,
+                               SEED_OPTIONS, Scenario, ScenarioError, slug)
+
+REPORT_TEMPLATE = NOTEBOOKS_DIR / "ca_impact_report.ipynb"
+SWEEP_TEMPLATE = NOTEBOOKS_DIR / "date_sweep.ipynb"
+DEMO = "demo"
+TEXT_WIDTH = 72  # a plain-text mailing-list post
+
+
+class ReportError(RuntimeError):
+    """A report run failed; the message is one line."""
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit (with ``-dirty`` when there are local changes)."""
+    try:
+        rev = subprocess.run(["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
+                             capture_output=True, text=True, timeout=5)
+        if rev.returncode == 0 and rev.stdout.strip():
+            return f"{__version__} ({rev.stdout.strip()})"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return __version__
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Where the rows come from
+
+
+def source_label(source: str) -> str:
+    """How a source is named in provenance: never a password."""
+    from analysis.crtsh import public_dsn
+
+    if source in (DEMO, "crtsh"):
+        return {"crtsh": "crt.sh (guest@crt.sh:5432/certwatch)", DEMO: "demo population (synthetic), local database"}[
+            source]
+    return public_dsn(source)
+
+
+def demo_root_sha256() -> str:
+    """The demo hierarchy's root (deterministic: the generator writes the same certificates for the same seed)."""
+    import csv
+
+    from analysis.demo_db import demo_files
+
+    with (demo_files() / "truth.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            if row["kind"] == "root" and row["label"] == "root":
+                return row["sha256"]
+    raise ReportError("the demo population has no root")  # pragma: no cover - the generator always writes one
+
+
+def resolve_ca_argument(ca: str, source: str) -> str:
+    """The root argument the client takes: ``demo`` stands for the demo root's SHA-256 when the source is the demo."""
+    if ca.strip().lower() == DEMO:
+        if source != DEMO:
+            raise ScenarioError("ca 'demo' names the demo root: use it with source 'demo'")
+        return demo_root_sha256()
+    return ca
+
+
+def fetch_population(ca: str, as_of: dt.date, source: str, cache_dir: Path | None = None, refresh: bool = False,
+                     progress=None):
+    """Fetch (or read from the cache) everything a report needs. ``source``: ``demo`` (the demo population in a
+    throwaway local database), ``crtsh``, or a libpq DSN of a crt.sh-compatible database."""
+    from analysis import crtsh
+
+    root = resolve_ca_argument(ca, source)
+    kwargs = dict(root=root, as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh, progress=progress)
+    if source != DEMO:
+        return crtsh.fetch_ca(dsn=None if source == "crtsh" else source, **kwargs)
+    try:  # the demo's cache entry is keyed by a stable source name, so a rerun needs no database
+        return crtsh.fetch_ca(dsn=None, source_name=DEMO, offline=True, **kwargs)
+    except crtsh.CacheMiss:
+        pass
+    from analysis.demo_db import load_demo
+    from analysis.localdb import LocalCluster, create_schema
+
+    with LocalCluster() as cluster:
+        create_schema(cluster.dsn)
+        loaded = load_demo(cluster.dsn)
+        if loaded.bad_files or loaded.bad_rows:
+            raise ReportError(f"the demo population did not load cleanly: {loaded.summary()}")
+        return crtsh.fetch_ca(dsn=cluster.guest_dsn(), source_name=DEMO, **kwargs)
+
+
+def ca_folder_name(ca: str, source: str) -> str:
+    """The ``<ca-slug>`` of an output folder, from the parameters alone (no query): the demo root, a CCADB name for
+    a known SHA-256, ``ca-<id>`` for a crt.sh id, the slug of a name pattern."""
+    text = ca.strip()
+    if text.lower() == DEMO:
+        return "demo-root-ca"
+    if text.isdigit():
+        return f"ca-{text}"
+    hexed = text.replace(":", "")
+    if len(hexed) == 64 and all(c in "0123456789abcdefABCDEF" for c in hexed):
+        try:
+            from analysis import ccadb
+
+            meta = ccadb.load_metadata()
+            row = meta[meta["sha256"] == hexed.upper()]
+            if len(row):
+                return slug(str(row["subject_cn"].iloc[0] or row["subject_o"].iloc[0])) + "-" + hexed[:8].lower()
+        except Exception:  # the CCADB table is a convenience here; the fingerprint alone is a fine name
+            pass
+        return "sha256-" + hexed[:16].lower()
+    return slug(text)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The report a notebook shows
+
+
+OPTION_PALETTE_ORDER = ("vermillion", "blue", "bluishgreen", "orange", "reddishpurple", "skyblue")
+
+
+@dataclass
+class Report:
+    scenario: Scenario
+    source: str
+    fetched: object  # analysis.crtsh.FetchResult
+    normalised: object  # analysis.normalise.Normalised
+    evaluations: dict  # option label -> analysis.tables.Evaluation
+    presets: list = field(default_factory=list)  # analysis.presets.Preset (Mozilla's actual record)
+    output_dir: Path | None = None
+
+    # -- building -----------------------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
+              issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
+              output_dir: str = "", fetched=None) -> "Report":
+        """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
+        normalise it once and evaluate every option on it."""
+        from analysis.normalise import normalise
+
+        scenario = Scenario.from_strings(ca=ca, distrust_date=distrust_date, as_of=as_of,
+                                         expires_on_or_before=expires_on_or_before, issued_after=issued_after,
+                                         options=options)
+        if fetched is None:
+            fetched = fetch_population(scenario.ca, scenario.as_of, source, Path(cache_dir) if cache_dir else None)
+        norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
+        presets = _mozilla_presets(fetched)
+        evaluations = {}
+        for option in scenario.options:
+            policy = scenario.policy_for(option, norm, mozilla_presets=presets)
+            evaluations[option.label] = tables.evaluate(
+                norm, policy, expires_on_or_before=scenario.expires_on_or_before,
+                issued_after=scenario.issued_after)
+        return cls(scenario, source, fetched, norm, evaluations, presets,
+                   Path(output_dir) if output_dir else None)
+
+    # -- facts ------------------------------------------------------------------------------------------------
+    @property
+    def ca_name(self) -> str:
+        root = self.fetched.root
+        for col in ("ca_name", "name"):
+            if col in root and len(root):
+                return str(root[col].iloc[0])
+        return self.scenario.ca
+
+    @property
+    def ca_short_name(self) -> str:
+        """The CN of the root's name (what a title needs)."""
+        name = self.ca_name
+        for part in reversed(name.split(", ")):
+            if part.startswith("CN="):
+                return part[3:]
+        return name
+
+    @property
+    def primary_label(self) -> str:
+        return self.scenario.options[0].label
+
+    @property
+    def primary(self):
+        """The evaluation of the first option (the one the tables and most figures show)."""
+        return self.evaluations[self.primary_label]
+
+    @property
+    def query_time(self) -> str:
+        return str(self.fetched.provenance.get("fetched_at", "unknown"))
+
+    @property
+    def source_name(self) -> str:
+        return source_label(self.source)
+
+    def provenance(self) -> pd.DataFrame:
+        """Where every number comes from: source, query time (UTC), parameters, code version, cache entry."""
+        p = self.fetched.provenance
+        s = self.scenario
+        rows = [
+            ("CA", self.ca_name),
+            ("root crt.sh CA id", str(self.fetched.root_ca_id)),
+            ("CAs in the hierarchy (incl. the root)", str(len(self.fetched.issuing_ca_ids))),
+            ("CA certificates (in the hierarchy table, not counted below)",
+             str(len(self.fetched.certificates) - self.normalised.certificate_rows)),
+            ("source", self.source_name),
+            ("query time (UTC)", self.query_time),
+            ("snapshot: certificates unexpired on", s.as_of.isoformat()),
+            ("distrust date", s.distrust_date.isoformat()),
+            ("filter: expires on or before", s.expires_on_or_before.isoformat() if s.expires_on_or_before else "off"),
+            ("filter: issued after", s.issued_after.isoformat() if s.issued_after else "off"),
+            ("options compared", "; ".join(o.spec for o in s.options)),
+            ("field extraction", str(p.get("parameters", {}).get("method", ""))),
+            ("code version", code_version()),
+            ("cached result", str(self.fetched.cache_path or "not cached")),
+        ]
+        return pd.DataFrame(rows, columns=["item", "value"])
+
+    def hierarchy(self) -> pd.DataFrame:
+        """The CAs below the root: depth, name, the CA certificate's validity and crt.sh id, the issuers of any
+        other certificate for the same CA (cross-signs) and the root programs trusting it through any path."""
+        h = self.fetched.hierarchy
+        cols = [c for c in ("depth", "ca_id", "ca_name", "certificate_id", "not_before", "not_after",
+                            "other_issuer_ca_ids", "trusted_in") if c in h]
+        return h[cols].reset_index(drop=True)
+
+    def comparison(self) -> pd.DataFrame:
+        """The options side by side: one row per summary metric, one column per option."""
+        out = pd.DataFrame({"metric": list(tables.SUMMARY_METRICS)})
+        for label, ev in self.evaluations.items():
+            values = ev.summary_values()
+            out[label] = [values[m] for m in tables.SUMMARY_METRICS]
+        return out
+
+    def option_rules(self) -> pd.DataFrame:
+        return pd.DataFrame([(label, ev.policy.name, ev.policy.rule) for label, ev in self.evaluations.items()],
+                            columns=["option", "policy", "rule"])
+
+    def actual_rules(self) -> list[str]:
+        """What root programs actually did to this root, one line each (Mozilla from NSS history; crt.sh's
+        root_trust_purpose rows for the others when the source has them)."""
+        lines = [p.description for p in self.presets]
+        trust = self.fetched.trust
+        if trust is not None and len(trust):
+            from analysis.presets import presets_from_root_trust_purpose
+
+            try:
+                lines += [p.description for p in presets_from_root_trust_purpose(trust) if p.program != "Mozilla"]
+            except (KeyError, ValueError):
+                pass
+        return lines
+
+    # -- figures ------------------------------------------------------------------------------------------------
+    def _figure_path(self, name: str) -> Path | None:
+        return None if self.output_dir is None else self.output_dir / "figures" / name
+
+    def _policy_text(self) -> str:
+        return f"{self.primary_label} ({self.scenario.describe()})"
+
+    def figure_expiry(self):
+        from analysis import figures
+
+        return figures.plot_expiry_histogram(
+            self.primary.expiry_histogram(reference=self.scenario.distrust_date), ca=self.ca_short_name,
+            distrust_date=self.scenario.distrust_date, source=self.source_name, query_time=self.query_time,
+            policy=self._policy_text(), path_stem=self._figure_path("expiry_by_month"))
+
+    def survival_curves(self) -> dict[str, pd.DataFrame]:
+        return {label: ev.survival_curve(reference=self.scenario.distrust_date)
+                for label, ev in self.evaluations.items()}
+
+    def figure_survival(self):
+        from analysis import figures
+
+        return figures.plot_survival(
+            self.survival_curves(), ca=self.ca_short_name, distrust_date=self.scenario.distrust_date,
+            source=self.source_name, query_time=self.query_time, policy=self.scenario.describe(),
+            path_stem=self._figure_path("survival"))
+
+    def figure_top_organisations(self, top: int = 15):
+        from analysis import figures
+
+        return figures.plot_top(
+            self.primary.by_organisation(), "organisation", what="Top organisations by affected certificates",
+            ca=self.ca_short_name, top=top, total=self.primary.summary_values()["affected"],
+            source=self.source_name, query_time=self.query_time, policy=self._policy_text(),
+            path_stem=self._figure_path("top_organisations"))
+
+    def figure_top_domains(self, top: int = 15):
+        from analysis import figures
+
+        return figures.plot_top(
+            self.primary.by_registrable_domain(), "registrable_domain",
+            what="Top registrable domains by affected certificates", ca=self.ca_short_name, top=top,
+            total=self.primary.summary_values()["affected"], source=self.source_name, query_time=self.query_time,
+            policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"))
+
+    # -- text and files -----------------------------------------------------------------------------------------
+    def summary_text(self, width: int = TEXT_WIDTH) -> str:
+        """The whole result as a plain-text post: every line at most ``width`` columns."""
+        from analysis.textfmt import format_table
+
+        s = self.scenario
+        v = self.primary.summary_values()
+        head = [
+            f"Distrust impact: {self.ca_name}",
+            f"Source: {self.source_name}, queried {self.query_time}.",
+            f"Certificates chaining to the root and unexpired on {s.as_of}; "
+            f"{s.describe(with_distrust=True).replace(f'; snapshot {s.as_of}', '')}.",
+            "",
+            f"Under '{self.primary_label}': {v['affected']:,} certificates affected "
+            f"({v['organisations_affected']:,} organisations,",
+            f"{v['registrable_domains_affected']:,} registrable domains); {v['survivors']:,} survive; "
+            f"{v['revoked']:,} revoked.",
+            f"Excluded by the filters: {v['excluded_expired']:,} expire on or before the cut-off, "
+            f"{v['excluded_issued_after']:,} issued after it.",
+            f"{v['certificate_rows']:,} crt.sh rows = {v['issuances']:,} certificates once precertificate/"
+            f"certificate pairs count once; {v['unparsable']} unparsable.",
+        ]
+        if v["affected"] == 0:
+            head.append("No certificate is affected under this option.")
+        blocks = ["\n".join(_wrap(line, width) for line in head)]
+        comparison = self.comparison()
+        comparison["metric"] = comparison["metric"].map(METRIC_LABELS).fillna(comparison["metric"])
+        blocks.append(format_table(comparison, width=width, title="Options compared (certificates)"))
+        orgs = _dated(self.primary.by_organisation(examples=0).head(20))
+        blocks.append(format_table(_short(orgs, ["organisation", "certificates", "registrable_domains",
+                                                 "latest_not_after"]),
+                                   width=width, title=f"Top organisations, affected ({self.primary_label})"))
+        doms = _dated(self.primary.by_registrable_domain(examples=0).head(20))
+        blocks.append(format_table(_short(doms, ["registrable_domain", "certificates", "organisations",
+                                                 "latest_not_after"]),
+                                   width=width, title=f"Top registrable domains, affected ({self.primary_label})"))
+        levels = _dated(self.primary.by_validation_level())
+        blocks.append(format_table(_short(levels, ["validation_level", "certificates", "organisations",
+                                                   "latest_not_after"]),
+                                   width=width, title="By validation level, affected"))
+        rules = self.actual_rules()
+        if rules:
+            blocks.append("\n".join(_wrap("- " + r, width) for r in rules))
+        text = "\n\n".join(blocks) + "\n"
+        too_long = [line for line in text.splitlines() if len(line) > width]
+        assert not too_long, too_long  # the post must fit; format_table/_wrap guarantee it
+        return text
+
+    def write_outputs(self) -> list[Path]:
+        """CSV tables (with crt.sh links) and ``summary.txt`` into the output folder; returns the paths."""
+        from analysis.textfmt import write_csv
+
+        if self.output_dir is None:
+            raise ReportError("no output_dir: nothing to write to")
+        out = self.output_dir / "tables"
+        out.mkdir(parents=True, exist_ok=True)
+        ev = self.primary
+        written = [
+            write_csv(self.comparison(), out / "options_compared.csv"),
+            write_csv(ev.by_organisation(), out / "by_organisation.csv"),
+            write_csv(ev.by_registrable_domain(), out / "by_registrable_domain.csv"),
+            write_csv(ev.by_intermediate(), out / "by_intermediate.csv"),
+            write_csv(ev.by_validation_level(), out / "by_validation_level.csv"),
+            write_csv(ev.by_status(), out / "by_status.csv"),
+            write_csv(ev.expiry_histogram(reference=self.scenario.distrust_date), out / "expiry_by_month.csv"),
+            write_csv(ev.certificates(status=None), out / "certificates.csv"),
+            write_csv(self.provenance(), out / "provenance.csv"),
+        ]
+        summary = self.output_dir / "summary.txt"
+        summary.write_text(self.summary_text(), encoding="utf-8")
+        (self.output_dir / "summary.json").write_text(json.dumps(
+            {"parameters": self.scenario.parameters(), "source": self.source_name, "query_time": self.query_time,
+             "options": {label: ev.summary_values() for label, ev in self.evaluations.items()}},
+            indent=1, sort_keys=True), encoding="utf-8")
+        return written + [summary]
+
+
+# Short row and column labels for the 72-column text (the CSV files keep the full names).
+METRIC_LABELS = {
+    "certificate_rows": "crt.sh rows", "issuances": "certificates", "unparsable": "unparsable",
+    "excluded_expired": "excl.: expiring", "excluded_issued_after": "excl.: issued after", "revoked": "revoked",
+    "survivors": "survive", "affected": "AFFECTED", "affected_certificate_rows": "affected crt.sh rows",
+    "organisations_affected": "affected orgs (O=)", "affected_without_organisation": "affected, no O=",
+    "registrable_domains_affected": "affected domains", "affected_with_invalid_name": "affected, odd name",
+}
+COLUMN_LABELS = {"organisation": "organisation (O=)", "certificates": "certs", "registrable_domains": "domains",
+                 "organisations": "orgs", "latest_not_after": "last expiry", "registrable_domain": "domain",
+                 "validation_level": "level"}
+
+
+def _short(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return table[columns].rename(columns=COLUMN_LABELS)
+
+
+def _dated(table: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as dates: a mailing-list table needs the day, not the second."""
+    out = table.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.normalize()  # format_table prints midnight as YYYY-MM-DD
+    return out
+
+
+def ca_certificate_ids(fetched) -> set[int]:
+    """crt.sh ids of the CA certificates in the hierarchy (the root's own certificates included)."""
+    ids: set[int] = set()
+    for frame in (fetched.root, fetched.hierarchy):
+        if frame is not None and "certificate_id" in frame:
+            ids.update(int(x) for x in frame["certificate_id"].dropna())
+    return ids
+
+
+def subscriber_certificates(fetched) -> pd.DataFrame:
+    """The certificates a distrust breaks for subscribers: every fetched row except the hierarchy's own CA
+    certificates (intermediates and cross-certificates), which the hierarchy table shows instead."""
+    certs = fetched.certificates
+    return certs[~certs["certificate_id"].isin(ca_certificate_ids(fetched))].reset_index(drop=True)
+
+
+def _wrap(line: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False)) if line else ""
+
+
+def _mozilla_presets(fetched) -> list:
+    from analysis import presets
+
+    sha = None
+    root = fetched.root
+    if "sha256" in root and len(root):
+        sha = root["sha256"].dropna().astype(str)
+    if sha is None or not len(sha):
+        return []
+    found = []
+    for h in sha.unique():
+        found += presets.mozilla_presets(h.upper())
+    return found
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Runs
+
+
+@dataclass
+class RunResult:
+    date: str
+    folder: Path
+    ok: bool
+    error: str = ""
+
+
+def _execute(template: Path, out_nb: Path, parameters: dict) -> None:
+    import papermill as pm
+
+    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name="python3",
+                        progress_bar=False, cwd=str(PROJECT_ROOT), log_output=False)
+
+
+def _export_html(nb_path: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    html = nb_path.with_suffix(".html")
+    html.write_text(body, encoding="utf-8")
+    return html
+
+
+def _failed_cell(nb_path: Path) -> str:
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:
+        return "unknown cell"
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"cell {i} ({output.get('ename')}: {output.get('evalue')})"
+    return "unknown cell"
+
+
+def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_before: str = "",
+                issued_after: str = "", options: str = "removal", source: str = "crtsh",
+                out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
+                refresh: bool = False, log=print) -> list[RunResult]:
+    """Validate, fetch once, then run the report template once per date and the sweep once over all dates."""
+    if not dates:
+        raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
+    scenarios = [Scenario.from_strings(ca=ca, distrust_date=d, as_of=as_of,
+                                       expires_on_or_before=expires_on_or_before, issued_after=issued_after,
+                                       options=options) for d in dates]
+    if len({s.distrust_date for s in scenarios}) != len(scenarios):
+        raise ScenarioError("the same distrust date is given twice")
+    if source not in (DEMO, "crtsh") and "=" not in source and "://" not in source:
+        raise ScenarioError(f"source {source!r}: use 'crtsh', 'demo', or a libpq DSN such as "
+                            f"'host=… dbname=certwatch user=…'")
+    out_root = Path(out_root)
+    ca_dir = out_root / ca_folder_name(ca, source)
+    folders = {s.distrust_date.isoformat(): ca_dir / s.distrust_date.isoformat() for s in scenarios}
+    sweep_dir = ca_dir / "sweep"
+    existing = [p for p in [*folders.values(), sweep_dir] if p.exists()]
+    if existing and not force:
+        raise ScenarioError(f"output folder {existing[0]} exists; pass --force to replace it "
+                            f"(a previous run is never overwritten silently)")
+
+    cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
+    log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
+    try:
+        fetched = fetch_population(scenarios[0].ca, scenarios[0].as_of, source, cache_dir, refresh=refresh,
+                                   progress=True)
+    except Exception as exc:
+        from analysis.crtsh import CrtshUnavailable
+
+        if isinstance(exc, CrtshUnavailable):
+            raise ReportError(f"{exc} — rerun when it is reachable; a cached result for the same CA and as-of date "
+                              f"in {cache_dir} is used automatically when present") from None
+        raise
+    log(fetched.summary())
+    # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was never
+    # in NSS) and filters that leave nothing to judge are reported before any notebook runs.
+    probe = Report.build(**scenarios[0].parameters(), source=source, fetched=fetched)
+    values = probe.primary.summary_values()
+    judged = values["affected"] + values["survivors"] + values["revoked"]
+    if values["issuances"] and judged == 0:
+        raise ScenarioError(
+            f"the filters exclude every certificate ({values['excluded_expired']:,} expire on or before "
+            f"{expires_on_or_before}, {values['excluded_issued_after']:,} issued after {issued_after}, of "
+            f"{values['issuances']:,}); loosen them")
+
+    results = []
+    for i, s in enumerate(scenarios, start=1):
+        folder = folders[s.distrust_date.isoformat()]
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        log(f"[{i}/{len(scenarios)}] report for distrust date {s.distrust_date} → {folder}")
+        results.append(_run_one(REPORT_TEMPLATE, folder / "report.ipynb", dict(
+            s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder)), s.distrust_date))
+    if sweep_dir.exists():
+        shutil.rmtree(sweep_dir)
+    sweep_dir.mkdir(parents=True)
+    log(f"date sweep over {len(scenarios)} date(s) → {sweep_dir}")
+    base = scenarios[0].parameters()
+    results.append(_run_one(SWEEP_TEMPLATE, sweep_dir / "date_sweep.ipynb", dict(
+        ca=base["ca"], distrust_dates=";".join(s.distrust_date.isoformat() for s in scenarios),
+        as_of=base["as_of"], expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"],
+        source=source, cache_dir=str(cache_dir), output_dir=str(sweep_dir)), "sweep"))
+    return results
+
+
+def _run_one(template: Path, out_nb: Path, parameters: dict, label) -> RunResult:
+    import papermill as pm
+
+    try:
+        _execute(template, out_nb, parameters)
+    except pm.PapermillExecutionError as exc:
+        return RunResult(str(label), out_nb.parent, False,
+                         f"{out_nb} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+    _export_html(out_nb)
+    return RunResult(str(label), out_nb.parent, True)
+
+
+def default_demo_dates() -> list[str]:
+    """The seed thread's date: Firefox 69, which shipped the Certinomis removal."""
+    return [SEED_DISTRUST_DATE]
+
+
+DEMO_DEFAULTS = dict(ca=DEMO, as_of=SEED_AS_OF, expires_on_or_before=SEED_EXPIRES_ON_OR_BEFORE,
+                     issued_after=SEED_ISSUED_AFTER, options=";".join(SEED_OPTIONS), source=DEMO)

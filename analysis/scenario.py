@@ -1,0 +1,188 @@
+"""A report's parameters, validated before any query runs, and the distrust options they name.
+
+Everything a user types (on the command line or in a notebook's parameters cell) arrives here as plain strings and
+is checked with a one-line error that says what was wrong and what is accepted (:class:`ScenarioError`).
+
+Option specs (``--option``, or ``;``-separated in a notebook's ``options`` parameter):
+
+=========================== =========================================================================================
+``removal``                 the root is removed on the distrust date (Mozilla removal, Chrome blocklist)
+``distrust-after:DATE``     certificates whose notBefore is after DATE are distrusted from the distrust date
+                            (Mozilla ``CKA_NSS_SERVER_DISTRUST_AFTER``, Apple, Microsoft NotBefore)
+``sct-after:DATE``          Chrome ``sct_not_after``: certificates whose earliest CT entry is after DATE
+``constrain:NAME[,NAME…]``  name constraints: every DNS name must be within the permitted subtrees (RFC 5280)
+``allowlist:SUNSET``        certificates existing on the snapshot date survive until SUNSET; others break on the
+                            distrust date (CNNIC 2015, WoSign 2016)
+``mozilla-actual``          what Mozilla actually did to this root, from the NSS certdata.txt history
+=========================== =========================================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from analysis import policies
+
+# The seed thread (docs/distrust-mechanisms.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
+# those expiring before 2019-08-31 and those issued after 2019-05-17"; options removal / gouv.fr / allowlist.
+SEED_DISTRUST_DATE = "2019-09-03"
+SEED_AS_OF = "2019-05-17"
+SEED_EXPIRES_ON_OR_BEFORE = "2019-08-31"
+SEED_ISSUED_AFTER = "2019-05-17"
+SEED_OPTIONS = ("removal", "constrain:gouv.fr", "allowlist:2020-06-30")
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class ScenarioError(ValueError):
+    """A parameter is wrong; the message is one line saying what and what is accepted."""
+
+
+def parse_date(value, what: str, *, optional: bool = False) -> dt.date | None:
+    """A calendar date from ``YYYY-MM-DD`` (a date or datetime object is accepted too)."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if optional:
+            return None
+        raise ScenarioError(f"{what}: a date is required (YYYY-MM-DD)")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ScenarioError(f"{what}: {text!r} is not a date; use YYYY-MM-DD, e.g. 2019-09-03")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ScenarioError(f"{what}: {text!r} is not a real date ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Option:
+    spec: str  # as the user wrote it, normalised
+    label: str  # short column label for tables and legends
+    kind: str
+    arg: object = None
+
+
+def parse_option(spec: str) -> Option:
+    text = spec.strip()
+    kind, _, arg = text.partition(":")
+    kind = kind.strip().lower()
+    arg = arg.strip()
+    if kind == "removal" and not arg:
+        return Option("removal", "removal", "removal")
+    if kind in ("distrust-after", "sct-after"):
+        date = parse_date(arg, f"option {text!r}")
+        label = ("notBefore after " if kind == "distrust-after" else "SCT after ") + date.isoformat()
+        return Option(f"{kind}:{date.isoformat()}", label, kind, date)
+    if kind == "constrain":
+        names = [n.strip().lower().rstrip(".") for n in arg.split(",") if n.strip()]
+        bad = [n for n in names if not _HOSTNAME.match(n)]
+        if not names or bad:
+            raise ScenarioError(f"option {text!r}: give permitted DNS subtrees, e.g. constrain:gouv.fr or "
+                                f"constrain:gouv.fr,gov.pf" + (f" ({bad[0]!r} is not a DNS name)" if bad else ""))
+        return Option(f"constrain:{','.join(names)}", f"only {', '.join(names)}", kind, tuple(names))
+    if kind == "allowlist":
+        sunset = parse_date(arg, f"option {text!r} (the sunset date)")
+        return Option(f"allowlist:{sunset.isoformat()}", f"allowlist to {sunset.isoformat()}", kind, sunset)
+    if kind == "mozilla-actual" and not arg:
+        return Option("mozilla-actual", "Mozilla's actual rule", kind)
+    raise ScenarioError(f"unknown option {text!r}; use removal, distrust-after:DATE, sct-after:DATE, "
+                        f"constrain:NAME[,NAME…], allowlist:SUNSET or mozilla-actual")
+
+
+def parse_options(value) -> list[Option]:
+    specs = value.split(";") if isinstance(value, str) else list(value)
+    opts = [parse_option(s) for s in specs if str(s).strip()]
+    if not opts:
+        raise ScenarioError("options: name at least one option, e.g. removal")
+    labels = [o.label for o in opts]
+    if len(set(labels)) != len(labels):
+        raise ScenarioError(f"options: each option once please (got {'; '.join(o.spec for o in opts)})")
+    return opts
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One report run: a CA, a distrust date, a snapshot date, the two analysis filters and the options."""
+
+    ca: str
+    distrust_date: dt.date
+    as_of: dt.date
+    expires_on_or_before: dt.date | None
+    issued_after: dt.date | None
+    options: tuple[Option, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_strings(cls, *, ca, distrust_date, as_of="", expires_on_or_before="", issued_after="",
+                     options="removal", today: dt.date | None = None) -> "Scenario":
+        ca = str(ca).strip()
+        if not ca:
+            raise ScenarioError("ca: give a root SHA-256 fingerprint, a crt.sh CA id, or a CA name")
+        distrust = parse_date(distrust_date, "distrust date")
+        snapshot = parse_date(as_of, "as-of date", optional=True) or (today or dt.datetime.utcnow().date())
+        exp = parse_date(expires_on_or_before, "expires-on-or-before filter", optional=True)
+        after = parse_date(issued_after, "issued-after filter", optional=True)
+        opts = tuple(parse_options(options))
+        if snapshot > distrust:
+            raise ScenarioError(f"as-of date {snapshot} is after the distrust date {distrust}: the snapshot must "
+                                f"come first (certificates unexpired on the snapshot date are counted)")
+        for o in opts:
+            if o.kind == "allowlist" and o.arg <= distrust:
+                raise ScenarioError(f"option {o.spec!r}: the sunset must be after the distrust date {distrust}")
+        return cls(ca, distrust, snapshot, exp, after, opts)
+
+    def policy_for(self, option: Option, normalised=None, *, mozilla_presets=None):
+        """The :mod:`analysis.policies` object an option names, on this scenario's dates."""
+        d = self.distrust_date
+        if option.kind == "removal":
+            return policies.Removal(d)
+        if option.kind == "distrust-after":
+            return policies.DistrustAfter(option.arg, basis="not_before", effective=max(d, option.arg))
+        if option.kind == "sct-after":
+            return policies.DistrustAfter(option.arg, basis="earliest_sct", effective=max(d, option.arg))
+        if option.kind == "constrain":
+            return policies.NameConstrained(permitted=list(option.arg), date=d)
+        if option.kind == "allowlist":
+            if normalised is None:
+                raise ScenarioError("allowlist: the population is needed to list the existing certificates")
+            return policies.Allowlist.existing(normalised, cutoff=self.as_of, date=d, sunset=option.arg)
+        if option.kind == "mozilla-actual":
+            if not mozilla_presets:
+                raise ScenarioError("option 'mozilla-actual': Mozilla's root store history has no record of this "
+                                    "root (it was never in NSS); drop the option")
+            from analysis.presets import combined_policy
+
+            return combined_policy(mozilla_presets)
+        raise ScenarioError(f"unknown option kind {option.kind!r}")
+
+    def parameters(self) -> dict[str, str]:
+        """Plain-string parameters, as a notebook's parameters cell takes them."""
+        return {
+            "ca": self.ca,
+            "distrust_date": self.distrust_date.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "expires_on_or_before": self.expires_on_or_before.isoformat() if self.expires_on_or_before else "",
+            "issued_after": self.issued_after.isoformat() if self.issued_after else "",
+            "options": ";".join(o.spec for o in self.options),
+        }
+
+    def describe(self, with_distrust: bool = True) -> str:
+        parts = ([f"distrust {self.distrust_date}"] if with_distrust else []) + [f"snapshot {self.as_of}"]
+        if self.expires_on_or_before:
+            parts.append(f"excl. expiring on/before {self.expires_on_or_before}")
+        if self.issued_after:
+            parts.append(f"excl. issued after {self.issued_after}")
+        return "; ".join(parts)
+
+
+def slug(text: str) -> str:
+    """A folder name from a CA name or fingerprint: lower-case ASCII, dashes."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    s = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return s[:60].rstrip("-") or "ca"

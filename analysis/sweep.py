@@ -1,0 +1,71 @@
+"""The date sweep a notebook shows: the impact of a removal as a function of the candidate distrust date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import tables
+from analysis.report import TEXT_WIDTH, Report
+from analysis.scenario import ScenarioError, parse_date
+
+
+@dataclass
+class Sweep:
+    report: Report  # the population and scenario of the first proposed date (removal)
+    proposed: list  # the proposed dates (datetime.date)
+    table: pd.DataFrame  # tables.date_sweep over the monthly grid and the proposed dates
+    output_dir: Path | None = None
+
+    @classmethod
+    def build(cls, *, ca: str, distrust_dates: str, as_of: str = "", expires_on_or_before: str = "",
+              issued_after: str = "", months: int = 24, source: str = "crtsh", cache_dir: str = "",
+              output_dir: str = "") -> "Sweep":
+        proposed = sorted({parse_date(d, "distrust date") for d in str(distrust_dates).split(";") if d.strip()})
+        if not proposed:
+            raise ScenarioError("distrust_dates: give at least one date (YYYY-MM-DD)")
+        if not isinstance(months, int) or not 0 <= months <= 240:
+            raise ScenarioError(f"months: {months!r} is not a whole number of months from 0 to 240")
+        report = Report.build(ca=ca, distrust_date=proposed[0].isoformat(), as_of=as_of,
+                              expires_on_or_before=expires_on_or_before, issued_after=issued_after,
+                              options="removal", source=source, cache_dir=cache_dir)
+        grid = pd.date_range(pd.Timestamp(proposed[0]), periods=months + 1, freq="MS") if months else []
+        dates = sorted(set(pd.Timestamp(d) for d in proposed) | set(grid))
+        s = report.scenario
+        table = tables.date_sweep(report.normalised, dates, "removal",
+                                  expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after)
+        return cls(report, proposed, table, Path(output_dir) if output_dir else None)
+
+    def at_proposed_dates(self) -> pd.DataFrame:
+        wanted = [pd.Timestamp(d) for d in self.proposed]
+        return self.table[self.table["distrust_date"].isin(wanted)].reset_index(drop=True)
+
+    def figure(self):
+        from analysis import figures
+
+        r = self.report
+        stem = None if self.output_dir is None else self.output_dir / "figures" / "date_sweep"
+        return figures.plot_date_sweep(self.table, ca=r.ca_short_name, marked_dates=self.proposed,
+                                       source=r.source_name, query_time=r.query_time,
+                                       policy=f"removal on each date; {r.scenario.describe(with_distrust=False)}",
+                                       path_stem=stem)
+
+    def summary_text(self, width: int = TEXT_WIDTH) -> str:
+        from analysis.textfmt import format_table
+
+        cols = ["distrust_date", "affected", "survivors", "revoked", "excluded", "organisations_affected"]
+        t = self.at_proposed_dates()[cols].copy()
+        t["distrust_date"] = t["distrust_date"].dt.strftime("%Y-%m-%d")
+        return format_table(t, width=width, title=f"Removal of {self.report.ca_short_name}, by distrust date") + "\n"
+
+    def write_outputs(self) -> list[Path]:
+        from analysis.textfmt import write_csv
+
+        if self.output_dir is None:
+            raise ScenarioError("no output_dir: nothing to write to")
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / "summary.txt"
+        path.write_text(self.summary_text(), encoding="utf-8")
+        return [write_csv(self.table, self.output_dir / "date_sweep.csv"), path]

@@ -1,0 +1,171 @@
+"""Report runs on the demo population: the numbers are known by construction (the generator's truth.csv), every
+notebook is executed through papermill, and the outputs a list reader sees are checked."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import crtsh
+from analysis.report import DEMO_DEFAULTS, REPORT_TEMPLATE, Report, _run_one, demo_root_sha256, run_reports
+from analysis.scenario import ScenarioError
+
+SEED = dict(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17", expires_on_or_before="2019-08-31",
+            issued_after="2019-05-17", options="removal;constrain:gouv.fr;allowlist:2020-06-30")
+
+
+@pytest.fixture(scope="module")
+def demo_cache(demo_db, tmp_path_factory):
+    """The demo population fetched once through the real client into a cache folder, as `make report` does."""
+    cache = tmp_path_factory.mktemp("cache")
+    crtsh.fetch_ca(demo_root_sha256(), as_of="2019-05-17", dsn=demo_db.replace("user=postgres", "user=guest"),
+                   cache_dir=cache, source_name="demo")
+    return cache
+
+
+@pytest.fixture(scope="module")
+def report(demo_cache):
+    return Report.build(**SEED, source="demo", cache_dir=str(demo_cache))
+
+
+def _truth():
+    """Expected numbers from the generator's own ground truth, computed here without the library."""
+    from analysis.demo_db import demo_files
+
+    rows = list(csv.DictReader((demo_files() / "truth.csv").open(newline="")))
+    issuances = {}
+    for r in rows:
+        if r["kind"] in ("leaf", "precert"):
+            issuances.setdefault(r["issuance_id"], r)
+    day = lambda s: dt.date.fromisoformat(s[:10])  # noqa: E731
+    as_of, exp_cut, after_cut = dt.date(2019, 5, 17), dt.date(2019, 8, 31), dt.date(2019, 5, 17)
+    distrust = dt.datetime(2019, 9, 3)
+    t = dict(issuances=0, excluded_expired=0, excluded_issued_after=0, revoked=0, affected=0, survivors=0,
+             gouv_only_affected=0)
+    for r in issuances.values():
+        not_after = dt.datetime.fromisoformat(r["not_after"].replace("Z", ""))
+        if not_after < dt.datetime(2019, 5, 17):  # expired on the snapshot date: not fetched at all
+            continue
+        t["issuances"] += 1
+        if day(r["not_after"]) <= exp_cut:
+            t["excluded_expired"] += 1
+        elif day(r["not_before"]) > after_cut:
+            t["excluded_issued_after"] += 1
+        elif r["revoked"].lower() in ("true", "1", "yes"):
+            t["revoked"] += 1
+        elif not_after >= distrust:
+            t["affected"] += 1
+            names = [n for n in r["dns_names"].split(";") if n]
+            if names and all(n.rstrip(".").lower() == "gouv.fr" or n.rstrip(".").lower().endswith(".gouv.fr")
+                             for n in names):
+                t["gouv_only_affected"] += 1
+        else:
+            t["survivors"] += 1
+    return t
+
+
+def test_report_numbers_match_the_generators_truth(report):
+    truth = _truth()
+    v = report.primary.summary_values()
+    assert v["issuances"] == truth["issuances"] == 1550  # 1,400 unexpired + 150 issued after the snapshot
+    for key in ("excluded_expired", "excluded_issued_after", "revoked", "affected", "survivors"):
+        assert v[key] == truth[key], key
+    assert v["unparsable"] == 0
+    # the gouv.fr constraint spares exactly the certificates whose every name is under gouv.fr
+    constrained = report.evaluations["only gouv.fr"].summary_values()
+    assert constrained["affected"] == truth["affected"] - truth["gouv_only_affected"]
+    # the allowlist of existing certificates: only those with a name... none are new after the snapshot once the
+    # issued-after filter applies, so everything judged survives until the sunset and breaks then if still valid
+    allow = report.evaluations["allowlist to 2020-06-30"]
+    assert allow.summary_values()["affected"] + allow.summary_values()["survivors"] == \
+        truth["affected"] + truth["survivors"]
+
+
+def test_ca_certificates_are_in_the_hierarchy_not_in_the_counts(report):
+    assert len(report.fetched.certificates) - report.normalised.certificate_rows == 4  # 3 intermediates + cross
+    assert set(report.hierarchy()["ca_name"].str.extract(r"CN=(.*)$")[0]) == {
+        "Demo Root CA", "Demo DV CA", "Demo OV CA", "Demo EV CA"}
+
+
+def test_summary_text_fits_a_mailing_list_post(report):
+    text = report.summary_text()
+    assert max(len(line) for line in text.splitlines()) <= 72
+    assert "1,550 certificates once precertificate/certificate" in text.replace("\n", " ")
+
+
+def test_zero_affected_still_reports(demo_cache):
+    late = Report.build(**{**SEED, "distrust_date": "2030-01-01", "options": "removal"}, source="demo",
+                        cache_dir=str(demo_cache))
+    assert late.primary.summary_values()["affected"] == 0
+    assert "No certificate is affected under this option." in late.summary_text()
+    late.figure_expiry(), late.figure_survival(), late.figure_top_organisations()
+
+
+def test_figures_are_reproducible(report, tmp_path):
+    report.output_dir = tmp_path / "a"
+    report.figure_expiry(), report.figure_survival(), report.figure_top_domains()
+    report.output_dir = tmp_path / "b"
+    report.figure_expiry(), report.figure_survival(), report.figure_top_domains()
+    for name in ("expiry_by_month", "survival", "top_registrable_domains"):
+        for ext in ("png", "svg"):
+            a = (tmp_path / "a" / "figures" / f"{name}.{ext}").read_bytes()
+            assert a == (tmp_path / "b" / "figures" / f"{name}.{ext}").read_bytes(), name
+
+
+def test_run_reports_executes_every_notebook(demo_cache, tmp_path):
+    out = tmp_path / "reports"
+    params = {**DEMO_DEFAULTS}
+    results = run_reports(dates=["2019-09-03", "2020-01-15"], out_root=out, cache_dir=demo_cache, log=lambda m: None,
+                          **params)
+    assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    day = out / "demo-root-ca" / "2019-09-03"
+    for rel in ("report.ipynb", "report.html", "summary.txt", "summary.json", "tables/by_organisation.csv",
+                "tables/certificates.csv", "figures/expiry_by_month.png", "figures/survival.svg",
+                "figures/top_organisations.png", "figures/top_registrable_domains.png"):
+        assert (day / rel).exists(), rel
+    summary = json.loads((day / "summary.json").read_text())
+    assert summary["options"]["removal"]["affected"] == _truth()["affected"]
+    assert all(len(line) <= 72 for line in (day / "summary.txt").read_text().splitlines())
+    later = json.loads((out / "demo-root-ca" / "2020-01-15" / "summary.json").read_text())
+    assert later["options"]["removal"]["affected"] < summary["options"]["removal"]["affected"]
+    sweep = out / "demo-root-ca" / "sweep"
+    assert (sweep / "date_sweep.ipynb").exists() and (sweep / "figures" / "date_sweep.png").exists()
+    rows = list(csv.DictReader((sweep / "date_sweep.csv").open()))
+    first = next(r for r in rows if r["distrust_date"].startswith("2019-09-03"))
+    assert int(first["affected"]) == _truth()["affected"]
+    # crt.sh links in the certificate table
+    cert_rows = list(csv.DictReader((day / "tables" / "certificates.csv").open()))
+    assert cert_rows[0]["crtsh_id_url"].startswith("https://crt.sh/?id=")
+    # a second run into the same folders is refused unless forced
+    with pytest.raises(ScenarioError, match="exists; pass --force"):
+        run_reports(dates=["2019-09-03"], out_root=out, cache_dir=demo_cache, log=lambda m: None, **params)
+
+
+def test_filters_that_exclude_everything_are_refused(demo_cache, tmp_path):
+    with pytest.raises(ScenarioError, match="the filters exclude every certificate"):
+        run_reports(dates=["2019-09-03"], out_root=tmp_path, cache_dir=demo_cache, log=lambda m: None,
+                    **{**DEMO_DEFAULTS, "expires_on_or_before": "2030-01-01"})
+
+
+def test_a_failing_notebook_is_kept_with_its_error(demo_cache, tmp_path):
+    params = {**SEED, "options": "mozilla-actual", "source": "demo", "cache_dir": str(demo_cache),
+              "output_dir": str(tmp_path)}
+    result = _run_one(REPORT_TEMPLATE, tmp_path / "report.ipynb", params, "2019-09-03")
+    assert not result.ok
+    assert "failed in cell" in result.error and "never in NSS" in result.error
+    assert "ScenarioError" in (tmp_path / "report.ipynb").read_text()
+
+
+def test_cli_bad_input_is_one_line_and_queries_nothing(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "analysis", "report", "--ca", "demo", "--date", "2019-02-30",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "distrust-impact: error: distrust date: '2019-02-30' is not a real date (day is out of range for month)"]
+    assert not any(tmp_path.iterdir())

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test system-deps venv bench clean lab
+.PHONY: help report test system-deps venv bench clean lab figures
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,8 +32,14 @@ bench: system-deps venv ## run the benchmarks (print tables; not part of the tes
 	$(BIN)/python benchmarks/bench_impact.py
 	$(BIN)/python benchmarks/bench_queries.py
 
+figures: system-deps venv ## regenerate the reference figures the README shows (demo report + root-store history)
+	$(BIN)/distrust-impact report --demo --force --out build/readme-report
+	mkdir -p figures/demo
+	cp build/readme-report/demo-root-ca/2019-09-03/figures/*.png build/readme-report/demo-root-ca/sweep/figures/*.png figures/demo/
+	$(BIN)/python -c "from analysis import figures; figures.plot_root_store_history(path_stem='figures/mozilla_root_store_history')"
+
 lab: venv ## open JupyterLab on the notebooks with the project's kernel
 	$(BIN)/jupyter lab notebooks/
 
 clean: ## remove the virtualenv, caches and generated reports
-	rm -rf $(VENV) reports data/cache .pytest_cache
+	rm -rf $(VENV) reports build data/cache data/demo/generated .pytest_cache

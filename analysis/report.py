@@ -23,8 +23,8 @@ import pandas as pd
 
 from analysis import __version__, tables
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from analysis.scenario import (SEED_AS_OF, SEED_DISTRUST_DATE, SEED_EXPIRES_ON_OR_BEFORE, SEED_ISSUED_AFTER,
-                               SEED_OPTIONS, Scenario, ScenarioError, slug)
+from analysis.scenario import (CERTINOMIS_ACTUAL, SEED_AS_OF, SEED_DISTRUST_DATE, SEED_EXPIRES_ON_OR_BEFORE,
+                               SEED_ISSUED_AFTER, SEED_OPTIONS, Scenario, ScenarioError, slug)
 
 REPORT_TEMPLATE = NOTEBOOKS_DIR / "ca_impact_report.ipynb"
 SWEEP_TEMPLATE = NOTEBOOKS_DIR / "date_sweep.ipynb"
@@ -130,6 +130,37 @@ def ca_folder_name(ca: str, source: str) -> str:
             pass
         return "sha256-" + hexed[:16].lower()
     return slug(text)
+
+
+def suggest_cas(ca: str, limit: int = 5) -> str:
+    """A hint for a CA the source does not know, from the CCADB certificates bundled in data/ (offline): the name
+    CCADB gives a fingerprint, or the root names closest to a name."""
+    import difflib
+
+    from analysis import ccadb
+
+    text = ca.strip()
+    hexed = text.replace(":", "").upper()
+    try:
+        meta = ccadb.load_metadata()
+    except Exception:  # the hint is a courtesy; the error stands without it
+        return ""
+    if len(hexed) == 40 and all(c in "0123456789ABCDEF" for c in hexed):
+        return " (that is a SHA-1 fingerprint: give the SHA-256)"
+    if len(hexed) == 64 and all(c in "0123456789ABCDEF" for c in hexed):
+        row = meta[meta["sha256"] == hexed]
+        if len(row):
+            r = row.iloc[0]
+            return (f" (the CCADB knows it as {r['subject_cn'] or r['subject_o']!s}: try --ca with that name, or "
+                    f"check that the database holds it)")
+        return " (not in the CCADB either: check the fingerprint)"
+    roots = meta.loc[meta["self_signed"].astype(str).str.upper() == "TRUE", "subject_cn"].dropna().astype(str)
+    names = sorted(set(roots))
+    close = difflib.get_close_matches(text.strip("%"), names, n=limit, cutoff=0.5)
+    if not close:
+        lowered = text.strip("%").lower()
+        close = [n for n in names if lowered and lowered in n.lower()][:limit]
+    return f" (close matches among CCADB roots: {'; '.join(close)})" if close else ""
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -256,6 +287,12 @@ class Report:
         """What root programs actually did to this root, one line each (Mozilla from NSS history; crt.sh's
         root_trust_purpose rows for the others when the source has them)."""
         lines = [p.description for p in self.presets]
+        from analysis.presets import mozilla_presets
+
+        for option in self.scenario.options:  # the real decisions applied to this population as options
+            if option.kind == "mozilla-actual" and option.arg:
+                lines += [f"{p.description} (root {option.arg[:16]}…, applied here as "
+                          f"'{option.label}')" for p in mozilla_presets(option.arg)]
         trust = self.fetched.trust
         if trust is not None and len(trust):
             from analysis.presets import presets_from_root_trust_purpose
@@ -525,11 +562,13 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
         fetched = fetch_population(scenarios[0].ca, scenarios[0].as_of, source, cache_dir, refresh=refresh,
                                    progress=True)
     except Exception as exc:
-        from analysis.crtsh import CrtshUnavailable
+        from analysis.crtsh import CrtshError, CrtshUnavailable
 
         if isinstance(exc, CrtshUnavailable):
             raise ReportError(f"{exc} — rerun when it is reachable; a cached result for the same CA and as-of date "
                               f"in {cache_dir} is used automatically when present") from None
+        if isinstance(exc, CrtshError) and str(exc).startswith("no CA matches"):
+            raise ReportError(f"{exc}{suggest_cas(ca)}") from None
         raise
     log(fetched.summary())
     # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was never
@@ -582,4 +621,5 @@ def default_demo_dates() -> list[str]:
 
 
 DEMO_DEFAULTS = dict(ca=DEMO, as_of=SEED_AS_OF, expires_on_or_before=SEED_EXPIRES_ON_OR_BEFORE,
-                     issued_after=SEED_ISSUED_AFTER, options=";".join(SEED_OPTIONS), source=DEMO)
+                     issued_after=SEED_ISSUED_AFTER, options=";".join(SEED_OPTIONS + (CERTINOMIS_ACTUAL,)),
+                     source=DEMO)

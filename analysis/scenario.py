@@ -13,7 +13,8 @@ Option specs (``--option``, or ``;``-separated in a notebook's ``options`` param
 ``constrain:NAME[,NAME…]``  name constraints: every DNS name must be within the permitted subtrees (RFC 5280)
 ``allowlist:SUNSET``        certificates existing on the snapshot date survive until SUNSET; others break on the
                             distrust date (CNNIC 2015, WoSign 2016)
-``mozilla-actual``          what Mozilla actually did to this root, from the NSS certdata.txt history
+``mozilla-actual[:SHA256]`` what Mozilla actually did to this root (or to the root SHA256, e.g. to apply the
+                            Certinomis decision to the demo population), from the NSS certdata.txt history
 =========================== =========================================================================================
 """
 
@@ -32,6 +33,8 @@ SEED_AS_OF = "2019-05-17"
 SEED_EXPIRES_ON_OR_BEFORE = "2019-08-31"
 SEED_ISSUED_AFTER = "2019-05-17"
 SEED_OPTIONS = ("removal", "constrain:gouv.fr", "allowlist:2020-06-30")
+# The real decision the demo population is shaped after: Mozilla's removal of Certinomis - Root CA.
+CERTINOMIS_ACTUAL = "mozilla-actual:2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -88,10 +91,25 @@ def parse_option(spec: str) -> Option:
     if kind == "allowlist":
         sunset = parse_date(arg, f"option {text!r} (the sunset date)")
         return Option(f"allowlist:{sunset.isoformat()}", f"allowlist to {sunset.isoformat()}", kind, sunset)
-    if kind == "mozilla-actual" and not arg:
-        return Option("mozilla-actual", "Mozilla's actual rule", kind)
+    if kind == "mozilla-actual":
+        if not arg:
+            return Option("mozilla-actual", "Mozilla's actual rule", kind)
+        sha = arg.replace(":", "").upper()
+        if not re.fullmatch(r"[0-9A-F]{64}", sha):
+            raise ScenarioError(f"option {text!r}: mozilla-actual:SHA256 takes a root's SHA-256 fingerprint "
+                                f"(64 hex digits)")
+        return Option(f"mozilla-actual:{sha}", f"Mozilla: {_nss_label(sha)}", kind, sha)
     raise ScenarioError(f"unknown option {text!r}; use removal, distrust-after:DATE, sct-after:DATE, "
                         f"constrain:NAME[,NAME…], allowlist:SUNSET or mozilla-actual")
+
+
+def _nss_label(sha256: str) -> str:
+    """The root's label in Mozilla's certdata.txt history (offline), else the fingerprint's start."""
+    from analysis import rootstore
+
+    timeline = rootstore.load_timeline()
+    hit = timeline.loc[timeline["sha256"] == sha256, "label"]
+    return str(hit.iloc[0]) if len(hit) else sha256[:16] + "…"
 
 
 def parse_options(value) -> list[Option]:
@@ -151,12 +169,16 @@ class Scenario:
                 raise ScenarioError("allowlist: the population is needed to list the existing certificates")
             return policies.Allowlist.existing(normalised, cutoff=self.as_of, date=d, sunset=option.arg)
         if option.kind == "mozilla-actual":
-            if not mozilla_presets:
-                raise ScenarioError("option 'mozilla-actual': Mozilla's root store history has no record of this "
-                                    "root (it was never in NSS); drop the option")
             from analysis.presets import combined_policy
+            from analysis.presets import mozilla_presets as presets_of
 
-            return combined_policy(mozilla_presets)
+            found = presets_of(option.arg) if option.arg else mozilla_presets
+            if not found:
+                which = f"root {option.arg[:16]}…" if option.arg else "this root"
+                raise ScenarioError(f"option {option.spec!r}: Mozilla's root store history has no distrust action "
+                                    f"on {which} (never in NSS, or never distrusted); drop the option")
+            # Removals take effect when Firefox shipped them, where that release is documented (Certinomis: 69).
+            return combined_policy(found, at_client_release=True)
         raise ScenarioError(f"unknown option kind {option.kind!r}")
 
     def parameters(self) -> dict[str, str]:

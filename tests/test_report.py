@@ -169,3 +169,15 @@ def test_cli_bad_input_is_one_line_and_queries_nothing(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "distrust-impact: error: distrust date: '2019-02-30' is not a real date (day is out of range for month)"]
     assert not any(tmp_path.iterdir())
+
+
+def test_unknown_ca_is_refused_with_suggestions(demo_db, tmp_path):
+    from analysis.report import ReportError
+
+    guest = demo_db.replace("user=postgres", "user=guest")
+    with pytest.raises(ReportError, match=r"no CA matches .*close matches among CCADB roots: Certinomis - Root CA"):
+        run_reports(ca="Certinomis - Rot CA", dates=["2019-09-03"], as_of="2019-05-17", source=guest,
+                    out_root=tmp_path, cache_dir=tmp_path / "cache", log=lambda m: None)
+    with pytest.raises(ReportError, match="not in the CCADB either"):
+        run_reports(ca="AB" * 32, dates=["2019-09-03"], as_of="2019-05-17", source=guest, out_root=tmp_path,
+                    cache_dir=tmp_path / "cache", log=lambda m: None)

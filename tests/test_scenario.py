@@ -73,3 +73,18 @@ def test_output_folder_names_need_no_query():
     assert ca_folder_name("Certinomis%", "crtsh") == "certinomis"
     assert parse_options("removal; allowlist:2020-06-30 ")[1].spec == "allowlist:2020-06-30"
     assert isinstance(Scenario.from_strings(**SEED).policy_for(parse_option("removal")), policies.Removal)
+
+
+def test_mozilla_actual_applies_a_real_decision_to_this_population():
+    """The demo is shaped after Certinomis: Mozilla's real rule for it (removal, shipped in Firefox 69)."""
+    from analysis.scenario import CERTINOMIS_ACTUAL
+
+    s = Scenario.from_strings(**{**SEED, "options": "removal;" + CERTINOMIS_ACTUAL})
+    option = s.options[1]
+    assert option.label == "Mozilla: Certinomis - Root CA"
+    policy = s.policy_for(option)
+    assert isinstance(policy, policies.Removal) and policy.date == policies.as_utc_timestamp("2019-09-03")
+    with pytest.raises(ScenarioError, match="no distrust action"):
+        s.policy_for(parse_option("mozilla-actual:" + "00" * 32))
+    with pytest.raises(ScenarioError, match="64 hex digits"):
+        parse_option("mozilla-actual:2A99F5BC")

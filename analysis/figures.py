@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only; no display needed (and deterministic output)
+if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
+    # Scripts and tests write files only. In a notebook the kernel sets MPLBACKEND (inline) and keeps it, so the
+    # figures show in the notebook and its HTML export; saved files are the same either way.
+    matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402

@@ -129,6 +129,13 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path):
                 "tables/certificates.csv", "figures/expiry_by_month.png", "figures/survival.svg",
                 "figures/top_organisations.png", "figures/top_registrable_domains.png"):
         assert (day / rel).exists(), rel
+    import nbformat
+
+    executed = nbformat.read(day / "report.ipynb", as_version=4)
+    shown = [c.source for c in executed.cells if c.cell_type == "code"
+             and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert len(shown) == 4, shown  # every figure is shown in the notebook (and so in its HTML export)
+    assert executed.metadata["papermill"]["parameters"]["distrust_date"] == "2019-09-03"
     summary = json.loads((day / "summary.json").read_text())
     assert summary["options"]["removal"]["affected"] == _truth()["affected"]
     assert all(len(line) <= 72 for line in (day / "summary.txt").read_text().splitlines())

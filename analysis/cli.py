@@ -81,7 +81,7 @@ def _cmd_report(args) -> int:
         raise report.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     results = report.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
-                                 refresh=args.refresh, log=log, **params)
+                                 refresh=args.refresh, max_rows=args.max_rows, log=log, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
         print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {r.error}" if r.error else ""))
@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--cache-dir", help="cache folder (default: data/cache)")
     rep.add_argument("--force", action="store_true", help="replace existing output folders of the same run")
     rep.add_argument("--refresh", action="store_true", help="fetch again even when a cached result exists")
+    rep.add_argument("--max-rows", type=int,
+                     help="above this many unexpired crt.sh rows, report from server-side counts only "
+                          "(default 2,000,000)")
     rep.set_defaults(func=_cmd_report)
     return p
 

@@ -59,6 +59,9 @@ __all__ = [
 ]
 
 DEFAULT_METHOD = "client"  # chosen by benchmarks/bench_queries.py, reasoning in docs/queries.md
+# Above this many unexpired certificate rows a fetch takes only the server-side aggregates (certificate_aggregates):
+# rows cost ~3 KB each on the client (frames + normalisation), so 2 million stay well inside a laptop's memory.
+DEFAULT_MAX_ROWS = 2_000_000
 CERTIFICATE_COLUMNS = (
     "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
     "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "dedup_key", "parse_error",
@@ -326,6 +329,11 @@ class Client:
     def plan_windows(self, issuer_ca_id: int, as_of: dt.datetime, page_size: int) -> list[Window]:
         """Windows [start, end) covering [as_of, ∞) for one CA, each holding at most ``page_size`` rows (unless
         more than that share one notAfter second), planned from per-month counts."""
+        return self.plan_windows_counted(issuer_ca_id, as_of, page_size)[0]
+
+    def plan_windows_counted(self, issuer_ca_id: int, as_of: dt.datetime,
+                             page_size: int) -> tuple[list[Window], int]:
+        """:meth:`plan_windows` and the number of rows the windows hold (at planning time)."""
         whole = Window(as_of, None)
         counts = self.month_counts(issuer_ca_id, as_of, whole)
         pieces: list[tuple[Window, int]] = []
@@ -349,7 +357,7 @@ class Client:
                 cur_start, cur_n = w.start, 0
             cur_n += n
         windows.append(Window(cur_start, None))
-        return windows
+        return windows, sum(n for _, n in pieces)
 
     def _bisect(self, issuer_ca_id, as_of, window: Window, n: int, page_size: int):
         if n <= page_size or (window.end - window.start) <= dt.timedelta(seconds=1):
@@ -562,6 +570,16 @@ class FetchResult:
     stats: dict = field(default_factory=dict)
 
     @property
+    def mode(self) -> str:
+        """``rows`` (every certificate row fetched) or ``aggregates`` (a CA over ``max_rows``: server-side counts
+        only, in :attr:`aggregates`)."""
+        return str(self.provenance.get("mode", "rows"))
+
+    @property
+    def rows_planned(self) -> int:
+        return int(self.provenance.get("rows_planned", len(self.certificates)))
+
+    @property
     def issuing_ca_ids(self) -> list[int]:
         return _issuing_cas(self.hierarchy, self.root_ca_id)
 
@@ -613,7 +631,8 @@ FRAMES = ("root", "hierarchy", "certificates", "revocations", "ct", "trust", "ag
 def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | None = None, refresh: bool = False,
              progress: Callable[[Progress], None] | bool | None = None, *, method: str = DEFAULT_METHOD,
              page_size: int = 2000, aggregate_page_size: int = 50000, client: Client | None = None,
-             cache: bool = True, source_name: str | None = None, offline: bool = False) -> FetchResult:
+             cache: bool = True, source_name: str | None = None, offline: bool = False,
+             max_rows: int | None = DEFAULT_MAX_ROWS) -> FetchResult:
     """Fetch (or read from the cache) everything a report needs for one root.
 
     Args:
@@ -633,6 +652,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             DSN — a throwaway local cluster's DSN changes (port) from run to run.
         offline: only read the cache; :class:`CacheMiss` when it holds no valid result for these inputs (always
             with refresh=True, which refuses cached results).
+        max_rows: when the CAs hold more unexpired rows than this (counted while planning the pages), fetch only
+            the server-side aggregates (``result.mode == "aggregates"``); None = always fetch every row.
     """
     if method not in ("client", "server"):
         raise CrtshError(f"unknown method {method!r}: 'client' or 'server'")
@@ -644,7 +665,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             "unexpired_certificates_der" if method == "client" else "unexpired_certificates",
             "certificate_revocations", "earliest_ct_entries", "certificate_aggregates")
     sql_hashes = {name: queries[name].sha256 for name in used}
-    parameters = {"root": spec, "as_of": as_of, "method": method}
+    parameters = {"root": spec, "as_of": as_of, "method": method, "max_rows": max_rows}
     source = source_name or public_dsn(source_dsn)
     key = cache_key(parameters=parameters, source=source, sql=sql_hashes, format=1)
     store = ResultCache(cache_dir)
@@ -677,7 +698,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
     try:
         result = _fetch(client, spec, as_of, method, page_size, aggregate_page_size, bundle, report,
                         {"parameters": parameters, "source": source, "dsn": public_dsn(source_dsn),
-                         "sql_sha256": sql_hashes, "cache_key": key})
+                         "sql_sha256": sql_hashes, "cache_key": key}, max_rows=max_rows)
         if report is stderr_progress:
             print(file=sys.stderr)
         if not cache:
@@ -702,7 +723,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
 
 
 def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_size: int, aggregate_page_size: int,
-           bundle: Bundle, report, base_meta: dict) -> dict:
+           bundle: Bundle, report, base_meta: dict, max_rows: int | None = DEFAULT_MAX_ROWS) -> dict:
     p = client.progress
     started = utc_now()
     meta = lambda query, **extra: dict(base_meta, query=query, fetched_at=utc_now(), **extra)  # noqa: E731
@@ -736,11 +757,17 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
     windows_total = 0
     page_query = "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
     convert = records_from_der_rows if method == "client" else records_from_server_rows
+    # Plan every CA's pages first: the plan counts the rows, and a CA too large to pull row by row gets only the
+    # server-side aggregates (max_rows; None = no limit).
+    p.phase = "planning pages"
+    plans = {ca_id: client.plan_windows_counted(ca_id, as_of, page_size) for ca_id in cas}
+    rows_planned = sum(n for _, n in plans.values())
+    mode = "rows" if max_rows is None or rows_planned <= max_rows else "aggregates"
     try:
         for ca_id in cas:
             p.ca_id = ca_id
             p.phase = f"CA {ca_id}"
-            windows = client.plan_windows(ca_id, as_of, page_size)
+            windows = plans[ca_id][0] if mode == "rows" else []
             windows_total += len(windows)
             for w in windows:
                 params = {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()}
@@ -808,8 +835,10 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
         schema = _schema_for(name, frame)
         bundle.write_frame(name, frame, schema, meta(query))
     stats = {"pages": p.pages, "rows": p.rows, "retries": p.retries, "reconnects": p.reconnects,
-             "statements": client.statements, "windows": windows_total, "cas": len(cas)}
+             "statements": client.statements, "windows": windows_total, "cas": len(cas),
+             "rows_planned": rows_planned}
     bundle.write_manifest(dict(base_meta, root_ca_id=root_ca_id, fetched_at=started, finished_at=utc_now(),
+                               mode=mode, rows_planned=rows_planned,
                                frames=list(FRAMES), stats=stats,
                                rows={"certificates": cert_w.rows, "revocations": rev_w.rows, "ct": ct_w.rows}))
     return stats

@@ -27,6 +27,7 @@ from analysis.scenario import (CERTINOMIS_ACTUAL, SEED_AS_OF, SEED_DISTRUST_DATE
                                SEED_ISSUED_AFTER, SEED_OPTIONS, Scenario, ScenarioError, slug)
 
 REPORT_TEMPLATE = NOTEBOOKS_DIR / "ca_impact_report.ipynb"
+AGGREGATE_TEMPLATE = NOTEBOOKS_DIR / "ca_aggregate_report.ipynb"
 SWEEP_TEMPLATE = NOTEBOOKS_DIR / "date_sweep.ipynb"
 DEMO = "demo"
 TEXT_WIDTH = 72  # a plain-text mailing-list post
@@ -85,13 +86,14 @@ def resolve_ca_argument(ca: str, source: str) -> str:
 
 
 def fetch_population(ca: str, as_of: dt.date, source: str, cache_dir: Path | None = None, refresh: bool = False,
-                     progress=None):
+                     progress=None, max_rows: int | None = None):
     """Fetch (or read from the cache) everything a report needs. ``source``: ``demo`` (the demo population in a
     throwaway local database), ``crtsh``, or a libpq DSN of a crt.sh-compatible database."""
     from analysis import crtsh
 
     root = resolve_ca_argument(ca, source)
-    kwargs = dict(root=root, as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh, progress=progress)
+    kwargs = dict(root=root, as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh, progress=progress,
+                  max_rows=crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows)
     if source != DEMO:
         return crtsh.fetch_ca(dsn=None if source == "crtsh" else source, **kwargs)
     try:  # the demo's cache entry is keyed by a stable source name, so a rerun needs no database
@@ -184,7 +186,7 @@ class Report:
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", fetched=None) -> "Report":
+              output_dir: str = "", max_rows: int | None = None, fetched=None) -> "Report":
         """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
         normalise it once and evaluate every option on it."""
         from analysis.normalise import normalise
@@ -193,7 +195,12 @@ class Report:
                                          expires_on_or_before=expires_on_or_before, issued_after=issued_after,
                                          options=options)
         if fetched is None:
-            fetched = fetch_population(scenario.ca, scenario.as_of, source, Path(cache_dir) if cache_dir else None)
+            fetched = fetch_population(scenario.ca, scenario.as_of, source, Path(cache_dir) if cache_dir else None,
+                                       max_rows=max_rows)
+        if fetched.mode != "rows":
+            raise ReportError(f"{fetched.rows_planned:,} rows is over the row-by-row limit: only server-side "
+                              f"aggregates were fetched; use notebooks/ca_aggregate_report.ipynb "
+                              f"(distrust-impact report does so by itself)")
         norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
         presets = _mozilla_presets(fetched)
         evaluations = {}
@@ -535,7 +542,7 @@ def _failed_cell(nb_path: Path) -> str:
 def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_before: str = "",
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
-                refresh: bool = False, log=print) -> list[RunResult]:
+                refresh: bool = False, max_rows: int | None = None, log=print) -> list[RunResult]:
     """Validate, fetch once, then run the report template once per date and the sweep once over all dates."""
     if not dates:
         raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
@@ -560,7 +567,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
     try:
         fetched = fetch_population(scenarios[0].ca, scenarios[0].as_of, source, cache_dir, refresh=refresh,
-                                   progress=True)
+                                   progress=True, max_rows=max_rows)
     except Exception as exc:
         from analysis.crtsh import CrtshError, CrtshUnavailable
 
@@ -571,6 +578,13 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
             raise ReportError(f"{exc}{suggest_cas(ca)}") from None
         raise
     log(fetched.summary())
+    from analysis.crtsh import DEFAULT_MAX_ROWS
+
+    row_limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    if fetched.mode == "aggregates":
+        log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting from "
+            f"crt.sh's server-side counts")
+        return _run_aggregate_reports(scenarios, folders, source, cache_dir, row_limit, log)
     # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was never
     # in NSS) and filters that leave nothing to judge are reported before any notebook runs.
     probe = Report.build(**scenarios[0].parameters(), source=source, fetched=fetched)
@@ -590,7 +604,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
         folder.mkdir(parents=True)
         log(f"[{i}/{len(scenarios)}] report for distrust date {s.distrust_date} → {folder}")
         results.append(_run_one(REPORT_TEMPLATE, folder / "report.ipynb", dict(
-            s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder)), s.distrust_date))
+            s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder), max_rows=row_limit),
+            s.distrust_date))
     if sweep_dir.exists():
         shutil.rmtree(sweep_dir)
     sweep_dir.mkdir(parents=True)
@@ -599,7 +614,22 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     results.append(_run_one(SWEEP_TEMPLATE, sweep_dir / "date_sweep.ipynb", dict(
         ca=base["ca"], distrust_dates=";".join(s.distrust_date.isoformat() for s in scenarios),
         as_of=base["as_of"], expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"],
-        source=source, cache_dir=str(cache_dir), output_dir=str(sweep_dir)), "sweep"))
+        source=source, cache_dir=str(cache_dir), output_dir=str(sweep_dir), max_rows=row_limit), "sweep"))
+    return results
+
+
+def _run_aggregate_reports(scenarios, folders, source, cache_dir, row_limit, log) -> list[RunResult]:
+    """One aggregate notebook per date (removal only: the other options need every certificate)."""
+    results = []
+    for i, s in enumerate(scenarios, start=1):
+        folder = folders[s.distrust_date.isoformat()]
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        log(f"[{i}/{len(scenarios)}] aggregate report for distrust date {s.distrust_date} → {folder}")
+        params = dict(s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder),
+                      max_rows=row_limit)
+        results.append(_run_one(AGGREGATE_TEMPLATE, folder / "report.ipynb", params, s.distrust_date))
     return results
 
 

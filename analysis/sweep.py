@@ -22,7 +22,7 @@ class Sweep:
     @classmethod
     def build(cls, *, ca: str, distrust_dates: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", months: int = 24, source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "") -> "Sweep":
+              output_dir: str = "", max_rows: int | None = None) -> "Sweep":
         proposed = sorted({parse_date(d, "distrust date") for d in str(distrust_dates).split(";") if d.strip()})
         if not proposed:
             raise ScenarioError("distrust_dates: give at least one date (YYYY-MM-DD)")
@@ -30,7 +30,7 @@ class Sweep:
             raise ScenarioError(f"months: {months!r} is not a whole number of months from 0 to 240")
         report = Report.build(ca=ca, distrust_date=proposed[0].isoformat(), as_of=as_of,
                               expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                              options="removal", source=source, cache_dir=cache_dir)
+                              options="removal", source=source, cache_dir=cache_dir, max_rows=max_rows)
         grid = pd.date_range(pd.Timestamp(proposed[0]), periods=months + 1, freq="MS") if months else []
         dates = sorted(set(pd.Timestamp(d) for d in proposed) | set(grid))
         s = report.scenario

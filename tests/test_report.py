@@ -188,3 +188,37 @@ def test_unknown_ca_is_refused_with_suggestions(demo_db, tmp_path):
     with pytest.raises(ReportError, match="not in the CCADB either"):
         run_reports(ca="AB" * 32, dates=["2019-09-03"], as_of="2019-05-17", source=guest, out_root=tmp_path,
                     cache_dir=tmp_path / "cache", log=lambda m: None)
+
+
+def test_a_ca_over_the_row_limit_is_reported_from_server_side_counts(demo_db, tmp_path):
+    """With max_rows below the demo's 2,796 rows, only certificate_aggregates is fetched; the removal bounds and
+    per-organisation counts equal what the generator's truth says, to the month."""
+    from analysis.aggregates import AggregateReport
+    from analysis.demo_db import demo_files
+
+    guest = demo_db.replace("user=postgres", "user=guest")
+    cache = tmp_path / "cache"
+    fetched = crtsh.fetch_ca(demo_root_sha256(), as_of="2019-05-17", dsn=guest, cache_dir=cache,
+                             source_name="demo", max_rows=100)
+    assert fetched.mode == "aggregates" and len(fetched.certificates) == 0 and fetched.rows_planned == 2796
+    agg = AggregateReport.build(**{**SEED, "options": "removal"}, source="demo", cache_dir=str(cache), max_rows=100)
+    issuances = {}
+    for r in csv.DictReader((demo_files() / "truth.csv").open(newline="")):
+        if r["kind"] in ("leaf", "precert") and r["not_after"][:10] >= "2019-05-17":
+            issuances.setdefault(r["issuance_id"], r)
+    month = lambda r: r["not_after"][:7]  # noqa: E731
+    e = agg.estimate().set_index("metric")["value"]
+    assert e["certificates (pairs once)"] == len(issuances) == 1550
+    assert e["affected, at least"] == sum(month(r) >= "2019-10" for r in issuances.values())
+    assert e["affected, at most"] == sum(month(r) >= "2019-09" for r in issuances.values())
+    orgs = agg.by_organisation().set_index("organisation")["certificates"]
+    assert orgs["Ministère de l'Exemple"] == sum(r["organisation"] == "Ministère de l'Exemple"
+                                                 for r in issuances.values())
+    assert max(len(line) for line in agg.summary_text().splitlines()) <= 72
+    # the command picks the aggregate template by itself
+    results = run_reports(dates=["2019-09-03"], out_root=tmp_path / "out", cache_dir=cache, max_rows=100,
+                          log=lambda m: None, **{**DEMO_DEFAULTS, "options": "removal"})
+    assert [r.ok for r in results] == [True], results
+    folder = tmp_path / "out" / "demo-root-ca" / "2019-09-03"
+    assert (folder / "summary.txt").exists() and (folder / "figures" / "expiry_by_month.png").exists()
+    assert "server-side counts" in (folder / "summary.txt").read_text()

@@ -632,7 +632,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
              progress: Callable[[Progress], None] | bool | None = None, *, method: str = DEFAULT_METHOD,
              page_size: int = 2000, aggregate_page_size: int = 50000, client: Client | None = None,
              cache: bool = True, source_name: str | None = None, offline: bool = False,
-             max_rows: int | None = DEFAULT_MAX_ROWS) -> FetchResult:
+             max_rows: int | None = DEFAULT_MAX_ROWS, aggregates: bool = False) -> FetchResult:
     """Fetch (or read from the cache) everything a report needs for one root.
 
     Args:
@@ -654,6 +654,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             with refresh=True, which refuses cached results).
         max_rows: when the CAs hold more unexpired rows than this (counted while planning the pages), fetch only
             the server-side aggregates (``result.mode == "aggregates"``); None = always fetch every row.
+        aggregates: also fetch the server-side aggregates when every row is fetched (a cross-check; it costs crt.sh
+            about as much server time as the rows themselves, so it is off by default).
     """
     if method not in ("client", "server"):
         raise CrtshError(f"unknown method {method!r}: 'client' or 'server'")
@@ -665,7 +667,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             "unexpired_certificates_der" if method == "client" else "unexpired_certificates",
             "certificate_revocations", "earliest_ct_entries", "certificate_aggregates")
     sql_hashes = {name: queries[name].sha256 for name in used}
-    parameters = {"root": spec, "as_of": as_of, "method": method, "max_rows": max_rows}
+    parameters = {"root": spec, "as_of": as_of, "method": method, "max_rows": max_rows, "aggregates": aggregates}
     source = source_name or public_dsn(source_dsn)
     key = cache_key(parameters=parameters, source=source, sql=sql_hashes, format=1)
     store = ResultCache(cache_dir)
@@ -698,7 +700,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
     try:
         result = _fetch(client, spec, as_of, method, page_size, aggregate_page_size, bundle, report,
                         {"parameters": parameters, "source": source, "dsn": public_dsn(source_dsn),
-                         "sql_sha256": sql_hashes, "cache_key": key}, max_rows=max_rows)
+                         "sql_sha256": sql_hashes, "cache_key": key}, max_rows=max_rows,
+                        with_aggregates=aggregates)
         if report is stderr_progress:
             print(file=sys.stderr)
         if not cache:
@@ -723,7 +726,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
 
 
 def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_size: int, aggregate_page_size: int,
-           bundle: Bundle, report, base_meta: dict, max_rows: int | None = DEFAULT_MAX_ROWS) -> dict:
+           bundle: Bundle, report, base_meta: dict, max_rows: int | None = DEFAULT_MAX_ROWS,
+           with_aggregates: bool = False) -> dict:
     p = client.progress
     started = utc_now()
     meta = lambda query, **extra: dict(base_meta, query=query, fetched_at=utc_now(), **extra)  # noqa: E731
@@ -798,7 +802,8 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
                 p.pages += 1
                 if report:
                     report(p)
-            for w in client.plan_windows(ca_id, as_of, aggregate_page_size):
+            for w in (client.plan_windows(ca_id, as_of, aggregate_page_size)
+                      if mode == "aggregates" or with_aggregates else []):
                 _, rows = client.run("certificate_aggregates", {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()})
                 for dim, k, n, pre, dedup in rows:
                     acc = aggregates.setdefault((dim, k), [0, 0, 0])

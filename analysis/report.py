@@ -169,9 +169,6 @@ def suggest_cas(ca: str, limit: int = 5) -> str:
 # The report a notebook shows
 
 
-OPTION_PALETTE_ORDER = ("vermillion", "blue", "bluishgreen", "orange", "reddishpurple", "skyblue")
-
-
 @dataclass
 class Report:
     scenario: Scenario

@@ -199,7 +199,8 @@ def parse(der: bytes) -> Certificate:
 
 # --------------------------------------------------------------------------------------------------------------------
 # Names: OpenSSL X509_NAME_print_ex as crt.sh calls it (ESC_2253 + ESC_CTRL + ESC_QUOTE + UTF8_CONVERT + DUMP_UNKNOWN
-# + DUMP_DER, ", " and " + " separators, short names, certificate order).
+# + DUMP_DER, ", " and " + " separators, short names, certificate order; an attribute type OpenSSL has no name for
+# is labelled with its dotted OID). Checked against libx509pq's outputs in tests/fixtures/x509.
 
 # OpenSSL's short name (long name where it has no short one) per attribute OID (crypto/objects/objects.txt).
 ATTRIBUTE_NAMES = {
@@ -368,13 +369,13 @@ def _escape_value(chars: list[int]) -> str:
     return f'"{text}"' if quote else text
 
 
-def _attribute_value(der: bytes, tlv) -> tuple[str, bool]:
-    """Return (printed value, known string type)."""
+def _attribute_value(der: bytes, tlv) -> str:
+    """An attribute value as the name printer writes it."""
     tag = tlv[0]
     if tag in _STRING_WIDTH:
-        return _escape_value(_decode_chars(tag, der[tlv[1] : tlv[2]])), True
+        return _escape_value(_decode_chars(tag, der[tlv[1] : tlv[2]]))
     # ASN1_STRFLGS_DUMP_UNKNOWN + DUMP_DER: '#' and the hex of the whole DER encoding
-    return "#" + der[tlv[3] : tlv[2]].hex().upper(), False
+    return "#" + der[tlv[3] : tlv[2]].hex().upper()
 
 
 def _name_entries(der: bytes, name_tlv) -> list[list[tuple[str, tuple]]]:
@@ -401,7 +402,7 @@ def format_name(der: bytes, name_tlv) -> str:
         for oid, value in rdn:
             label = ATTRIBUTE_NAMES.get(oid)
             # an attribute OpenSSL has no name for is labelled with its dotted OID
-            items.append(f"{label or oid}={_attribute_value(der, value)[0]}")
+            items.append(f"{label or oid}={_attribute_value(der, value)}")
         parts.append(" + ".join(items))
     return ", ".join(parts)
 
@@ -439,11 +440,6 @@ def subject_name(der: bytes) -> str:
 def issuer_name(der: bytes) -> str:
     cert = parse(der)
     return format_name(cert.der, cert.issuer)
-
-
-def name_der(der: bytes, is_subject: bool = True) -> bytes:
-    cert = parse(der)
-    return cert.raw(cert.subject if is_subject else cert.issuer)
 
 
 def name_attributes(der: bytes, attr: str | None, is_subject: bool, values: bool = True) -> list[str]:

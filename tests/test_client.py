@@ -3,6 +3,7 @@ errors (ambiguous root, unreachable server, client-side timeout), the read-only 
 
 from __future__ import annotations
 
+import functools
 import datetime as dt
 import time
 
@@ -13,6 +14,9 @@ import pytest
 
 from analysis import crtsh, x509
 from analysis.x509 import sha256_hex
+
+# The server-side aggregates too, cross-checked against the rows (fetch_ca skips them by default).
+fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
 from tests.test_queries import AS_OF, T, population  # noqa: F401  (module-scoped fixture)
 
 TREE = ["R", "I1", "O", "I2", "Z"]  # the issuing CAs below Test Root, in hierarchy order
@@ -62,7 +66,7 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
 def test_fetch_ca_frames_exact(population, tmp_path, method):
     p = population
     events = []
-    res = crtsh.fetch_ca(sha256_hex(p.der["R"]), as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method=method,
+    res = fetch_ca_all(sha256_hex(p.der["R"]), as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method=method,
                          page_size=3, progress=lambda pr: events.append((pr.rows, pr.pages, pr.cas_done)))
     assert res.root_ca_id == p.ca["R"] and not res.from_cache
     assert res.issuing_ca_ids == [p.ca[c] for c in TREE]
@@ -106,8 +110,8 @@ def test_fetch_ca_frames_exact(population, tmp_path, method):
 
 def test_both_methods_give_identical_frames(population, tmp_path):
     p = population
-    a = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="client")
-    b = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="server")
+    a = fetch_ca_all(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="client")
+    b = fetch_ca_all(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path, method="server")
     pd.testing.assert_frame_equal(a.certificates, b.certificates)
     pd.testing.assert_frame_equal(a.revocations, b.revocations)
     pd.testing.assert_frame_equal(a.aggregates, b.aggregates)
@@ -115,7 +119,7 @@ def test_both_methods_give_identical_frames(population, tmp_path):
 
 def test_as_of_moves_the_population(population, tmp_path):
     p = population
-    later = crtsh.fetch_ca(p.ca["R"], as_of="2020-01-01T00:00:00Z", dsn=guest(p), cache_dir=tmp_path)
+    later = fetch_ca_all(p.ca["R"], as_of="2020-01-01T00:00:00Z", dsn=guest(p), cache_dir=tmp_path)
     got = {p.labels_by_id[i] for i in later.certificates["certificate_id"]}
     assert got == {"R", "I1", "O_by_R", "O", "R_by_O", "Z", "pair_pre", "pair_final", "no_o", "I2", "garbage",
                    "z_leaf2"}
@@ -145,10 +149,10 @@ def test_page_plan_is_bounded_and_tiles_the_range(population):
 def test_ambiguous_and_unknown_roots_are_errors(population, tmp_path):
     p = population
     with pytest.raises(crtsh.CrtshError, match=r"matches 3 CAs — give one of these ids: \d+ C=XX.*Issuing CA 1"):
-        crtsh.fetch_ca("%cn=issuing ca%", as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
+        fetch_ca_all("%cn=issuing ca%", as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
     with pytest.raises(crtsh.CrtshError, match="no CA matches SHA-256 0000"):
-        crtsh.fetch_ca("00" * 32, as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
-    one = crtsh.fetch_ca("c=xx, o=test pki (synthetic), cn=test root", as_of=AS_OF, dsn=guest(p),
+        fetch_ca_all("00" * 32, as_of=AS_OF, dsn=guest(p), cache_dir=tmp_path)
+    one = fetch_ca_all("c=xx, o=test pki (synthetic), cn=test root", as_of=AS_OF, dsn=guest(p),
                          cache_dir=tmp_path)
     assert one.root_ca_id == p.ca["R"]
     assert not list(tmp_path.glob(".*tmp"))  # failed fetches leave no temporary bundle behind
@@ -163,7 +167,7 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
                           retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
     t0 = time.monotonic()
     with pytest.raises(crtsh.CrtshUnavailable) as err:
-        crtsh.fetch_ca("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
+        fetch_ca_all("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
     assert time.monotonic() - t0 < 5
     msg = str(err.value)
     assert "\n" not in msg and f"127.0.0.1:{port}/certwatch" in msg and "after 2 attempts" in msg
@@ -256,8 +260,8 @@ def test_demo_database_against_truth(demo_db, tmp_path):
     below_root = truth["issuer_label"].isin(["root", "dv", "ov", "ev"])  # the cross-sign is by the partner root
     want = truth[below_root & (truth["na"] >= pd.Timestamp("2019-05-17"))].set_index("sha256")
 
-    a = crtsh.fetch_ca(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="client")
-    b = crtsh.fetch_ca(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="server")
+    a = fetch_ca_all(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="client")
+    b = fetch_ca_all(DEMO_ROOT_SHA256, as_of="2019-05-17", dsn=demo_db, cache_dir=tmp_path, method="server")
     pd.testing.assert_frame_equal(a.certificates, b.certificates)
     got = a.certificates.set_index("sha256")
     assert a.certificates["certificate_id"].is_unique

@@ -11,6 +11,7 @@ the faults on different statements, and the result must be exactly the database'
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -28,6 +29,9 @@ import pytest
 from analysis import crtsh
 from analysis.localdb import LocalCluster, create_schema
 from tests.test_queries import AS_OF, build_population, population  # noqa: F401  (module-scoped fixture)
+
+# The server-side aggregates too, cross-checked against the rows (fetch_ca skips them by default).
+fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
 
 PAGE_QUERIES = {"unexpired_certificates_der", "unexpired_certificates", "certificate_revocations",
                 "earliest_ct_entries", "certificate_counts_by_month", "certificate_aggregates"}
@@ -128,7 +132,7 @@ class Injector:
 @pytest.fixture(scope="module")
 def baseline(population, tmp_path_factory):
     """The fault-free result, per method."""
-    return {m: crtsh.fetch_ca(population.ca["R"], as_of=AS_OF, dsn=guest(population.dsn), method=m, cache=False,
+    return {m: fetch_ca_all(population.ca["R"], as_of=AS_OF, dsn=guest(population.dsn), method=m, cache=False,
                               cache_dir=tmp_path_factory.mktemp("base"))
             for m in ("client", "server")}
 
@@ -154,7 +158,7 @@ def test_faults_mid_fetch_lose_and_repeat_nothing(population, baseline, tmp_path
     inject = Injector(p.dsn, kind, TARGETS[run])
     client = crtsh.Client(guest(p.dsn), retry=FAST_RETRY, before_statement=inject, seed=run)
     try:
-        result = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=client, cache_dir=tmp_path, method=method,
+        result = fetch_ca_all(p.ca["R"], as_of=AS_OF, client=client, cache_dir=tmp_path, method=method,
                                 page_size=2)
     finally:
         inject.join()
@@ -179,11 +183,11 @@ def own_cluster(tmp_path_factory):
 @pytest.mark.parametrize("run", range(2))
 def test_server_restart_mid_fetch(own_cluster, tmp_path, run):
     cluster, p = own_cluster
-    base = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(cluster.dsn), cache=False, cache_dir=tmp_path)
+    base = fetch_ca_all(p.ca["R"], as_of=AS_OF, dsn=guest(cluster.dsn), cache=False, cache_dir=tmp_path)
     inject = Injector(cluster.dsn, "restart", {3 + 9 * run}, cluster=cluster)
     client = crtsh.Client(guest(cluster.dsn), retry=FAST_RETRY, before_statement=inject, connect_timeout=2)
     try:
-        result = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=client, cache_dir=tmp_path, refresh=True,
+        result = fetch_ca_all(p.ca["R"], as_of=AS_OF, client=client, cache_dir=tmp_path, refresh=True,
                                 page_size=2)
     finally:
         inject.join()
@@ -270,7 +274,7 @@ def test_the_pooler_refuses_what_crtsh_refuses(pooler):
 
 @pytest.mark.parametrize("method", ["client", "server"])
 def test_fetch_through_statement_pooling(pooler, baseline, tmp_path, method):
-    res = crtsh.fetch_ca(baseline[method].root_ca_id, as_of=AS_OF, dsn=pooler, cache_dir=tmp_path, method=method,
+    res = fetch_ca_all(baseline[method].root_ca_id, as_of=AS_OF, dsn=pooler, cache_dir=tmp_path, method=method,
                          page_size=2)
     assert res.stats["retries"] == 0
     assert_same(res, baseline[method])

@@ -193,3 +193,27 @@ def test_guest_role_is_read_only(pg_cluster, empty_db):
         with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
             cur.execute("INSERT INTO ca (name, public_key) VALUES ('x', 'x')")
     conn.close()
+
+
+def test_db_start_command_serves_and_removes_its_cluster():
+    """`distrust-impact db start`: prints a DSN, serves crt.sh's schema until SIGTERM, then stops and cleans up."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "db", "start"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        dsn = proc.stdout.readline().strip()
+        assert dsn.startswith("host=127.0.0.1 port="), proc.stderr.read()
+        conn = psycopg2.connect(dsn)
+        with conn.cursor() as cur:
+            cur.execute("SELECT x509_notAfter(NULL::bytea) IS NULL, count(*) FROM ca")
+            assert cur.fetchone() == (True, 1)
+        conn.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+    with pytest.raises(psycopg2.OperationalError):
+        psycopg2.connect(dsn, connect_timeout=2)

@@ -8,7 +8,7 @@ revocations and CT side frames. Output is a :class:`Normalised` bundle:
   constraints;
 * ``distinct_names`` — one row per distinct normalised DNS name, with its registrable domain and validity flags.
 
-The counting rules are those of ``/work/shared/docs/distrust-mechanisms.md`` ("Counting rules analysts expect").
+The counting rules are those of the team's notes on root-program rules (``distrust-mechanisms.md``) ("Counting rules analysts expect").
 Nothing is silently dropped: unparsable rows become their own issuances (``is_unparsable``), names that are not
 valid hostnames stay in ``names`` with a ``name_issue``.
 

@@ -1,6 +1,6 @@
 """Distrust policies and the analysis filters.
 
-Each policy is a small object that encodes one root-program mechanism of ``/work/shared/docs/distrust-mechanisms.md``
+Each policy is a small object that encodes one root-program mechanism of the team's notes on root-program rules (``distrust-mechanisms.md``)
 and cites it in ``.rule``. ``policy.evaluate(normalised)`` returns one *verdict* per issuance:
 
 * ``breaks_on`` — when the certificate stops being trusted (NaT: it never breaks under this policy);

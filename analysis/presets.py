@@ -35,7 +35,7 @@ SERVER_AUTHENTICATION = 1  # crt.sh trust_purpose.ID for Server Authentication (
 EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6.1.5.5.7.3.4)
 
 # The one NSS change -> Firefox release mapping the bundled sources document. Key: NSS commit (12 hex).
-# Source: /work/shared/docs/distrust-mechanisms.md, "Dates for the seed case": Certinomis removed 2019-06-04
+# Source: the team's notes on root-program rules (distrust-mechanisms.md), "Dates for the seed case": Certinomis removed 2019-06-04
 # (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
 # says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
 FIREFOX_RELEASES: dict[str, dict[str, str]] = {

@@ -581,7 +581,9 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     if fetched.mode == "aggregates":
         log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting from "
             f"crt.sh's server-side counts")
-        return _run_aggregate_reports(scenarios, folders, source, cache_dir, row_limit, log)
+        # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, cache_dir, row_limit,
+                          log)
     # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was never
     # in NSS) and filters that leave nothing to judge are reported before any notebook runs.
     probe = Report.build(**scenarios[0].parameters(), source=source, fetched=fetched)
@@ -593,16 +595,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
             f"{expires_on_or_before}, {values['excluded_issued_after']:,} issued after {issued_after}, of "
             f"{values['issuances']:,}); loosen them")
 
-    results = []
-    for i, s in enumerate(scenarios, start=1):
-        folder = folders[s.distrust_date.isoformat()]
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-        log(f"[{i}/{len(scenarios)}] report for distrust date {s.distrust_date} → {folder}")
-        results.append(_run_one(REPORT_TEMPLATE, folder / "report.ipynb", dict(
-            s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder), max_rows=row_limit),
-            s.distrust_date))
+    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, cache_dir, row_limit, log)
     if sweep_dir.exists():
         shutil.rmtree(sweep_dir)
     sweep_dir.mkdir(parents=True)
@@ -615,18 +608,18 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     return results
 
 
-def _run_aggregate_reports(scenarios, folders, source, cache_dir, row_limit, log) -> list[RunResult]:
-    """One aggregate notebook per date (removal only: the other options need every certificate)."""
+def _run_dates(template: Path, what: str, scenarios, folders, source, cache_dir, row_limit, log) -> list[RunResult]:
+    """Run ``template`` once per distrust date into its (emptied) folder, with progress."""
     results = []
     for i, s in enumerate(scenarios, start=1):
         folder = folders[s.distrust_date.isoformat()]
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-        log(f"[{i}/{len(scenarios)}] aggregate report for distrust date {s.distrust_date} → {folder}")
+        log(f"[{i}/{len(scenarios)}] {what} for distrust date {s.distrust_date} → {folder}")
         params = dict(s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder),
                       max_rows=row_limit)
-        results.append(_run_one(AGGREGATE_TEMPLATE, folder / "report.ipynb", params, s.distrust_date))
+        results.append(_run_one(template, folder / "report.ipynb", params, s.distrust_date))
     return results
 
 

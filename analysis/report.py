@@ -134,6 +134,22 @@ def ca_folder_name(ca: str, source: str) -> str:
     return slug(text)
 
 
+def cached_results(ca: str, cache_dir: Path) -> list[str]:
+    """What the cache holds for a root given by SHA-256 (any snapshot date or source): one line each."""
+    hexed = ca.strip().replace(":", "").upper()
+    if len(hexed) != 64 or not Path(cache_dir).is_dir():
+        return []
+    out = []
+    for manifest in sorted(Path(cache_dir).glob(f"ca_{hexed[:16]}_*/manifest.json")):
+        try:
+            meta = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            continue
+        out.append(f"as of {str(meta['parameters']['as_of'])[:10]} from {meta.get('source', '?')} "
+                   f"(fetched {meta.get('fetched_at', '?')})")
+    return out
+
+
 def suggest_cas(ca: str, limit: int = 5) -> str:
     """A hint for a CA the source does not know, from the CCADB certificates bundled in data/ (offline): the name
     CCADB gives a fingerprint, or the root names closest to a name."""
@@ -569,8 +585,10 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
         from analysis.crtsh import CrtshError, CrtshUnavailable
 
         if isinstance(exc, CrtshUnavailable):
-            raise ReportError(f"{exc} — rerun when it is reachable; a cached result for the same CA and as-of date "
-                              f"in {cache_dir} is used automatically when present") from None
+            cached = cached_results(ca, cache_dir)
+            hint = (f"; cached for this CA: {'; '.join(cached)} — rerun with that --as-of (and source) to use it"
+                    if cached else "; nothing is cached for this CA yet")
+            raise ReportError(f"{exc} — rerun when it is reachable{hint}") from None
         if isinstance(exc, CrtshError) and str(exc).startswith("no CA matches"):
             raise ReportError(f"{exc}{suggest_cas(ca)}") from None
         raise

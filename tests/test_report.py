@@ -222,3 +222,15 @@ def test_a_ca_over_the_row_limit_is_reported_from_server_side_counts(demo_db, tm
     folder = tmp_path / "out" / "demo-root-ca" / "2019-09-03"
     assert (folder / "summary.txt").exists() and (folder / "figures" / "expiry_by_month.png").exists()
     assert "server-side counts" in (folder / "summary.txt").read_text()
+
+
+def test_unreachable_source_names_what_the_cache_holds(demo_cache, tmp_path):
+    from analysis.report import ReportError
+
+    nowhere = "host=unreachable.invalid port=5432 dbname=certwatch user=guest connect_timeout=2"
+    with pytest.raises(ReportError) as err:
+        run_reports(ca=demo_root_sha256(), dates=["2019-09-03"], as_of="2019-06-01", source=nowhere,
+                    out_root=tmp_path, cache_dir=demo_cache, log=lambda m: None)
+    message = str(err.value)
+    assert message.startswith("cannot connect to unreachable.invalid:5432/certwatch")
+    assert "cached for this CA: as of 2019-05-17 from demo" in message and "\n" not in message

@@ -40,7 +40,7 @@ EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6
 # says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
 FIREFOX_RELEASES: dict[str, dict[str, str]] = {
     "311ccf25bcf9": {"nss": "NSS 3.45", "release": "Firefox 69", "date": "2019-09-03",
-                     "source": "docs/distrust-mechanisms.md (seed case dates)"},
+                     "source": "Firefox 69 release, 2019-09-03"},
 }
 
 MOZILLA_SOURCE = "Mozilla NSS certdata.txt history (github.com/nss-dev/nss, lib/ckfw/builtins/certdata.txt)"

@@ -291,6 +291,39 @@ class Report:
                             "other_issuer_ca_ids", "trusted_in") if c in h]
         return h[cols].reset_index(drop=True)
 
+    def alternate_paths(self) -> pd.DataFrame:
+        """CAs of this hierarchy that a CA *outside* it also certified (a cross-sign), with the affected certificates
+        below them: if that other issuer stays trusted, those certificates may still validate through it, whatever
+        happens to this root (distrust-mechanisms: "Alternate trust paths"). Columns ``ca_id, ca_name, depth,
+        other_issuer_ca_ids, other_issuer_urls, trusted_in, affected_below``; the counts are not changed by it."""
+        h = self.fetched.hierarchy
+        cols = ["ca_id", "ca_name", "depth", "other_issuer_ca_ids", "other_issuer_urls", "trusted_in",
+                "affected_below"]
+        if h is None or not len(h):
+            return pd.DataFrame(columns=cols)
+        crossed = {}
+        for row in h.itertuples():
+            others = sorted(set(row.other_issuer_ca_ids or ()) - set(self.fetched.issuing_ca_ids))
+            if others:
+                crossed.setdefault(int(row.ca_id), (row.ca_name, int(row.depth), set()))[2].update(others)
+        if not crossed:
+            return pd.DataFrame(columns=cols)
+        # every issuing CA's ancestors (its path from the root), to find the crossed CAs above it
+        paths: dict[int, set[int]] = {}
+        for row in h.itertuples():
+            paths.setdefault(int(row.ca_id), set()).update(int(x) for x in (row.path or [row.ca_id]))
+        affected = self.primary.verdicts["status"].to_numpy() == "affected"
+        issuers = self.normalised.issuances["issuer_ca_id"].to_numpy()
+        rows = []
+        for ca_id, (name, depth, others) in sorted(crossed.items(), key=lambda kv: (kv[1][1], kv[0])):
+            below = {c for c, anc in paths.items() if ca_id in anc}
+            n = int((affected & pd.Series(issuers).isin(below).to_numpy()).sum())
+            trusted = h.loc[h["ca_id"] == ca_id, "trusted_in"].dropna()
+            rows.append((ca_id, name, depth, sorted(others),
+                         " ".join(f"https://crt.sh/?caid={o}" for o in sorted(others)),
+                         ", ".join(sorted({t for ts in trusted for t in (ts or [])})) or "-", n))
+        return pd.DataFrame(rows, columns=cols)
+
     def comparison(self) -> pd.DataFrame:
         """The options side by side: one row per summary metric, one column per option."""
         out = pd.DataFrame({"metric": list(tables.SUMMARY_METRICS)})
@@ -392,6 +425,13 @@ class Report:
         ]
         if v["affected"] == 0:
             head.append("No certificate is affected under this option.")
+        paths = self.alternate_paths()
+        if len(paths):
+            top = paths.iloc[0]
+            head.append(f"Caution: {len(paths)} CA(s) of this hierarchy are also certified by a CA outside it "
+                        f"(e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
+                        f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
+                        f"affected certificates may still validate through such a path if it stays trusted.")
         blocks = ["\n".join(_wrap(line, width) for line in head)]
         comparison = self.comparison()
         comparison["metric"] = comparison["metric"].map(METRIC_LABELS).fillna(comparison["metric"])

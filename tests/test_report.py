@@ -234,3 +234,15 @@ def test_unreachable_source_names_what_the_cache_holds(demo_cache, tmp_path):
     message = str(err.value)
     assert message.startswith("cannot connect to unreachable.invalid:5432/certwatch")
     assert "cached for this CA: as of 2019-05-17 from demo" in message and "\n" not in message
+
+
+def test_cross_signs_are_flagged_as_other_trust_paths(report):
+    """The demo root is cross-signed by the demo partner root: every affected certificate sits below it."""
+    paths = report.alternate_paths()
+    partner = int(report.fetched.hierarchy.loc[report.fetched.hierarchy["parent_ca_id"] !=
+                                               report.fetched.root_ca_id, "parent_ca_id"].iloc[0])
+    assert paths[["ca_id", "depth"]].values.tolist() == [[report.fetched.root_ca_id, 0]]
+    assert paths["other_issuer_ca_ids"].iloc[0] == [partner]
+    assert paths["affected_below"].iloc[0] == report.primary.summary_values()["affected"]
+    assert "Caution: 1 CA(s) of this hierarchy are also certified by a CA outside it" in \
+        report.summary_text().replace("\n", " ")

@@ -633,7 +633,11 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
             raise ReportError(f"{exc}{suggest_cas(ca)}") from None
         raise
     log(fetched.summary())
-    from analysis.crtsh import DEFAULT_MAX_ROWS
+    from analysis.crtsh import DEFAULT_MAX_ROWS, public_dsn
+
+    # The notebooks read the result just cached (its key ignores passwords): they get the DSN without its password,
+    # so no secret lands in an executed notebook or its HTML.
+    source = source if source in (DEMO, "crtsh") else public_dsn(source)
 
     row_limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
     if fetched.mode == "aggregates":

@@ -246,3 +246,13 @@ def test_cross_signs_are_flagged_as_other_trust_paths(report):
     assert paths["affected_below"].iloc[0] == report.primary.summary_values()["affected"]
     assert "Caution: 1 CA(s) of this hierarchy are also certified by a CA outside it" in \
         report.summary_text().replace("\n", " ")
+
+
+def test_no_password_reaches_the_notebooks(demo_db, tmp_path):
+    guest = demo_db.replace("user=postgres", "user=guest") + " password=s3cret-pw"
+    results = run_reports(ca=demo_root_sha256(), dates=["2019-09-03"], as_of="2019-05-17", source=guest,
+                          out_root=tmp_path / "out", cache_dir=tmp_path / "cache", log=lambda m: None)
+    assert all(r.ok for r in results), results
+    for path in [*(tmp_path / "out").rglob("*"), *(tmp_path / "cache").rglob("*")]:
+        if path.is_file():
+            assert b"s3cret-pw" not in path.read_bytes(), path

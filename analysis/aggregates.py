@@ -145,8 +145,9 @@ class AggregateReport:
                                                  "left out"),
             ("excluded: expire on or before the filter date", count("excluded"), "whole months only"),
             ("expire before the distrust", count("expires before the distrust"), ""),
-            ("affected, at least", lower, "notAfter in a month wholly after the distrust date"),
-            ("affected, at most", upper, "plus the distrust month (and a partly filtered month)"),
+            ("affected, at least", lower, "notAfter in a month wholly after the distrust date; revoked certificates "
+                                          "and those issued after the cut-off included (counts cannot tell)"),
+            ("affected, at most", upper, "plus the distrust month (and a partly filtered month); same caveat"),
             ("unparsable", count("unparsable"), "notAfter unknown"),
             ("organisations (O=) with unexpired certificates", int((orgs["organisation"] != NO_ORGANISATION).sum()),
              "any expiry: per-organisation counts are not split by month on the server"),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import inspect
 import random
 import re
 import shutil
@@ -101,14 +102,17 @@ def resolve_dsn(dsn: str | None) -> str:
     return config.CRTSH_DSN if dsn in (None, "crtsh") else dsn
 
 
+_PUBLIC_DSN_KEYS = ("host", "hostaddr", "port", "dbname", "user", "sslmode")
+
+
 def public_dsn(dsn: str) -> str:
-    """The DSN without its password (recorded in provenance)."""
+    """The DSN reduced to where it points (host, port, database, user, sslmode): no password, sslpassword or other
+    secret is ever recorded in provenance, cache keys or notebooks. Quoted properly, so it parses back."""
     try:
         parts = psycopg2.extensions.parse_dsn(dsn)
     except psycopg2.ProgrammingError:
-        return re.sub(r"(password=)\S+", r"\1***", dsn)
-    parts.pop("password", None)
-    return " ".join(f"{k}={v}" for k, v in sorted(parts.items()))
+        return "an unparsable DSN"
+    return psycopg2.extensions.make_dsn(**{k: parts[k] for k in _PUBLIC_DSN_KEYS if k in parts})
 
 
 def _where(dsn: str) -> str:
@@ -331,11 +335,13 @@ class Client:
         more than that share one notAfter second), planned from per-month counts."""
         return self.plan_windows_counted(issuer_ca_id, as_of, page_size)[0]
 
-    def plan_windows_counted(self, issuer_ca_id: int, as_of: dt.datetime,
-                             page_size: int) -> tuple[list[Window], int]:
-        """:meth:`plan_windows` and the number of rows the windows hold (at planning time)."""
+    def plan_windows_counted(self, issuer_ca_id: int, as_of: dt.datetime, page_size: int,
+                             counts: list | None = None) -> tuple[list[Window], int]:
+        """:meth:`plan_windows` and the number of rows the windows hold (at planning time); ``counts`` are the CA's
+        per-month counts when the caller already has them."""
         whole = Window(as_of, None)
-        counts = self.month_counts(issuer_ca_id, as_of, whole)
+        if counts is None:
+            counts = self.month_counts(issuer_ca_id, as_of, whole)
         pieces: list[tuple[Window, int]] = []
         for month, n in counts:
             if month is None:  # the 'infinity' key: unparsable notAfter
@@ -377,6 +383,10 @@ _INFINITY_START = dt.datetime(9999, 12, 31, 23, 59, 59)
 
 
 def _next_month(m: dt.datetime) -> dt.datetime:
+    """The first instant of the next month; December 9999 (RFC 5280's "no expiry" 99991231235959Z) ends where the
+    'infinity' window starts."""
+    if m.year == 9999 and m.month == 12:
+        return _INFINITY_START
     return dt.datetime(m.year + (m.month == 12), m.month % 12 + 1, 1)
 
 
@@ -476,7 +486,8 @@ def _strip_ct(cert) -> bytes:
 
 def _record(certificate_id, issuer_ca_id, issuer_name, f: Mapping) -> dict:
     """One frame row from extracted fields (server row or client parse): the design.md conversions."""
-    unparsable = f["not_after"] is None or f["serial_number"] is None or f["subject_cn"] == x509.ERROR_TEXT
+    unparsable = (f["not_after"] is None or f["not_before"] is None or f["serial_number"] is None
+                  or f["subject_cn"] == x509.ERROR_TEXT)
     return {
         "certificate_id": int(certificate_id),
         "issuer_ca_id": int(issuer_ca_id),
@@ -593,6 +604,9 @@ class FetchResult:
 
 
 _SHA256_RE = re.compile(r"^[0-9A-Fa-f:]{64,95}$")
+# Field extraction is analysis/x509.py plus the conversions here: a change to either must not reuse old results.
+_CODE_VERSION = hashlib.sha256((inspect.getsource(x509) + inspect.getsource(extract_fields)
+                                + inspect.getsource(_record)).encode()).hexdigest()[:16]
 
 
 def parse_root(root) -> dict:
@@ -669,7 +683,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
     sql_hashes = {name: queries[name].sha256 for name in used}
     parameters = {"root": spec, "as_of": as_of, "method": method, "max_rows": max_rows, "aggregates": aggregates}
     source = source_name or public_dsn(source_dsn)
-    key = cache_key(parameters=parameters, source=source, sql=sql_hashes, format=1)
+    # The key covers what determines the result: parameters, source, SQL, and the code that turns rows into fields.
+    key = cache_key(parameters=parameters, source=source, sql=sql_hashes, format=1, code=_CODE_VERSION)
     store = ResultCache(cache_dir)
     label = "ca_" + (spec["root_sha256"].hex().upper()[:16] if spec["root_sha256"] else
                      str(spec["ca_id"]) if spec["ca_id"] is not None else spec["name_pattern"]) \
@@ -763,10 +778,14 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
     convert = records_from_der_rows if method == "client" else records_from_server_rows
     # Plan every CA's pages first: the plan counts the rows, and a CA too large to pull row by row gets only the
     # server-side aggregates (max_rows; None = no limit).
-    p.phase = "planning pages"
-    plans = {ca_id: client.plan_windows_counted(ca_id, as_of, page_size) for ca_id in cas}
-    rows_planned = sum(n for _, n in plans.values())
+    # One count statement per CA decides; months over a page are split only when the rows are to be fetched.
+    p.phase = "counting rows"
+    counts = {ca_id: client.month_counts(ca_id, as_of, Window(as_of, None)) for ca_id in cas}
+    rows_planned = sum(n for ca_counts in counts.values() for _, n in ca_counts)
     mode = "rows" if max_rows is None or rows_planned <= max_rows else "aggregates"
+    p.phase = "planning pages"
+    plans = {ca_id: client.plan_windows_counted(ca_id, as_of, page_size, counts[ca_id])
+             for ca_id in (cas if mode == "rows" else [])}
     try:
         for ca_id in cas:
             p.ca_id = ca_id

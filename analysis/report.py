@@ -418,8 +418,11 @@ class Report:
             f"({v['organisations_affected']:,} organisations,",
             f"{v['registrable_domains_affected']:,} registrable domains); {v['survivors']:,} survive; "
             f"{v['revoked']:,} revoked.",
-            f"Excluded by the filters: {v['excluded_expired']:,} expire on or before the cut-off, "
-            f"{v['excluded_issued_after']:,} issued after it.",
+            "Excluded by the filters: " + "; ".join(
+                [f"{v['excluded_expired']:,} expire on or before {s.expires_on_or_before}"
+                 if s.expires_on_or_before else "expiry filter off"]
+                + [f"{v['excluded_issued_after']:,} issued after {s.issued_after}"
+                   if s.issued_after else "issued-after filter off"]) + ".",
             f"{v['certificate_rows']:,} crt.sh rows = {v['issuances']:,} certificates once precertificate/"
             f"certificate pairs count once; {v['unparsable']} unparsable.",
         ]

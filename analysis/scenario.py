@@ -7,7 +7,7 @@ Option specs (``--option``, or ``;``-separated in a notebook's ``options`` param
 
 =========================== =========================================================================================
 ``removal``                 the root is removed on the distrust date (Mozilla removal, Chrome blocklist)
-``distrust-after:DATE``     certificates whose notBefore is after DATE are distrusted from the distrust date
+``distrust-after:DATE``     certificates whose notBefore is after DATE (23:59:59 UTC) are distrusted from the distrust date
                             (Mozilla ``CKA_NSS_SERVER_DISTRUST_AFTER``, Apple, Microsoft NotBefore)
 ``sct-after:DATE``          Chrome ``sct_not_after``: certificates whose earliest CT entry is after DATE
 ``constrain:NAME[,NAME…]``  name constraints: every DNS name must be within the permitted subtrees (RFC 5280)
@@ -158,10 +158,12 @@ class Scenario:
         d = self.distrust_date
         if option.kind == "removal":
             return policies.Removal(d)
-        if option.kind == "distrust-after":
-            return policies.DistrustAfter(option.arg, basis="not_before", effective=max(d, option.arg))
-        if option.kind == "sct-after":
-            return policies.DistrustAfter(option.arg, basis="earliest_sct", effective=max(d, option.arg))
+        if option.kind in ("distrust-after", "sct-after"):
+            # A cut-off day includes the whole day, as root programs write them (Entrust: 2024-11-11T23:59:59Z in
+            # Chrome, 241130235959Z in NSS): "distrust-after:2019-05-17" trusts a notBefore of 2019-05-17 12:00.
+            cutoff = dt.datetime.combine(option.arg, dt.time(23, 59, 59))
+            basis = "not_before" if option.kind == "distrust-after" else "earliest_sct"
+            return policies.DistrustAfter(cutoff, basis=basis, effective=max(d, option.arg))
         if option.kind == "constrain":
             return policies.NameConstrained(permitted=list(option.arg), date=d)
         if option.kind == "allowlist":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import psycopg2.extensions
 import pytest
 
 from analysis import cache as cache_mod
@@ -62,8 +63,12 @@ def test_sidecars_record_provenance(population, tmp_path):
 
 
 def test_password_never_reaches_the_sidecar():
-    assert crtsh.public_dsn("host=h port=5 dbname=d user=u password=s3cret") == "dbname=d host=h port=5 user=u"
+    assert crtsh.public_dsn("host=h port=5 dbname=d user=u password=s3cret") == "host=h port=5 dbname=d user=u"
     assert "s3cret" not in crtsh.public_dsn("postgresql://u:s3cret@h:5/d")
+    # every secret, not just password; and a quoted value survives the round trip
+    dsn = crtsh.public_dsn("host=h dbname=d user='my user' sslpassword=k3y sslmode=require application_name=x")
+    assert "k3y" not in dsn and "application_name" not in dsn
+    assert psycopg2.extensions.parse_dsn(dsn) == {"host": "h", "dbname": "d", "user": "my user", "sslmode": "require"}
 
 
 @pytest.mark.parametrize("damage", ["flip_byte", "truncate", "sidecar_checksum", "delete_parquet", "garbage_sidecar",

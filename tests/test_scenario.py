@@ -88,3 +88,10 @@ def test_mozilla_actual_applies_a_real_decision_to_this_population():
         s.policy_for(parse_option("mozilla-actual:" + "00" * 32))
     with pytest.raises(ScenarioError, match="64 hex digits"):
         parse_option("mozilla-actual:2A99F5BC")
+
+
+def test_distrust_after_dates_include_the_whole_day():
+    s = Scenario.from_strings(**{**SEED, "options": "distrust-after:2019-05-17;sct-after:2024-11-11"})
+    nb, sct = (s.policy_for(o) for o in s.options)
+    assert nb.date == policies.as_utc_timestamp("2019-05-17T23:59:59")
+    assert sct.date == policies.as_utc_timestamp("2024-11-11T23:59:59") and sct.basis == "earliest_sct"

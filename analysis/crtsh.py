@@ -65,8 +65,10 @@ DEFAULT_METHOD = "client"  # chosen by benchmarks/bench_queries.py, reasoning in
 DEFAULT_MAX_ROWS = 2_000_000
 CERTIFICATE_COLUMNS = (
     "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
-    "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "dedup_key", "parse_error",
+    "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "is_server_auth", "dedup_key",
+    "parse_error",
 )
+SERVER_AUTH = "1.3.6.1.5.5.7.3.1"  # RFC 5280 id-kp-serverAuth
 PARSE_ERROR = "unparsable certificate: crt.sh's x509_* functions return ERROR!/NULL for it"
 
 CERTIFICATES_SCHEMA = pa.schema([
@@ -74,7 +76,7 @@ CERTIFICATES_SCHEMA = pa.schema([
     ("sha256", pa.string()), ("serial_number", pa.string()), ("not_before", pa.timestamp("ns")),
     ("not_after", pa.timestamp("ns")), ("subject_o", pa.string()), ("subject_cn", pa.string()),
     ("dns_names", pa.list_(pa.string())), ("policy_oids", pa.list_(pa.string())), ("is_precertificate", pa.bool_()),
-    ("dedup_key", pa.string()), ("parse_error", pa.string()),
+    ("is_server_auth", pa.bool_()), ("dedup_key", pa.string()), ("parse_error", pa.string()),
 ])
 REVOCATIONS_SCHEMA = pa.schema([("certificate_id", pa.int64()), ("revocation_date", pa.timestamp("ns")),
                                 ("reason_code", pa.int64())])
@@ -420,7 +422,7 @@ def extract_fields(der: bytes) -> dict:
     out = {"sha256": hashlib.sha256(der).digest()}
     if cert is None:
         out.update(serial_number=None, not_before=None, not_after=None, subject_o=None, subject_cn=x509.ERROR_TEXT,
-                   dns_names=[], policy_oids=[], is_precertificate=False, dedup_key=None)
+                   dns_names=[], policy_oids=[], is_precertificate=False, is_server_auth=False, dedup_key=None)
         return out
     validity = _guard(lambda: x509._children(der, cert.fields[3][1], cert.fields[3][2]), None)
     out["serial_number"] = cert.content(cert.fields[0])
@@ -443,6 +445,8 @@ def extract_fields(der: bytes) -> dict:
     out["policy_oids"] = _guard(lambda: _policies(cert), [])
     ext = cert.extension(x509.CT_POISON)
     out["is_precertificate"] = ext is not None and ext[1]
+    # x509_isEKUPermitted: TRUE without an EKU extension, or with serverAuth or anyExtendedKeyUsage in it
+    out["is_server_auth"] = _guard(lambda: x509.is_eku_permitted(der, SERVER_AUTH), False)
     out["dedup_key"] = _guard(lambda: hashlib.sha256(_strip_ct(cert)).digest(), None)
     return out
 
@@ -501,6 +505,7 @@ def _record(certificate_id, issuer_ca_id, issuer_name, f: Mapping) -> dict:
         "dns_names": list(f["dns_names"] or []),
         "policy_oids": list(f["policy_oids"] or []),
         "is_precertificate": bool(f["is_precertificate"]),
+        "is_server_auth": bool(f["is_server_auth"]),
         "dedup_key": _hex_upper(f["dedup_key"]),
         "parse_error": PARSE_ERROR if unparsable else None,
     }
@@ -541,6 +546,7 @@ def certificates_frame(table_or_records) -> pd.DataFrame:
     for c in ("dns_names", "policy_oids"):
         df[c] = [list(v) if v is not None else [] for v in df[c]]
     df["is_precertificate"] = df["is_precertificate"].astype(bool)
+    df["is_server_auth"] = df["is_server_auth"].astype(bool)
     return df[list(CERTIFICATE_COLUMNS)]
 
 

@@ -269,7 +269,9 @@ class Report:
             ("root crt.sh CA id", str(self.fetched.root_ca_id)),
             ("CAs in the hierarchy (incl. the root)", str(len(self.fetched.issuing_ca_ids))),
             ("CA certificates (in the hierarchy table, not counted below)",
-             str(len(self.fetched.certificates) - self.normalised.certificate_rows)),
+             str(len(ca_certificate_ids(self.fetched) & set(self.fetched.certificates["certificate_id"])))),
+            ("crt.sh rows not for TLS servers (EKU without serverAuth; not counted)",
+             f"{not_for_tls_servers(self.fetched):,}"),
             ("source", self.source_name),
             ("query time (UTC)", self.query_time),
             ("snapshot: certificates unexpired on", s.as_of.isoformat()),
@@ -428,6 +430,10 @@ class Report:
         ]
         if v["affected"] == 0:
             head.append("No certificate is affected under this option.")
+        non_tls = not_for_tls_servers(self.fetched)
+        if non_tls:
+            head.append(f"Left out: {non_tls:,} crt.sh rows whose extended key usage excludes TLS servers "
+                        f"(S/MIME, client or code-signing certificates).")
         paths = self.alternate_paths()
         if len(paths):
             top = paths.iloc[0]
@@ -524,10 +530,24 @@ def ca_certificate_ids(fetched) -> set[int]:
 
 
 def subscriber_certificates(fetched) -> pd.DataFrame:
-    """The certificates a distrust breaks for subscribers: every fetched row except the hierarchy's own CA
-    certificates (intermediates and cross-certificates), which the hierarchy table shows instead."""
+    """The TLS server certificates a distrust breaks for subscribers: every fetched row except the hierarchy's own CA
+    certificates (intermediates and cross-certificates; the hierarchy table shows them) and certificates whose
+    extended key usage rules out TLS servers (S/MIME, client, code signing: server-trust rules do not apply to them).
+    Unparsable rows are kept, to be counted as such."""
     certs = fetched.certificates
-    return certs[~certs["certificate_id"].isin(ca_certificate_ids(fetched))].reset_index(drop=True)
+    keep = ~certs["certificate_id"].isin(ca_certificate_ids(fetched))
+    if "is_server_auth" in certs:
+        keep &= certs["is_server_auth"] | certs["parse_error"].notna()
+    return certs[keep].reset_index(drop=True)
+
+
+def not_for_tls_servers(fetched) -> int:
+    """How many fetched leaf rows are left out because their EKU excludes TLS server authentication."""
+    certs = fetched.certificates
+    if "is_server_auth" not in certs:
+        return 0
+    leaf = ~certs["certificate_id"].isin(ca_certificate_ids(fetched))
+    return int((leaf & ~certs["is_server_auth"] & certs["parse_error"].isna()).sum())
 
 
 def _wrap(line: str, width: int) -> str:

@@ -26,6 +26,8 @@ SELECT p.id AS certificate_id,
        coalesce(pol.policy_oids, ARRAY[]::text[]) AS policy_oids,
        -- RFC 6962 3.1: a precertificate carries the critical CT poison extension
        x509_hasExtension(p.certificate, '1.3.6.1.4.1.11129.2.4.3', TRUE) AS is_precertificate,
+       -- RFC 5280 4.2.1.12: usable for TLS servers (no EKU, serverAuth or anyExtendedKeyUsage)
+       coalesce(x509_isEKUPermitted(p.certificate, '1.3.6.1.5.5.7.3.1'), FALSE) AS is_server_auth,
        -- crt.sh's precertificate/certificate de-duplication key (with issuer CA and serial)
        digest(x509_tbscert_strip_ct_ext(p.certificate), 'sha256') AS dedup_key
 FROM (

@@ -39,7 +39,7 @@ def expected_frame(p) -> pd.DataFrame:
                 rows.append(dict(certificate_id=p.cert[label], issuer_ca_id=p.ca[ca], sha256=sha256_hex(der),
                                  serial_number=None, not_before=None, not_after=None, subject_o=None,
                                  subject_cn=None, dns_names=[], policy_oids=[], is_precertificate=False,
-                                 dedup_key=None, parse_error=crtsh.PARSE_ERROR))
+                                 is_server_auth=False, dedup_key=None, parse_error=crtsh.PARSE_ERROR))
                 continue
             o = x509.name_attributes(der, "O", True)
             rows.append(dict(
@@ -48,6 +48,7 @@ def expected_frame(p) -> pd.DataFrame:
                 not_after=x509.not_after(der), subject_o=o[0] if o else None, subject_cn=x509.common_name(der),
                 dns_names=x509.alt_names(der, 2), policy_oids=x509.cert_policies(der),
                 is_precertificate=x509.has_extension(der, x509.CT_POISON, True),
+                is_server_auth=x509.is_eku_permitted(der, crtsh.SERVER_AUTH),
                 dedup_key=sha256_hex(x509.tbscert_strip_ct_ext(der)), parse_error=None))
     names = {ca: f"C=XX, O=Test PKI (synthetic), CN={n}" for ca, n in
              [("R", "Test Root"), ("O", "Other Root"), ("I1", "Issuing CA 1"), ("I2", "Issuing CA 2"),
@@ -76,7 +77,7 @@ def test_fetch_ca_frames_exact(population, tmp_path, method):
         "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
         "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
         "subject_o": "object", "subject_cn": "object", "dns_names": "object", "policy_oids": "object",
-        "is_precertificate": "bool", "dedup_key": "object", "parse_error": "object"}
+        "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "object", "parse_error": "object"}
     assert certs["certificate_id"].is_unique
     pd.testing.assert_frame_equal(_sorted(certs), _sorted(expected_frame(p)))
     pair = certs.set_index("certificate_id").loc[p.cert["pair_pre"]]

@@ -256,3 +256,20 @@ def test_no_password_reaches_the_notebooks(demo_db, tmp_path):
     for path in [*(tmp_path / "out").rglob("*"), *(tmp_path / "cache").rglob("*")]:
         if path.is_file():
             assert b"s3cret-pw" not in path.read_bytes(), path
+
+
+def test_certificates_not_for_tls_servers_are_left_out(demo_cache):
+    """S/MIME or client-only certificates (EKU without serverAuth) are not counted: server-trust rules do not apply."""
+    from dataclasses import replace
+
+    base = Report.build(**SEED, source="demo", cache_dir=str(demo_cache))
+    fetched = base.fetched
+    certs = fetched.certificates.copy()
+    leaf_rows = certs.index[~certs["certificate_id"].isin(
+        set(fetched.hierarchy["certificate_id"]))]
+    certs.loc[leaf_rows[:10], "is_server_auth"] = False
+    narrowed = Report.build(**SEED, source="demo", fetched=replace(fetched, certificates=certs))
+    assert narrowed.normalised.certificate_rows == base.normalised.certificate_rows - 10
+    assert "Left out: 10 crt.sh rows whose extended key usage" in narrowed.summary_text().replace("\n", " ")
+    assert base.provenance().set_index("item").loc[
+        "crt.sh rows not for TLS servers (EKU without serverAuth; not counted)", "value"] == "0"

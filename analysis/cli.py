@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--date", action="append", help="distrust date YYYY-MM-DD (repeat for several)")
     rep.add_argument("--as-of", help="snapshot date: certificates unexpired on it are counted (default: today)")
     rep.add_argument("--expires-on-or-before", help="filter: leave out certificates expiring on or before it")
-    rep.add_argument("--issued-after", help="filter: leave out certificates issued after it")
+    rep.add_argument("--issued-after", help="filter: leave out certificates issued after it (default: the snapshot "
+                     "date, so a past snapshot counts only what existed then)")
     rep.add_argument("--option", action="append",
                      help="option to compare (repeat; the first is the main one): removal, distrust-after:DATE, "
                           "sct-after:DATE, constrain:NAME[,NAME], allowlist:SUNSET, mozilla-actual")

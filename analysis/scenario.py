@@ -143,7 +143,10 @@ class Scenario:
         distrust = parse_date(distrust_date, "distrust date")
         snapshot = parse_date(as_of, "as-of date", optional=True) or (today or dt.datetime.utcnow().date())
         exp = parse_date(expires_on_or_before, "expires-on-or-before filter", optional=True)
-        after = parse_date(issued_after, "issued-after filter", optional=True)
+        # A snapshot holds what existed on its date: certificates issued after it are excluded (and reported as
+        # such) unless a later issued-after date is given. On crt.sh today, a past snapshot date would otherwise
+        # count certificates issued since.
+        after = parse_date(issued_after, "issued-after filter", optional=True) or snapshot
         opts = tuple(parse_options(options))
         if snapshot > distrust:
             raise ScenarioError(f"as-of date {snapshot} is after the distrust date {distrust}: the snapshot must "

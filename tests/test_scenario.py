@@ -95,3 +95,10 @@ def test_distrust_after_dates_include_the_whole_day():
     nb, sct = (s.policy_for(o) for o in s.options)
     assert nb.date == policies.as_utc_timestamp("2019-05-17T23:59:59")
     assert sct.date == policies.as_utc_timestamp("2024-11-11T23:59:59") and sct.basis == "earliest_sct"
+
+
+def test_issued_after_defaults_to_the_snapshot_date():
+    s = Scenario.from_strings(**{**SEED, "issued_after": ""})
+    assert s.issued_after == s.as_of == dt.date(2019, 5, 17)
+    later = Scenario.from_strings(**{**SEED, "issued_after": "2019-09-03"})
+    assert later.issued_after == dt.date(2019, 9, 3)

@@ -294,9 +294,10 @@ class Report:
         return h[cols].reset_index(drop=True)
 
     def alternate_paths(self) -> pd.DataFrame:
-        """CAs of this hierarchy that a CA *outside* it also certified (a cross-sign), with the affected certificates
-        below them: if that other issuer stays trusted, those certificates may still validate through it, whatever
-        happens to this root (distrust-mechanisms: "Alternate trust paths"). Columns ``ca_id, ca_name, depth,
+        """CAs of this hierarchy that a CA *outside* it also certified (a cross-sign), or that are roots of their own
+        (self-signed, reached through this root's cross-sign), with the affected certificates below them: if that
+        other issuer stays trusted, those certificates may still validate through it, whatever happens to this root
+        (distrust-mechanisms: "Alternate trust paths"). Columns ``ca_id, ca_name, depth,
         other_issuer_ca_ids, other_issuer_urls, trusted_in, affected_below``; the counts are not changed by it."""
         h = self.fetched.hierarchy
         cols = ["ca_id", "ca_name", "depth", "other_issuer_ca_ids", "other_issuer_urls", "trusted_in",
@@ -304,8 +305,13 @@ class Report:
         if h is None or not len(h):
             return pd.DataFrame(columns=cols)
         crossed = {}
+        root = self.fetched.root_ca_id
         for row in h.itertuples():
-            others = sorted(set(row.other_issuer_ca_ids or ()) - set(self.fetched.issuing_ca_ids))
+            others = set(row.other_issuer_ca_ids or ()) - set(self.fetched.issuing_ca_ids)
+            if int(row.ca_id) != root and row.parent_ca_id is not pd.NA and int(row.parent_ca_id) == int(row.ca_id):
+                # a self-signed certificate below the root: a root of its own, reached through this root's
+                # cross-sign; it may be trusted in its own right
+                others.add(int(row.ca_id))
             if others:
                 crossed.setdefault(int(row.ca_id), (row.ca_name, int(row.depth), set()))[2].update(others)
         if not crossed:

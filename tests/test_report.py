@@ -273,3 +273,31 @@ def test_certificates_not_for_tls_servers_are_left_out(demo_cache):
     assert "Left out: 10 crt.sh rows whose extended key usage" in narrowed.summary_text().replace("\n", " ")
     assert base.provenance().set_index("item").loc[
         "crt.sh rows not for TLS servers (EKU without serverAuth; not counted)", "value"] == "0"
+
+
+def test_a_root_reached_through_a_cross_sign_is_flagged(empty_db, tmp_path):
+    """R cross-signs Y, itself a self-signed root: Y's certificates count under R, and Y is flagged as a root of its
+    own (the case of a root analysed together with a root it cross-signed)."""
+    from analysis.localdb import load_paths
+    from tests import pki
+
+    r_k, y_k, leaf_k = pki.key("R"), pki.key("Y"), pki.key("leaf")
+    r_n, y_n = pki.name("Root R"), pki.name("Root Y")
+    far = dt.datetime(2035, 1, 1)
+    certs = {
+        "r": pki.build(r_n, r_k, r_n, r_k, serial=1, ca=True, not_after=far),
+        "y": pki.build(y_n, y_k, y_n, y_k, serial=2, ca=True, not_after=far),
+        "y_by_r": pki.build(y_n, y_k, r_n, r_k, serial=3, ca=True, not_after=far),
+        "leaf": pki.build(pki.name("www.example.org"), leaf_k, y_n, y_k, serial=4, ca=False,
+                          sans=["www.example.org"]),
+    }
+    for label, cert in certs.items():
+        (tmp_path / f"{label}.der").write_bytes(pki.der(cert))
+    load_paths(empty_db, [tmp_path])
+    fetched = crtsh.fetch_ca(crtsh.x509.sha256_hex(pki.der(certs["r"])), as_of="2019-05-17",
+                             dsn=empty_db.replace("user=postgres", "user=guest"), cache=False)
+    report = Report.build(ca="R", distrust_date="2019-09-03", as_of="2019-05-17", source="crtsh", fetched=fetched)
+    assert report.primary.summary_values()["affected"] == 1
+    paths = report.alternate_paths()
+    assert paths["ca_name"].tolist() == ["C=XX, O=Test PKI (synthetic), CN=Root Y"]
+    assert paths["affected_below"].tolist() == [1]

@@ -25,7 +25,7 @@ FROM (
            o.subject_o,
            coalesce(to_char(x509_notAfter(p.certificate), 'YYYY-MM'), 'unparsable') AS not_after_month,
            x509_hasExtension(p.certificate, '1.3.6.1.4.1.11129.2.4.3', TRUE) AS is_precertificate,
-           x509_tbscert_strip_ct_ext(p.certificate) AS dedup_key
+           digest(x509_tbscert_strip_ct_ext(p.certificate), 'sha256') AS dedup_key  -- 32 bytes to compare, not KBs
     FROM (
         SELECT c.issuer_ca_id, c.certificate
         FROM certificate c

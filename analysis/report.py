@@ -448,9 +448,13 @@ class Report:
                         f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
                         f"affected certificates may still validate through such a path if it stays trusted.")
         blocks = ["\n".join(_wrap(line, width) for line in head)]
-        comparison = self.comparison()
-        comparison["metric"] = comparison["metric"].map(METRIC_LABELS).fillna(comparison["metric"])
-        blocks.append(format_table(comparison, width=width, title="Options compared (certificates)"))
+        # One row per option (the metrics the options change); what they share is in the lines above.
+        by_option = pd.DataFrame([
+            (label, values["affected"], values["survivors"], values["organisations_affected"],
+             values["registrable_domains_affected"])
+            for label, values in ((label, ev.summary_values()) for label, ev in self.evaluations.items())],
+            columns=["option", "affected", "survive", "orgs", "domains"])
+        blocks.append(format_table(by_option, width=width, title="Options compared (certificates)"))
         orgs = _dated(self.primary.by_organisation(examples=0).head(20))
         blocks.append(format_table(_short(orgs, ["organisation", "certificates", "registrable_domains",
                                                  "latest_not_after"]),
@@ -500,14 +504,7 @@ class Report:
         return written + [summary]
 
 
-# Short row and column labels for the 72-column text (the CSV files keep the full names).
-METRIC_LABELS = {
-    "certificate_rows": "crt.sh rows", "issuances": "certificates", "unparsable": "unparsable",
-    "excluded_expired": "excl.: expiring", "excluded_issued_after": "excl.: issued after", "revoked": "revoked",
-    "survivors": "survive", "affected": "AFFECTED", "affected_certificate_rows": "affected crt.sh rows",
-    "organisations_affected": "affected orgs (O=)", "affected_without_organisation": "affected, no O=",
-    "registrable_domains_affected": "affected domains", "affected_with_invalid_name": "affected, odd name",
-}
+# Short column labels for the 72-column text (the CSV files keep the full names).
 COLUMN_LABELS = {"organisation": "organisation (O=)", "certificates": "certs", "registrable_domains": "domains",
                  "organisations": "orgs", "latest_not_after": "last expiry", "registrable_domain": "domain",
                  "validation_level": "level"}

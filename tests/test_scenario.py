@@ -83,8 +83,10 @@ def test_mozilla_actual_applies_a_real_decision_to_this_population():
     option = s.options[1]
     assert option.label == "Mozilla: Certinomis - Root CA"
     policy = s.policy_for(option)
-    assert isinstance(policy, policies.Removal) and policy.date == policies.as_utc_timestamp("2019-09-03")
-    with pytest.raises(ScenarioError, match="no distrust action"):
+    assert isinstance(policy, policies.Cited) and isinstance(policy.policy, policies.Removal)
+    assert policy.date == policies.as_utc_timestamp("2019-09-03")
+    assert "Firefox 69, 2019-09-03" in policy.citation and "Bug 1552374" in policy.citation
+    with pytest.raises(ScenarioError, match="took no action"):
         s.policy_for(parse_option("mozilla-actual:" + "00" * 32))
     with pytest.raises(ScenarioError, match="64 hex digits"):
         parse_option("mozilla-actual:2A99F5BC")

@@ -104,3 +104,22 @@ def test_issued_after_defaults_to_the_snapshot_date():
     assert s.issued_after == s.as_of == dt.date(2019, 5, 17)
     later = Scenario.from_strings(**{**SEED, "issued_after": "2019-09-03"})
     assert later.issued_after == dt.date(2019, 9, 3)
+
+
+@pytest.mark.parametrize("spec", ["constrain:192.0.2.1", "constrain:gouv.fr,192.0.2.0/24", "constrain:2001:db8::1",
+                                  "constrain:10.0.0"])
+def test_an_ip_address_constraint_is_refused_never_taken_for_a_dns_name(spec):
+    with pytest.raises(ScenarioError, match="is an IP address; name constraints here are DNS subtrees"):
+        parse_option(spec)
+    assert parse_option("constrain:1password.com").arg == ("1password.com",)  # digits in a label are fine
+
+
+def test_every_program_has_an_actual_option():
+    for kind, program in (("chrome-actual", "Chrome"), ("apple-actual", "Apple"), ("microsoft-actual", "Microsoft")):
+        assert parse_option(kind).label == f"{program}'s actual rule"
+    s = Scenario.from_strings(**{**SEED, "options": "chrome-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"})
+    assert s.options[0].label == "Chrome: GeoTrust Global CA"
+    policy = s.policy_for(s.options[0])
+    assert [p.citation.split(",")[0] for p in policy.policies] == ["Chrome distrust-before", "Chrome removal"]
+    with pytest.raises(ScenarioError, match="Microsoft took no action on root FF856A2D251DCD88"):
+        s.policy_for(parse_option("microsoft-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"))

@@ -6,9 +6,11 @@ Usage: scripts/crosscheck_root_programs.py PATH/root_program_trust_history.csv [
 The history file (crt.sh's root-program trust records collapsed into intervals: program, crtsh_trust_context_id,
 root_sha256, trust_purpose_oid, disabled_from, notbefore_until, first_snapshot, last_snapshot, …) is GPL-3.0 data:
 it is read from where it lies and never copied into this repository. For every (action, root) with a dated
-server-authentication cut-off, the script prints whether crt.sh recorded the same cut-off for that program and
-root ("agree"), another one ("differ", with both values), or none ("not in crt.sh": the action predates its
-2020–2025 snapshots, lives in client code, or the root had left the store). It exits 0; the counts close the output.
+server-authentication cut-off — a distrust-after against crt.sh's ``notbefore_until``, a removal with a cut-off
+(Microsoft's Disable date) against ``disabled_from`` — the script prints whether crt.sh recorded the same date for
+that program and root ("agree"), another one ("differ", with both values), or none ("not in crt.sh": the action
+predates its 2020–2025 snapshots, lives in client code, or the root had left the store). It exits 0; the counts
+close the output.
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ def main(argv=None) -> int:
                 (_norm(r["notbefore_until"]), _norm(r["disabled_from"])))
     counts: Counter[str] = Counter()
     for a in root_programs.load_actions(args.actions):
-        if a.mechanism not in ("distrust_after", "allowlist_existing") or a.cutoff is None:
+        if a.mechanism not in ("distrust_after", "allowlist_existing", "removal") or a.cutoff is None:
             continue
         want = f"{a.cutoff:%Y-%m-%d %H:%M:%S}"
+        column = 1 if a.mechanism == "removal" else 0  # disabled_from, else notbefore_until
+        name = ("disabled_from", "notbefore_until")[1 - column]
         for sha in a.roots:
             seen = recorded.get((a.program, sha), set())
-            nbu = sorted({n for n, _ in seen if n})
+            nbu = sorted({pair[column] for pair in seen if pair[column]})
             if not nbu:
                 status = "not in crt.sh"
             elif want in nbu:
@@ -64,7 +68,7 @@ def main(argv=None) -> int:
                 status = "differ"
             counts[status] += 1
             print(f"{status:13} {a.action_id:30} {sha[:16]}… actions.csv {want}"
-                  + (f" | crt.sh notbefore_until {', '.join(nbu)}" if nbu else ""))
+                  + (f" | crt.sh {name} {', '.join(nbu)}" if nbu else ""))
     print(f"\n{sum(counts.values())} (action, root) pairs with a dated cut-off: "
           + ", ".join(f"{counts[k]} {k}" for k in ("agree", "differ", "not in crt.sh")))
     return 0

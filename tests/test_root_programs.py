@@ -51,9 +51,9 @@ def verdict(program: str, root: str, norm, hierarchy=HIERARCHY) -> pd.DataFrame:
 
 def test_the_actions_file_is_valid_and_cited():
     actions = root_programs.load_actions()
-    assert len(actions) == 25
+    assert len(actions) == 36
     per_program = pd.Series([a.program for a in actions]).value_counts().to_dict()
-    assert per_program == {"Mozilla": 9, "Chrome": 8, "Apple": 7, "Microsoft": 1}
+    assert per_program == {"Microsoft": 12, "Mozilla": 9, "Chrome": 8, "Apple": 7}
     assert all(a.source_url.startswith("https://") for a in actions)
     assert {a.mechanism for a in actions} <= set(root_programs.MECHANISMS)
     chrome66 = next(a for a in actions if a.action_id == "chrome-symantec-66")
@@ -141,6 +141,7 @@ def test_chrome_entrust_is_judged_on_the_earliest_sct_others_on_notbefore():
     assert [(p.basis, p.date) for p in apple] == [("not_before", pd.Timestamp("2024-11-15 23:59:59"))]
     ms, _ = presets.program_presets("Microsoft", ENTRUST_2048)
     assert [(p.basis, p.date) for p in ms] == [("not_before", pd.Timestamp("2025-04-16"))]
+    assert ms[0].policy().effective == pd.Timestamp("2025-04-16")  # released 2025-02-25, enforced from the cut-off
 
 
 def test_izenpe_trust_object_distrust_after_is_found():

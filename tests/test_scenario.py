@@ -121,5 +121,8 @@ def test_every_program_has_an_actual_option():
     assert s.options[0].label == "Chrome: GeoTrust Global CA"
     policy = s.policy_for(s.options[0])
     assert [p.citation.split(",")[0] for p in policy.policies] == ["Chrome distrust-before", "Chrome removal"]
-    with pytest.raises(ScenarioError, match="Microsoft took no action on root FF856A2D251DCD88"):
-        s.policy_for(parse_option("microsoft-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"))
+    ms = s.policy_for(parse_option("microsoft-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"))
+    assert [p.citation.split(",")[0] for p in ms.policies] == ["Microsoft distrust-after", "Microsoft removal"]
+    epki = "C0A6F4DC63A24BFDCF54EF2A6A082A0A72DE35803E2FF5FF527AE5D87206DFD5"  # Chunghwa: Chrome only
+    with pytest.raises(ScenarioError, match="Microsoft took no action on root C0A6F4DC63A24BFD"):
+        s.policy_for(parse_option("microsoft-actual:" + epki))

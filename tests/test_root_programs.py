@@ -157,3 +157,54 @@ def test_entrust_leaves_are_not_affected_by_the_2013_re_issue():
     record = presets.actual_record([ENTRUST_2048, ENTRUST_2048_OLD])
     v = policies.classify(norm, presets.actual_policy("Mozilla", record.of("Mozilla")))
     assert v["status"].tolist() == ["survives"]
+
+
+def test_crtsh_root_trust_purpose_comes_first_when_connected():
+    """With crt.sh's rows for the root, a program they record comes from them (plus client code); the others
+    from the bundled files; the record says which source each program used."""
+    from types import SimpleNamespace
+
+    from analysis.report import _mozilla_presets
+
+    trust = pd.DataFrame({"certificate_id": [123, 123], "trust_context_id": [6, 1], "trust_purpose_id": [1, 1],
+                          "disabled_from": [None, None],
+                          "notbefore_until": [pd.Timestamp("2024-11-11 23:59:59"), pd.Timestamp("2025-04-16")]})
+    fetched = SimpleNamespace(root=pd.DataFrame({"certificate_id": [123], "sha256": [ENTRUST_2048]}), trust=trust,
+                              hierarchy=HIERARCHY)
+    record = _mozilla_presets(fetched)
+    assert record.sources["Chrome"] == record.sources["Microsoft"] == presets.CRTSH_SOURCE
+    assert record.sources["Apple"] == presets.BUNDLED_SOURCE
+    assert "NSS certdata.txt history" in record.sources["Mozilla"]
+    chrome = record.of("Chrome")
+    assert [(p.basis, p.date, p.provenance.source) for p in chrome] == [
+        ("earliest_sct", pd.Timestamp("2024-11-11 23:59:59"), presets.CRTSH_SOURCE)]
+    assert record.hierarchy is HIERARCHY
+    lines = record.lines()
+    assert len(lines) == len(record) and all("actual rule" in line for line in lines)
+    # Chrome's Symantec rules live in its code, in no root store: they join crt.sh's rows (the same two rows,
+    # attached to GeoTrust Global CA here), in date order.
+    sym = presets.actual_record([GEOTRUST_GLOBAL], trust=trust.assign(certificate_id=7),
+                                sha256_by_certificate_id={7: GEOTRUST_GLOBAL})
+    assert [p.action_id for p in sym.of("Chrome")] == ["chrome-symantec-66", "chrome-symantec-70", None]
+
+
+def test_crosscheck_script_prints_agreements_and_differences(tmp_path, capsys):
+    """The cross-check against crt.sh's root_trust_purpose history, on a two-row history written here (the real
+    history is GPL-3.0 data the repository does not ship)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "crosscheck", Path(__file__).parent.parent / "scripts" / "crosscheck_root_programs.py")
+    crosscheck = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(crosscheck)
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "program,crtsh_trust_context_id,root_sha256,trust_purpose_oid,disabled_from,notbefore_until\n"
+        f"Google Chrome,6,{ENTRUST_2048},1.3.6.1.5.5.7.3.1,,2024-11-11T23:59:59Z\n"
+        f"Apple,12,{ENTRUST_2048},1.3.6.1.5.5.7.3.1,,2024-11-15 00:00:00\n")
+    assert crosscheck.main([str(history)]) == 0
+    out = capsys.readouterr().out
+    assert f"agree         chrome-entrust-131             {ENTRUST_2048[:16]}…" in out
+    assert "differ        apple-entrust-2024" in out and "crt.sh notbefore_until 2024-11-15 00:00:00" in out
+    assert out.rstrip().endswith("1 agree, 1 differ, 141 not in crt.sh")
+    assert crosscheck.main([str(tmp_path / "absent.csv")]) == 2

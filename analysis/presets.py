@@ -144,7 +144,8 @@ class Preset:
         elif self.mechanism == "server_trust_removed":
             what = f"turned off the root's {self.purpose} trust bit on {d}"
         elif self.mechanism == "disabled":
-            what = f"disabled the root from {d}"
+            what = (f"disabled the root from {d}" if self.date != pd.Timestamp.min.ceil("D")
+                    else "disabled the root for all time (DISABLED_FROM '-infinity')")
         elif self.mechanism == "distrust_before":
             what = f"distrusts {self.purpose} certificates whose notBefore is before {self.date:%Y-%m-%d %H:%M:%S}"
         elif self.mechanism == "allowlist_existing":
@@ -270,6 +271,8 @@ def _rows(rows) -> list[dict]:
 def _ts(value) -> pd.Timestamp | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, str) and value.strip().lower() in ("-infinity", "-inf"):
+        return pd.Timestamp.min.ceil("D")  # crt.sh's "disabled since always" (Microsoft DISABLED_FROM '-infinity')
     ts = pd.Timestamp(value)
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
@@ -374,12 +377,15 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
     code = [p for p in actions if p.extra["channel"] == "client_code"]
     listed = [p for p in actions if p.extra["channel"] != "client_code"]
     crtsh: list[Preset] = []
+    unreadable = ""
     if trust is not None and len(trust):
+        # Rows of the report's root: matched to this certificate by crt.sh id when the mapping is given, else all
+        # of them (the query read them for this root's CA).
         try:
             crtsh = [p for p in presets_from_root_trust_purpose(trust, sha256_by_certificate_id=sha256_by_certificate_id)
-                     if p.program == program and p.root_sha256 in (sha, f"crtsh:{_only_id(trust)}")]
-        except (KeyError, ValueError):
-            crtsh = []
+                     if p.program == program and (sha256_by_certificate_id is None or p.root_sha256 == sha)]
+        except (KeyError, ValueError) as exc:  # said in the source line, never silently
+            unreadable = f" (crt.sh root_trust_purpose rows unreadable: {type(exc).__name__}: {exc})"
     if crtsh:
         found, source = crtsh, CRTSH_SOURCE
     elif program == "Mozilla":
@@ -388,14 +394,10 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
         source = "bundled NSS certdata.txt history and " + BUNDLED_SOURCE
     else:
         found, source = listed, BUNDLED_SOURCE
+    source += unreadable
     found = found + code
     return sorted(found, key=lambda p: p.client_release_date if p.client_release_date is not None
                   else (p.effective if p.effective is not None else p.date)), source
-
-
-def _only_id(trust: pd.DataFrame):
-    ids = trust["certificate_id"].unique() if "certificate_id" in trust else []
-    return int(ids[0]) if len(ids) == 1 else None
 
 
 class ActualRecord(list):

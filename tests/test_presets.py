@@ -130,3 +130,16 @@ def test_policies():
     assert (chrome.basis, chrome.dates_only) == ("earliest_sct", False)
     assert (java.basis, java.dates_only) == ("not_before", True)
     assert isinstance(got[2].policy().policy, policies.Removal)
+
+
+def test_crtsh_disabled_since_always_and_unreadable_rows_are_said():
+    sha = "DB3517D1F6732A2D5AB97C533EC70779EE3270A62FB4AC4238372460E6F01E88"  # Entrust G4: '-infinity' in authroot
+    rows = pd.DataFrame({"certificate_id": [1], "trust_context_id": [1], "trust_purpose_id": [1],
+                         "disabled_from": ["-infinity"], "notbefore_until": [None]})
+    found, source = presets.program_presets("Microsoft", sha, trust=rows, sha256_by_certificate_id={1: sha})
+    assert source == presets.CRTSH_SOURCE
+    assert "disabled the root for all time (DISABLED_FROM '-infinity')" in found[0].description
+    assert found[0].policy().policy.date == pd.Timestamp.min.ceil("D")
+    found, source = presets.program_presets("Microsoft", sha, trust=rows.drop(columns=["trust_purpose_id"]))
+    assert source.endswith("(crt.sh root_trust_purpose rows unreadable: KeyError: 'trust_purpose_id')")
+    assert [p.action_id for p in found] == ["microsoft-entrust-2025"]  # the bundled file instead, and it says so

@@ -1,7 +1,7 @@
 """Distrust policies and the analysis filters.
 
-Each policy is a small object that encodes one root-program mechanism of the team's notes on root-program rules (``distrust-mechanisms.md``)
-and cites it in ``.rule``. ``policy.evaluate(normalised)`` returns one *verdict* per issuance:
+Each policy is a small object that encodes one root-program mechanism (docs/root-programs.md) and cites it in
+``.rule``. ``policy.evaluate(normalised)`` returns one *verdict* per issuance:
 
 * ``breaks_on`` — when the certificate stops being trusted (NaT: it never breaks under this policy);
 * ``category`` — a machine code (e.g. ``"removed"``, ``"trusted_not_before"``);
@@ -15,8 +15,8 @@ trusted), so ``breaks_on = max(break date, not_before)``. A certificate that wou
 Policies compose with ``Compose(a, b)`` or ``a & b``: a certificate breaks if any component says so, at the earliest
 date, and takes that component's category and reason.
 
-:func:`classify` applies a policy plus the analysis filters (``expires_on_or_before``, ``issued_after`` — not root
-program rules, see "Issued-after exclusion" in the mechanisms doc) and revocations, giving every issuance exactly one
+:func:`classify` applies a policy plus the analysis filters (``expires_on_or_before``, ``issued_after`` — analysis
+choices, not root-program rules: README "Counting rules") and revocations, giving every issuance exactly one
 ``status`` of :data:`STATUSES`.
 
 Not modelled here: alternate trust paths (a leaf under an intermediate cross-signed by a still-trusted root may

@@ -29,14 +29,14 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-# crt.sh trust_context.ID -> root program (distrust-mechanisms.md; crt.sh trust_context table).
+# crt.sh trust_context.ID -> root program (crt.sh's trust_context table).
 TRUST_CONTEXTS: dict[int, str] = {1: "Microsoft", 5: "Mozilla", 6: "Chrome", 12: "Apple", 23: "Java"}
 SERVER_AUTHENTICATION = 1  # crt.sh trust_purpose.ID for Server Authentication (EKU 1.3.6.1.5.5.7.3.1)
 EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6.1.5.5.7.3.4)
 
 # The one NSS change -> Firefox release mapping the bundled sources document. Key: NSS commit (12 hex).
-# Source: the team's notes on root-program rules (distrust-mechanisms.md), "Dates for the seed case": Certinomis removed 2019-06-04
-# (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
+# Source: Mozilla Bug 1552374 (data/root_programs/actions.csv row mozilla-certinomis-ff69): Certinomis removed
+# 2019-06-04 (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
 # says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
 FIREFOX_RELEASES: dict[str, dict[str, str]] = {
     "311ccf25bcf9": {"nss": "NSS 3.45", "release": "Firefox 69", "date": "2019-09-03",

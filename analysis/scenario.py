@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from analysis import policies
 
-# The seed thread (docs/distrust-mechanisms.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
+# The seed thread (README, docs/root-programs.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
 # those expiring before 2019-08-31 and those issued after 2019-05-17"; options removal / gouv.fr / allowlist.
 SEED_DISTRUST_DATE = "2019-09-03"
 SEED_AS_OF = "2019-05-17"

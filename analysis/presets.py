@@ -340,8 +340,8 @@ def preset_from_action(action, root_sha256: str) -> Preset:
     if mechanism not in ("removal", "distrust_after", "distrust_before", "allowlist_existing"):
         raise ValueError(f"action {action.action_id}: mechanism {mechanism} is not applied to certificates yet")
     date = action.when if mechanism == "removal" else action.cutoff
-    note = action.notes if len(action.notes) <= 160 else action.notes[:157] + "…"
-    prov = Provenance(f"{BUNDLED_SOURCE} row {action.action_id}", action.when, action.source_url, note)
+    # The row's notes and source detail stay in the file (the row id leads there); the line cites the source.
+    prov = Provenance(f"{BUNDLED_SOURCE} row {action.action_id}", action.when, action.source_url)
     return Preset(program=action.program, root_sha256=root_sha256.upper(), mechanism=mechanism, date=date,
                   provenance=prov, basis=action.basis, effective=action.effective,
                   client_release=action.client_release, client_release_date=action.client_release_date,
@@ -452,4 +452,4 @@ def actual_policy(program: str, presets: list[Preset], *, hierarchy: pd.DataFram
     return objs[0] if len(objs) == 1 else policies.Compose(*objs)
 
 
-ACTUAL_LINES_HEADER = "What the root programs actually did to this root ({sources}):"
+ACTUAL_LINES_HEADER = "What the root programs actually did to this root:"

@@ -353,8 +353,7 @@ class Report:
         from analysis.scenario import ACTUAL_PROGRAMS
 
         record = self.presets if isinstance(self.presets, ActualRecord) else ActualRecord(self.presets)
-        lines = [ACTUAL_LINES_HEADER.format(sources="; ".join(f"{k}: {v}" for k, v in record.sources.items()))]
-        lines += record.lines()
+        lines = [ACTUAL_LINES_HEADER] + record.lines()
         for option in self.scenario.options:
             if option.kind in ACTUAL_PROGRAMS and option.arg:
                 found, source = program_presets(ACTUAL_PROGRAMS[option.kind], option.arg)

@@ -24,8 +24,8 @@ Option specs (``--option``, or ``;``-separated in a notebook's ``options`` param
 from __future__ import annotations
 
 import datetime as dt
-import re
 import ipaddress
+import re
 from dataclasses import dataclass, field
 
 from analysis import policies
@@ -186,7 +186,12 @@ class Scenario:
         return cls(ca, distrust, snapshot, exp, after, opts)
 
     def policy_for(self, option: Option, normalised=None, *, mozilla_presets=None):
-        """The :mod:`analysis.policies` object an option names, on this scenario's dates."""
+        """The :mod:`analysis.policies` object an option names, on this scenario's dates.
+
+        ``mozilla_presets`` (name kept for the callers): what the root programs did to this root, an
+        :class:`analysis.presets.ActualRecord` (every program's presets, their sources and the hierarchy the exempt
+        intermediates resolve against) or a plain list of presets; the ``<program>-actual`` options read it.
+        """
         d = self.distrust_date
         if option.kind == "removal":
             return policies.Removal(d)

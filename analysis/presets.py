@@ -122,8 +122,8 @@ class Preset:
 
             action = next(a for a in root_programs.load_actions() if a.action_id == self.action_id)
             exempt = root_programs.exempt_ca_ids(action, hierarchy)
-            base = policies.Exempt(base, exempt, f"{len(self.exceptions)} intermediate key(s) exempt from "
-                                                 f"{self.citation}")
+            base = policies.Exempt(base, exempt, f"one of the {len(self.exceptions)} intermediate keys the "
+                                                 f"action exempts")
         return policies.Cited(base, self.citation)
 
     @property
@@ -161,7 +161,7 @@ class Preset:
         if self.client_release:
             rd = f", released {self.client_release_date:%Y-%m-%d}" if self.client_release_date is not None else ""
             shipped = f"; shipped in {self.client_release}{rd}"
-        elif self.program == "Mozilla":
+        elif self.program == "Mozilla" and self.provenance.source == MOZILLA_SOURCE:
             shipped = "; date is the NSS commit, Firefox shipped it later"
         if self.exceptions:
             what += f", except chains through {len(self.exceptions)} exempt intermediate key(s)"

@@ -51,9 +51,9 @@ def verdict(program: str, root: str, norm, hierarchy=HIERARCHY) -> pd.DataFrame:
 
 def test_the_actions_file_is_valid_and_cited():
     actions = root_programs.load_actions()
-    assert len(actions) == 36
+    assert len(actions) == 35
     per_program = pd.Series([a.program for a in actions]).value_counts().to_dict()
-    assert per_program == {"Microsoft": 12, "Mozilla": 9, "Chrome": 8, "Apple": 7}
+    assert per_program == {"Microsoft": 12, "Mozilla": 9, "Chrome": 8, "Apple": 6}
     assert all(a.source_url.startswith("https://") for a in actions)
     assert {a.mechanism for a in actions} <= set(root_programs.MECHANISMS)
     chrome66 = next(a for a in actions if a.action_id == "chrome-symantec-66")
@@ -206,5 +206,5 @@ def test_crosscheck_script_prints_agreements_and_differences(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"agree         chrome-entrust-131             {ENTRUST_2048[:16]}…" in out
     assert "differ        apple-entrust-2024" in out and "crt.sh notbefore_until 2024-11-15 00:00:00" in out
-    assert out.rstrip().endswith("1 agree, 1 differ, 141 not in crt.sh")
+    assert out.rstrip().endswith("1 agree, 1 differ, 138 not in crt.sh")
     assert crosscheck.main([str(tmp_path / "absent.csv")]) == 2

@@ -1,7 +1,7 @@
 """Distrust policies and the analysis filters.
 
-Each policy is a small object that encodes one root-program mechanism of the team's notes on root-program rules (``distrust-mechanisms.md``)
-and cites it in ``.rule``. ``policy.evaluate(normalised)`` returns one *verdict* per issuance:
+Each policy is a small object that encodes one root-program mechanism (docs/root-programs.md) and cites it in
+``.rule``. ``policy.evaluate(normalised)`` returns one *verdict* per issuance:
 
 * ``breaks_on`` — when the certificate stops being trusted (NaT: it never breaks under this policy);
 * ``category`` — a machine code (e.g. ``"removed"``, ``"trusted_not_before"``);
@@ -15,8 +15,8 @@ trusted), so ``breaks_on = max(break date, not_before)``. A certificate that wou
 Policies compose with ``Compose(a, b)`` or ``a & b``: a certificate breaks if any component says so, at the earliest
 date, and takes that component's category and reason.
 
-:func:`classify` applies a policy plus the analysis filters (``expires_on_or_before``, ``issued_after`` — not root
-program rules, see "Issued-after exclusion" in the mechanisms doc) and revocations, giving every issuance exactly one
+:func:`classify` applies a policy plus the analysis filters (``expires_on_or_before``, ``issued_after`` — analysis
+choices, not root-program rules: README "Counting rules") and revocations, giving every issuance exactly one
 ``status`` of :data:`STATUSES`.
 
 Not modelled here: alternate trust paths (a leaf under an intermediate cross-signed by a still-trusted root may
@@ -195,6 +195,96 @@ class DistrustAfter(Policy):
         code = np.where(trusted, 0, np.where(~alive, 3, np.where(missing, 2, 1)))
         breaks = ~trusted & alive
         return _verdicts(iss.index, np.where(breaks, at, _NAT), code, table)
+
+
+class DistrustBefore(Policy):
+    """Distrust-before on notBefore: older certificates are distrusted, newer ones live on.
+
+    Rule (Symantec 2018: Firefox 60 and Chrome 66, "notBefore before 2016-06-01"; Apple from 2018-08-01): trusted
+    iff ``notBefore >= date``; a certificate failing it breaks on ``effective`` (the release that shipped the rule)
+    if it is still unexpired then.
+    """
+
+    def __init__(self, date, *, effective=None):
+        self.date = as_utc_timestamp(date)
+        self.effective = as_utc_timestamp(effective if effective is not None else date)
+        d, e = _fmt(self.date), _fmt(self.effective)
+        self.name = f"distrust notBefore before {d}"
+        self.rule = (f"Distrust-before on notBefore (Symantec 2018: Firefox 60, Chrome 66, Apple): trusted iff "
+                     f"notBefore >= {d}; older certificates break from {e}")
+
+    def evaluate(self, normalised: Normalised) -> pd.DataFrame:
+        iss = normalised.issuances
+        nb, na = _col_ns(iss, "not_before"), _col_ns(iss, "not_after")
+        trusted = (nb != _NAT) & (nb >= _ns(self.date))
+        at, alive = _break_unless_expired(nb, na, _ns(self.effective))
+        d, e = _fmt(self.date), _fmt(self.effective)
+        table = [("trusted_not_before", f"notBefore on or after {d}: trusted until it expires"),
+                 ("distrusted_not_before", f"notBefore before {d}: distrusted from {e}"),
+                 (EXPIRES_BEFORE_BREAK, f"notBefore before {d} but expires before enforcement on {e}")]
+        code = np.where(trusted, 0, np.where(alive, 1, 2))
+        return _verdicts(iss.index, np.where(~trusted & alive, at, _NAT), code, table)
+
+
+class Exempt(Policy):
+    """A policy with exempt intermediates (Symantec 2018: Apple's and Google's managed sub-CAs and DigiCert's
+    transition roots stayed trusted in Firefox and Chrome).
+
+    Rule: an issuance whose issuer is one of ``issuer_ca_ids`` (a crt.sh CA at or below an exempt intermediate) is
+    not affected by ``policy``: it survives with the reason ``why``; every other issuance gets ``policy``'s verdict.
+    """
+
+    def __init__(self, policy: Policy, issuer_ca_ids: Iterable[int], why: str):
+        self.policy = policy
+        self.issuer_ca_ids = frozenset(int(c) for c in issuer_ca_ids)
+        self.date = policy.date
+        self.why = why
+        self.name = f"{policy.name}, {len(self.issuer_ca_ids)} exempt CA(s)"
+        self.rule = f"{policy.rule}; except certificates issued at or below an exempt intermediate ({why})"
+
+    def evaluate(self, normalised: Normalised) -> pd.DataFrame:
+        v = self.policy.evaluate(normalised)
+        issuer = normalised.issuances["issuer_ca_id"].to_numpy(dtype=np.int64)
+        exempt = np.isin(issuer, np.fromiter(self.issuer_ca_ids, dtype=np.int64, count=len(self.issuer_ca_ids)))
+        cats = list(v["category"].cat.categories) + ["exempt_issuer"]
+        reasons = list(v["reason"].cat.categories) + [f"issued under an exempt intermediate: {self.why}"]
+        code = np.where(exempt, len(cats) - 1, v["category"].cat.codes.to_numpy().astype(np.int64))
+        breaks = np.where(exempt, _NAT, _col_ns(v, "breaks_on"))
+        return _verdicts(v.index, breaks, code, list(zip(cats, reasons)))
+
+
+class Cited(Policy):
+    """A policy whose every reason names the action it encodes: ``citation`` (the action, its date and its
+    source, e.g. "Chrome 70, 2018-10-16 [data/root_programs/actions.csv row chrome-symantec-70: https://…]") is
+    appended to each reason; verdicts and categories are ``policy``'s."""
+
+    def __init__(self, policy: Policy, citation: str):
+        self.policy = policy
+        self.citation = citation
+        self.date = policy.date
+        self.name = policy.name
+        self.rule = f"{policy.rule} — {citation}"
+
+    def __getattr__(self, name):  # the wrapped policy's parameters (basis, effective, …) read through
+        if name == "policy":
+            raise AttributeError(name)
+        return getattr(self.policy, name)
+
+    def evaluate(self, normalised: Normalised) -> pd.DataFrame:
+        v = self.policy.evaluate(normalised)
+        v["reason"] = v["reason"].cat.rename_categories(
+            _unique_labels([f"{r} — {self.citation}" for r in v["reason"].cat.categories]))
+        return v
+
+
+def _unique_labels(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        out.append(label if n == 0 else f"{label} ({n + 1})")
+    return out
 
 
 def _normalise_subtree(p: str) -> str:

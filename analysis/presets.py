@@ -29,14 +29,14 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-# crt.sh trust_context.ID -> root program (distrust-mechanisms.md; crt.sh trust_context table).
+# crt.sh trust_context.ID -> root program (crt.sh's trust_context table).
 TRUST_CONTEXTS: dict[int, str] = {1: "Microsoft", 5: "Mozilla", 6: "Chrome", 12: "Apple", 23: "Java"}
 SERVER_AUTHENTICATION = 1  # crt.sh trust_purpose.ID for Server Authentication (EKU 1.3.6.1.5.5.7.3.1)
 EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6.1.5.5.7.3.4)
 
 # The one NSS change -> Firefox release mapping the bundled sources document. Key: NSS commit (12 hex).
-# Source: the team's notes on root-program rules (distrust-mechanisms.md), "Dates for the seed case": Certinomis removed 2019-06-04
-# (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
+# Source: Mozilla Bug 1552374 (data/root_programs/actions.csv row mozilla-certinomis-ff69): Certinomis removed
+# 2019-06-04 (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
 # says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
 FIREFOX_RELEASES: dict[str, dict[str, str]] = {
     "311ccf25bcf9": {"nss": "NSS 3.45", "release": "Firefox 69", "date": "2019-09-03",
@@ -46,7 +46,7 @@ FIREFOX_RELEASES: dict[str, dict[str, str]] = {
 MOZILLA_SOURCE = "Mozilla NSS certdata.txt history (github.com/nss-dev/nss, lib/ckfw/builtins/certdata.txt)"
 CRTSH_SOURCE = "crt.sh root_trust_purpose"
 
-MECHANISMS = ("removal", "server_trust_removed", "distrust_after", "disabled")
+MECHANISMS = ("removal", "server_trust_removed", "distrust_after", "disabled", "distrust_before", "allowlist_existing")
 
 
 @dataclass(frozen=True)
@@ -89,25 +89,51 @@ class Preset:
     client_release: str | None = None
     client_release_date: pd.Timestamp | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    exceptions: tuple[str, ...] = ()  # exempt intermediates ("spki:HEX" / "sha256:HEX"), see analysis.root_programs
+    action_id: str | None = None  # the data/root_programs/actions.csv row, when it comes from there
 
-    def policy(self, *, at_client_release: bool = False):
+    def policy(self, *, at_client_release: bool = False, hierarchy: pd.DataFrame | None = None):
         """The :mod:`analysis.policies` object for this preset (imported lazily).
 
         ``at_client_release=True`` uses the documented browser release date instead of the NSS date for removals
-        (and as the enforcement date of a distrust-after), when there is one.
+        (and as the enforcement date of a distrust-after), when there is one. ``hierarchy`` (crt.sh
+        ``ca_hierarchy`` rows) resolves the exempt intermediates to CA ids: certificates issued at or below them
+        are not affected (:class:`analysis.policies.Exempt`). Every reason names this action, its date and source.
         """
         from analysis import policies  # lazy: written alongside this module
 
         when = self.client_release_date if (at_client_release and self.client_release_date is not None) else None
         if self.mechanism in ("removal", "server_trust_removed", "disabled"):
-            return policies.Removal(when if when is not None else self.date)
-        if self.mechanism == "distrust_after":
+            base = policies.Removal(when if when is not None else self.date)
+        elif self.mechanism in ("distrust_after", "allowlist_existing"):
             kwargs = {"basis": self.basis or "not_before", "dates_only": self.dates_only}
             effective = when if when is not None else self.effective
             if effective is not None and "effective" in inspect.signature(policies.DistrustAfter).parameters:
                 kwargs["effective"] = max(pd.Timestamp(effective), self.date)
-            return policies.DistrustAfter(self.date, **kwargs)
-        raise ValueError(f"unknown mechanism {self.mechanism!r}")
+            base = policies.DistrustAfter(self.date, **kwargs)
+        elif self.mechanism == "distrust_before":
+            effective = when if when is not None else self.effective
+            base = policies.DistrustBefore(self.date, effective=max(pd.Timestamp(effective), self.date)
+                                           if effective is not None else None)
+        else:
+            raise ValueError(f"unknown mechanism {self.mechanism!r}")
+        if self.exceptions:
+            from analysis import root_programs
+
+            action = next(a for a in root_programs.load_actions() if a.action_id == self.action_id)
+            exempt = root_programs.exempt_ca_ids(action, hierarchy)
+            base = policies.Exempt(base, exempt, f"one of the {len(self.exceptions)} intermediate keys the "
+                                                 f"action exempts")
+        return policies.Cited(base, self.citation)
+
+    @property
+    def citation(self) -> str:
+        """The action, its date and its source, in a few words (what every verdict's reason ends with)."""
+        shipped = f"{self.client_release}, " if self.client_release else ""
+        when = self.client_release_date if self.client_release_date is not None else (
+            self.effective if self.mechanism in ("distrust_after", "distrust_before", "allowlist_existing")
+            and self.effective is not None else self.date)
+        return f"{self.program} {self.mechanism.replace('_', '-')}, {shipped}{when:%Y-%m-%d} [{self.provenance}]"
 
     @property
     def description(self) -> str:
@@ -118,7 +144,13 @@ class Preset:
         elif self.mechanism == "server_trust_removed":
             what = f"turned off the root's {self.purpose} trust bit on {d}"
         elif self.mechanism == "disabled":
-            what = f"disabled the root from {d}"
+            what = (f"disabled the root from {d}" if self.date != pd.Timestamp.min.ceil("D")
+                    else "disabled the root for all time (DISABLED_FROM '-infinity')")
+        elif self.mechanism == "distrust_before":
+            what = f"distrusts {self.purpose} certificates whose notBefore is before {self.date:%Y-%m-%d %H:%M:%S}"
+        elif self.mechanism == "allowlist_existing":
+            what = (f"kept only the {self.purpose} certificates that existed on {self.date:%Y-%m-%d %H:%M:%S} "
+                    f"(allowlist of existing certificates, modelled on notBefore)")
         else:
             field_name = {"not_before": "notBefore", "earliest_sct": "earliest SCT"}[self.basis or "not_before"]
             only = " (UTC dates only)" if self.dates_only else ""
@@ -129,8 +161,12 @@ class Preset:
         if self.client_release:
             rd = f", released {self.client_release_date:%Y-%m-%d}" if self.client_release_date is not None else ""
             shipped = f"; shipped in {self.client_release}{rd}"
-        elif self.program == "Mozilla":
+        elif self.program == "Mozilla" and self.provenance.source == MOZILLA_SOURCE:
             shipped = "; date is the NSS commit, Firefox shipped it later"
+        if self.exceptions:
+            what += f", except chains through {len(self.exceptions)} exempt intermediate key(s)"
+        if self.action_id and self.mechanism in ("removal", "disabled") and self.client_release_date is None:
+            what = what.replace(f"on {d}", f"from {d}")
         return f"{self.program}'s actual rule: {what}{shipped} [{self.provenance}]"
 
 
@@ -235,6 +271,8 @@ def _rows(rows) -> list[dict]:
 def _ts(value) -> pd.Timestamp | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, str) and value.strip().lower() in ("-infinity", "-inf"):
+        return pd.Timestamp.min.ceil("D")  # crt.sh's "disabled since always" (Microsoft DISABLED_FROM '-infinity')
     ts = pd.Timestamp(value)
     return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
 
@@ -286,3 +324,132 @@ def presets_from_root_trust_purpose(rows, *, sha256_by_certificate_id: Mapping[i
                                                     "Microsoft 'Disable'" if program == "Microsoft" else ""),
                               purpose=purpose, extra={"certificate_id": cid, "trust_context_id": ctx}))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every program: the bundled actions file, crt.sh root_trust_purpose, and the NSS history for Mozilla
+# ----------------------------------------------------------------------------------------------------------------
+
+PROGRAMS = ("Mozilla", "Chrome", "Apple", "Microsoft")
+BUNDLED_SOURCE = "bundled data/root_programs/actions.csv"
+
+
+def preset_from_action(action, root_sha256: str) -> Preset:
+    """A :class:`Preset` for one row of ``data/root_programs/actions.csv`` on one of its roots."""
+    mechanism = action.mechanism
+    if mechanism not in ("removal", "distrust_after", "distrust_before", "allowlist_existing"):
+        raise ValueError(f"action {action.action_id}: mechanism {mechanism} is not applied to certificates yet")
+    date = action.when if mechanism == "removal" else action.cutoff
+    # The row's notes and source detail stay in the file (the row id leads there); the line cites the source.
+    prov = Provenance(f"{BUNDLED_SOURCE} row {action.action_id}", action.when, action.source_url)
+    return Preset(program=action.program, root_sha256=root_sha256.upper(), mechanism=mechanism, date=date,
+                  provenance=prov, basis=action.basis, effective=action.effective,
+                  client_release=action.client_release, client_release_date=action.client_release_date,
+                  exceptions=action.exceptions, action_id=action.action_id,
+                  extra={"channel": action.channel, "ca": action.ca, "source_detail": action.source_detail})
+
+
+def _same_action(p: Preset, q: Preset) -> bool:
+    """Whether two presets are the same decision seen in two sources (NSS history and the actions file)."""
+    removal = ("removal", "server_trust_removed", "disabled")
+    if p.mechanism in removal and q.mechanism in removal:
+        return True
+    return p.mechanism == q.mechanism and p.date.normalize() == q.date.normalize()
+
+
+def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | None = None,
+                    sha256_by_certificate_id: Mapping[int, str] | None = None,
+                    events: pd.DataFrame | None = None) -> tuple[list[Preset], str]:
+    """Everything ``program`` did to the root (server authentication), oldest first, and which source gave it.
+
+    Source order: crt.sh ``root_trust_purpose`` rows (``trust``, when connected) that record a distrust for this
+    program; otherwise the bundled files (the NSS history for Mozilla, ``data/root_programs/actions.csv`` for the
+    announcements and root-store changes of the others). Actions that live in client code (Firefox's Symantec and
+    WoSign/StartCom code, Chrome's Symantec code) are in no root store, so they are always added from the actions
+    file. A root-store row of the actions file that repeats an NSS history action is not counted twice.
+    """
+    from analysis import root_programs
+
+    if program not in PROGRAMS:
+        raise ValueError(f"program must be one of {', '.join(PROGRAMS)}")
+    sha = root_sha256.upper()
+    actions = [preset_from_action(a, sha) for a in root_programs.actions_for(program, sha)]
+    code = [p for p in actions if p.extra["channel"] == "client_code"]
+    listed = [p for p in actions if p.extra["channel"] != "client_code"]
+    crtsh: list[Preset] = []
+    unreadable = ""
+    if trust is not None and len(trust):
+        # Rows of the report's root: matched to this certificate by crt.sh id when the mapping is given, else all
+        # of them (the query read them for this root's CA).
+        try:
+            crtsh = [p for p in presets_from_root_trust_purpose(trust, sha256_by_certificate_id=sha256_by_certificate_id)
+                     if p.program == program and (sha256_by_certificate_id is None or p.root_sha256 == sha)]
+        except (KeyError, ValueError) as exc:  # said in the source line, never silently
+            unreadable = f" (crt.sh root_trust_purpose rows unreadable: {type(exc).__name__}: {exc})"
+    if crtsh:
+        found, source = crtsh, CRTSH_SOURCE
+    elif program == "Mozilla":
+        nss = [p for p in mozilla_presets(sha, events=events) if not p.extra.get("superseded")]
+        found = nss + [p for p in listed if not any(_same_action(p, q) for q in nss)]
+        source = "bundled NSS certdata.txt history and " + BUNDLED_SOURCE
+    else:
+        found, source = listed, BUNDLED_SOURCE
+    source += unreadable
+    found = found + code
+    return sorted(found, key=lambda p: p.client_release_date if p.client_release_date is not None
+                  else (p.effective if p.effective is not None else p.date)), source
+
+
+class ActualRecord(list):
+    """What every program did to a report's root: a list of :class:`Preset` (all programs, each oldest first),
+    plus ``sources`` (program -> the source used), ``root_sha256s`` and the crt.sh ``hierarchy`` the exempt
+    intermediates are resolved against."""
+
+    def __init__(self, presets=(), *, sources=None, root_sha256s=(), hierarchy=None):
+        super().__init__(presets)
+        self.sources = dict(sources or {})
+        self.root_sha256s = tuple(root_sha256s)
+        self.hierarchy = hierarchy
+
+    def of(self, program: str) -> list[Preset]:
+        return [p for p in self if p.program == program]
+
+    def lines(self) -> list[str]:
+        """One line per action, and a clear line for a program that took none."""
+        out = []
+        for program in PROGRAMS:
+            mine = self.of(program)
+            src = self.sources.get(program, BUNDLED_SOURCE)
+            if mine:
+                out += [p.description for p in mine]
+            else:
+                out.append(f"{program}: no action on this root ({src}).")
+        return out
+
+
+def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = None,
+                  hierarchy: pd.DataFrame | None = None,
+                  sha256_by_certificate_id: Mapping[int, str] | None = None) -> ActualRecord:
+    """Every program's actions on a root (all of its certificates' SHA-256s), with their sources."""
+    shas = [s.upper() for s in dict.fromkeys(root_sha256s)]
+    presets: list[Preset] = []
+    sources: dict[str, str] = {}
+    for program in PROGRAMS:
+        for sha in shas:
+            found, source = program_presets(program, sha, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
+            presets += found
+            sources[program] = source if program not in sources or found else sources[program]
+    return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy)
+
+
+def actual_policy(program: str, presets: list[Preset], *, hierarchy: pd.DataFrame | None = None):
+    """A program's actions on a root as one policy, in order, each with its own semantics (Compose)."""
+    from analysis import policies
+
+    objs = [p.policy(at_client_release=True, hierarchy=hierarchy) for p in presets if p.program == program]
+    if not objs:
+        raise ValueError(f"{program} took no action")
+    return objs[0] if len(objs) == 1 else policies.Compose(*objs)
+
+
+ACTUAL_LINES_HEADER = "What the root programs actually did to this root:"

@@ -345,23 +345,20 @@ class Report:
                             columns=["option", "policy", "rule"])
 
     def actual_rules(self) -> list[str]:
-        """What root programs actually did to this root, one line each (Mozilla from NSS history; crt.sh's
-        root_trust_purpose rows for the others when the source has them)."""
-        lines = [p.description for p in self.presets]
-        from analysis.presets import mozilla_presets
+        """What each root program actually did to this root, one line per action (or one line saying it took
+        none), each naming its source: crt.sh's root_trust_purpose when the source has it, the bundled NSS
+        history and data/root_programs/actions.csv otherwise (docs/root-programs.md). Then the real decisions
+        applied to this population as ``<program>-actual:SHA256`` options."""
+        from analysis.presets import ACTUAL_LINES_HEADER, ActualRecord, program_presets
+        from analysis.scenario import ACTUAL_PROGRAMS
 
-        for option in self.scenario.options:  # the real decisions applied to this population as options
-            if option.kind == "mozilla-actual" and option.arg:
-                lines += [f"{p.description} (root {option.arg[:16]}…, applied here as "
-                          f"'{option.label}')" for p in mozilla_presets(option.arg)]
-        trust = self.fetched.trust
-        if trust is not None and len(trust):
-            from analysis.presets import presets_from_root_trust_purpose
-
-            try:
-                lines += [p.description for p in presets_from_root_trust_purpose(trust) if p.program != "Mozilla"]
-            except (KeyError, ValueError):
-                pass
+        record = self.presets if isinstance(self.presets, ActualRecord) else ActualRecord(self.presets)
+        lines = [ACTUAL_LINES_HEADER] + record.lines()
+        for option in self.scenario.options:
+            if option.kind in ACTUAL_PROGRAMS and option.arg:
+                found, source = program_presets(ACTUAL_PROGRAMS[option.kind], option.arg)
+                lines += [f"{p.description} (root {option.arg[:16]}…, applied here as '{option.label}')"
+                          for p in found]
         return lines
 
     # -- figures ------------------------------------------------------------------------------------------------
@@ -560,18 +557,20 @@ def _wrap(line: str, width: int) -> str:
 
 
 def _mozilla_presets(fetched) -> list:
+    """Every root program's actions on the fetched root (all programs, not only Mozilla): an
+    :class:`analysis.presets.ActualRecord` carrying the source used per program and the hierarchy the exempt
+    intermediates resolve against."""
     from analysis import presets
 
-    sha = None
     root = fetched.root
-    if "sha256" in root and len(root):
-        sha = root["sha256"].dropna().astype(str)
-    if sha is None or not len(sha):
-        return []
-    found = []
-    for h in sha.unique():
-        found += presets.mozilla_presets(h.upper())
-    return found
+    if "sha256" not in root or not len(root):
+        return presets.ActualRecord()
+    shas = [str(h).upper() for h in root["sha256"].dropna().unique()]
+    ids = {}
+    if "certificate_id" in root:
+        ids = {int(c): str(h).upper() for c, h in zip(root["certificate_id"], root["sha256"]) if pd.notna(h)}
+    return presets.actual_record(shas, trust=getattr(fetched, "trust", None),
+                                 hierarchy=getattr(fetched, "hierarchy", None), sha256_by_certificate_id=ids)
 
 
 # --------------------------------------------------------------------------------------------------------------------

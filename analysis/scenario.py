@@ -14,19 +14,23 @@ Option specs (``--option``, or ``;``-separated in a notebook's ``options`` param
 ``allowlist:SUNSET``        certificates existing on the snapshot date survive until SUNSET; others break on the
                             distrust date (CNNIC 2015, WoSign 2016)
 ``mozilla-actual[:SHA256]`` what Mozilla actually did to this root (or to the root SHA256, e.g. to apply the
-                            Certinomis decision to the demo population), from the NSS certdata.txt history
+                            Certinomis decision to the demo population): the NSS certdata.txt history plus
+                            Firefox's own code (data/root_programs/actions.csv)
+``chrome-actual[:SHA256]``  the same for Chrome (its code and Chrome Root Store constraints), ``apple-actual``,
+                            ``microsoft-actual`` for Apple and Microsoft (docs/root-programs.md)
 =========================== =========================================================================================
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
 from analysis import policies
 
-# The seed thread (docs/distrust-mechanisms.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
+# The seed thread (README, docs/root-programs.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
 # those expiring before 2019-08-31 and those issued after 2019-05-17"; options removal / gouv.fr / allowlist.
 SEED_DISTRUST_DATE = "2019-09-03"
 SEED_AS_OF = "2019-05-17"
@@ -35,6 +39,9 @@ SEED_ISSUED_AFTER = "2019-05-17"
 SEED_OPTIONS = ("removal", "constrain:gouv.fr", "allowlist:2020-06-30")
 # The real decision the demo population is shaped after: Mozilla's removal of Certinomis - Root CA.
 CERTINOMIS_ACTUAL = "mozilla-actual:2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
+# "<program>-actual" options -> the root program they name.
+ACTUAL_PROGRAMS = {"mozilla-actual": "Mozilla", "chrome-actual": "Chrome", "apple-actual": "Apple",
+                   "microsoft-actual": "Microsoft"}
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -83,6 +90,13 @@ def parse_option(spec: str) -> Option:
         return Option(f"{kind}:{date.isoformat()}", label, kind, date)
     if kind == "constrain":
         names = [n.strip().lower().rstrip(".") for n in arg.split(",") if n.strip()]
+        for n in names:
+            if _is_ip(n):
+                # The certificates frame holds dNSName SANs only (docs/design.md): an iPAddress subtree (RFC 5280
+                # 4.2.1.10) cannot be judged, and it must not be taken for a DNS name either.
+                raise ScenarioError(f"option {text!r}: {n!r} is an IP address; name constraints here are DNS "
+                                    f"subtrees (iPAddress constraints are not supported: the report does not "
+                                    f"fetch IP address SANs), e.g. constrain:gouv.fr")
         bad = [n for n in names if not _HOSTNAME.match(n)]
         if not names or bad:
             raise ScenarioError(f"option {text!r}: give permitted DNS subtrees, e.g. constrain:gouv.fr or "
@@ -91,25 +105,40 @@ def parse_option(spec: str) -> Option:
     if kind == "allowlist":
         sunset = parse_date(arg, f"option {text!r} (the sunset date)")
         return Option(f"allowlist:{sunset.isoformat()}", f"allowlist to {sunset.isoformat()}", kind, sunset)
-    if kind == "mozilla-actual":
+    if kind in ACTUAL_PROGRAMS:
+        program = ACTUAL_PROGRAMS[kind]
         if not arg:
-            return Option("mozilla-actual", "Mozilla's actual rule", kind)
+            return Option(kind, f"{program}'s actual rule", kind)
         sha = arg.replace(":", "").upper()
         if not re.fullmatch(r"[0-9A-F]{64}", sha):
-            raise ScenarioError(f"option {text!r}: mozilla-actual:SHA256 takes a root's SHA-256 fingerprint "
+            raise ScenarioError(f"option {text!r}: {kind}:SHA256 takes a root's SHA-256 fingerprint "
                                 f"(64 hex digits)")
-        return Option(f"mozilla-actual:{sha}", f"Mozilla: {_nss_label(sha)}", kind, sha)
+        return Option(f"{kind}:{sha}", f"{program}: {_nss_label(sha)}", kind, sha)
     raise ScenarioError(f"unknown option {text!r}; use removal, distrust-after:DATE, sct-after:DATE, "
-                        f"constrain:NAME[,NAME…], allowlist:SUNSET or mozilla-actual")
+                        f"constrain:NAME[,NAME…], allowlist:SUNSET, mozilla-actual, chrome-actual, "
+                        f"apple-actual or microsoft-actual")
+
+
+def _is_ip(text: str) -> bool:
+    """An IPv4/IPv6 address or network, or a dotted name whose last label is all digits (never a host name)."""
+    try:
+        ipaddress.ip_network(text, strict=False)
+        return True
+    except ValueError:
+        return bool(re.fullmatch(r"[0-9.]+", text)) and "." in text
 
 
 def _nss_label(sha256: str) -> str:
-    """The root's label in Mozilla's certdata.txt history (offline), else the fingerprint's start."""
-    from analysis import rootstore
+    """The root's label in Mozilla's certdata.txt history, else its CA in the actions file (offline), else the
+    fingerprint's start."""
+    from analysis import root_programs, rootstore
 
     timeline = rootstore.load_timeline()
     hit = timeline.loc[timeline["sha256"] == sha256, "label"]
-    return str(hit.iloc[0]) if len(hit) else sha256[:16] + "…"
+    if len(hit):
+        return str(hit.iloc[0])
+    cas = [a.ca for a in root_programs.load_actions() if sha256 in a.roots]
+    return f"{cas[0]} root {sha256[:16]}…" if cas else sha256[:16] + "…"
 
 
 def parse_options(value) -> list[Option]:
@@ -157,7 +186,12 @@ class Scenario:
         return cls(ca, distrust, snapshot, exp, after, opts)
 
     def policy_for(self, option: Option, normalised=None, *, mozilla_presets=None):
-        """The :mod:`analysis.policies` object an option names, on this scenario's dates."""
+        """The :mod:`analysis.policies` object an option names, on this scenario's dates.
+
+        ``mozilla_presets`` (name kept for the callers): what the root programs did to this root, an
+        :class:`analysis.presets.ActualRecord` (every program's presets, their sources and the hierarchy the exempt
+        intermediates resolve against) or a plain list of presets; the ``<program>-actual`` options read it.
+        """
         d = self.distrust_date
         if option.kind == "removal":
             return policies.Removal(d)
@@ -173,17 +207,25 @@ class Scenario:
             if normalised is None:
                 raise ScenarioError("allowlist: the population is needed to list the existing certificates")
             return policies.Allowlist.existing(normalised, cutoff=self.as_of, date=d, sunset=option.arg)
-        if option.kind == "mozilla-actual":
-            from analysis.presets import combined_policy
-            from analysis.presets import mozilla_presets as presets_of
+        if option.kind in ACTUAL_PROGRAMS:
+            from analysis import presets as presets_mod
 
-            found = presets_of(option.arg) if option.arg else mozilla_presets
+            program = ACTUAL_PROGRAMS[option.kind]
+            record = mozilla_presets if mozilla_presets is not None else []
+            hierarchy = getattr(record, "hierarchy", None)
+            if option.arg:
+                found, source = presets_mod.program_presets(program, option.arg)
+            else:
+                found = [p for p in record if p.program == program]
+                source = getattr(record, "sources", {}).get(program, "the bundled files")
             if not found:
                 which = f"root {option.arg[:16]}…" if option.arg else "this root"
-                raise ScenarioError(f"option {option.spec!r}: Mozilla's root store history has no distrust action "
-                                    f"on {which} (never in NSS, or never distrusted); drop the option")
-            # Removals take effect when Firefox shipped them, where that release is documented (Certinomis: 69).
-            return combined_policy(found, at_client_release=True)
+                never = " (never in NSS, or never distrusted)" if program == "Mozilla" else ""
+                raise ScenarioError(f"option {option.spec!r}: {program} took no action on {which}{never} in "
+                                    f"{source}; drop the option")
+            # Each action with the program's own semantics, at the release that shipped it where documented
+            # (Certinomis: Firefox 69); exempt intermediates resolved against this root's hierarchy.
+            return presets_mod.actual_policy(program, found, hierarchy=hierarchy)
         raise ScenarioError(f"unknown option kind {option.kind!r}")
 
     def parameters(self) -> dict[str, str]:

@@ -111,13 +111,14 @@ def test_presets_from_root_trust_purpose():
 def test_policies():
     policies = pytest.importorskip("analysis.policies")
     removal = presets.mozilla_preset(CERTINOMIS).policy()
-    assert isinstance(removal, policies.Removal) and removal.date == pd.Timestamp("2019-06-04")
+    assert isinstance(removal, policies.Cited) and "Bug 1552374" in removal.citation  # every reason cites it
+    assert isinstance(removal.policy, policies.Removal) and removal.date == pd.Timestamp("2019-06-04")
     at_release = presets.mozilla_preset(CERTINOMIS).policy(at_client_release=True)
     assert at_release.date == pd.Timestamp("2019-09-03")
 
     ps = presets.mozilla_presets(THAWTE_G2)
     da = ps[0].policy()
-    assert isinstance(da, policies.DistrustAfter)
+    assert isinstance(da.policy, policies.DistrustAfter)
     assert (da.date, da.basis, da.dates_only) == (pd.Timestamp("2018-09-30"), "not_before", False)
     if hasattr(da, "effective"):  # enforced from the NSS commit that set it, not from the (earlier) cutoff
         assert da.effective == pd.Timestamp("2020-05-27")
@@ -128,4 +129,17 @@ def test_policies():
     chrome, java = got[0].policy(), got[4].policy()
     assert (chrome.basis, chrome.dates_only) == ("earliest_sct", False)
     assert (java.basis, java.dates_only) == ("not_before", True)
-    assert isinstance(got[2].policy(), policies.Removal)
+    assert isinstance(got[2].policy().policy, policies.Removal)
+
+
+def test_crtsh_disabled_since_always_and_unreadable_rows_are_said():
+    sha = "DB3517D1F6732A2D5AB97C533EC70779EE3270A62FB4AC4238372460E6F01E88"  # Entrust G4: '-infinity' in authroot
+    rows = pd.DataFrame({"certificate_id": [1], "trust_context_id": [1], "trust_purpose_id": [1],
+                         "disabled_from": ["-infinity"], "notbefore_until": [None]})
+    found, source = presets.program_presets("Microsoft", sha, trust=rows, sha256_by_certificate_id={1: sha})
+    assert source == presets.CRTSH_SOURCE
+    assert "disabled the root for all time (DISABLED_FROM '-infinity')" in found[0].description
+    assert found[0].policy().policy.date == pd.Timestamp.min.ceil("D")
+    found, source = presets.program_presets("Microsoft", sha, trust=rows.drop(columns=["trust_purpose_id"]))
+    assert source.endswith("(crt.sh root_trust_purpose rows unreadable: KeyError: 'trust_purpose_id')")
+    assert [p.action_id for p in found] == ["microsoft-entrust-2025"]  # the bundled file instead, and it says so

@@ -83,8 +83,10 @@ def test_mozilla_actual_applies_a_real_decision_to_this_population():
     option = s.options[1]
     assert option.label == "Mozilla: Certinomis - Root CA"
     policy = s.policy_for(option)
-    assert isinstance(policy, policies.Removal) and policy.date == policies.as_utc_timestamp("2019-09-03")
-    with pytest.raises(ScenarioError, match="no distrust action"):
+    assert isinstance(policy, policies.Cited) and isinstance(policy.policy, policies.Removal)
+    assert policy.date == policies.as_utc_timestamp("2019-09-03")
+    assert "Firefox 69, 2019-09-03" in policy.citation and "Bug 1552374" in policy.citation
+    with pytest.raises(ScenarioError, match="took no action"):
         s.policy_for(parse_option("mozilla-actual:" + "00" * 32))
     with pytest.raises(ScenarioError, match="64 hex digits"):
         parse_option("mozilla-actual:2A99F5BC")
@@ -102,3 +104,25 @@ def test_issued_after_defaults_to_the_snapshot_date():
     assert s.issued_after == s.as_of == dt.date(2019, 5, 17)
     later = Scenario.from_strings(**{**SEED, "issued_after": "2019-09-03"})
     assert later.issued_after == dt.date(2019, 9, 3)
+
+
+@pytest.mark.parametrize("spec", ["constrain:192.0.2.1", "constrain:gouv.fr,192.0.2.0/24", "constrain:2001:db8::1",
+                                  "constrain:10.0.0"])
+def test_an_ip_address_constraint_is_refused_never_taken_for_a_dns_name(spec):
+    with pytest.raises(ScenarioError, match="is an IP address; name constraints here are DNS subtrees"):
+        parse_option(spec)
+    assert parse_option("constrain:1password.com").arg == ("1password.com",)  # digits in a label are fine
+
+
+def test_every_program_has_an_actual_option():
+    for kind, program in (("chrome-actual", "Chrome"), ("apple-actual", "Apple"), ("microsoft-actual", "Microsoft")):
+        assert parse_option(kind).label == f"{program}'s actual rule"
+    s = Scenario.from_strings(**{**SEED, "options": "chrome-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"})
+    assert s.options[0].label == "Chrome: GeoTrust Global CA"
+    policy = s.policy_for(s.options[0])
+    assert [p.citation.split(",")[0] for p in policy.policies] == ["Chrome distrust-before", "Chrome removal"]
+    ms = s.policy_for(parse_option("microsoft-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"))
+    assert [p.citation.split(",")[0] for p in ms.policies] == ["Microsoft distrust-after", "Microsoft removal"]
+    epki = "C0A6F4DC63A24BFDCF54EF2A6A082A0A72DE35803E2FF5FF527AE5D87206DFD5"  # Chunghwa: Chrome only
+    with pytest.raises(ScenarioError, match="Microsoft took no action on root C0A6F4DC63A24BFD"):
+        s.policy_for(parse_option("microsoft-actual:" + epki))

@@ -25,7 +25,11 @@ Parsing rules (those of NSS's own ``certdata.perl`` / ``certdata.py`` converters
 * a ``#`` line is a comment **wherever it appears, including inside an object** -- since 2019 NSS writes
   ``# For Server Distrust After: ...`` between two attributes of the same object. A parser that ended the
   object at a comment line silently dropped the rest of it (the trust bits), and with it a root;
-* blank lines are ignored; an object ends only where the next ``CKA_CLASS`` begins (or at end of file).
+* blank lines are ignored; an object ends only where the next ``CKA_CLASS`` begins (or at end of file);
+* the pre-2011 spellings ``CKO_NETSCAPE_TRUST`` / ``CKT_NETSCAPE_*`` read as the ``CKO_NSS_*`` / ``CKT_NSS_*`` names
+  NSS's own rename commit gave them (:data:`LEGACY_SPELLINGS`), so trust bits are known from 2000 on;
+* a certificate's trust object is found by ``CKA_CERT_SHA1_HASH`` first, by issuer + serial otherwise (see
+  :func:`parse_certdata`).
 
 Trust semantics (NSS ``lib/certdb``, Mozilla Root Store Policy):
 
@@ -123,8 +127,8 @@ class CertdataError(ValueError):
 class NssObject:
     """One PKCS #11 object of certdata.txt: ``attributes[name] = (type, value)``.
 
-    ``value`` is ``bytes`` for MULTILINE_OCTAL and OCTAL, ``str`` for UTF8 (unquoted, escapes decoded), otherwise the raw token
-    (``CK_TRUE``, ``CKO_CERTIFICATE``, ``CKT_NSS_TRUSTED_DELEGATOR`` ...), pre-2011 ``CKO_NETSCAPE_*`` /
+    ``value`` is ``bytes`` for MULTILINE_OCTAL and OCTAL, ``str`` for UTF8 (unquoted, escapes decoded), otherwise the
+    raw token (``CK_TRUE``, ``CKO_CERTIFICATE``, ``CKT_NSS_TRUSTED_DELEGATOR`` ...), pre-2011 ``CKO_NETSCAPE_*`` /
     ``CKT_NETSCAPE_*`` tokens read as their ``CKO_NSS_*`` / ``CKT_NSS_*`` names (:data:`LEGACY_SPELLINGS`).
     ``line`` is the 1-based line of CKA_CLASS.
     """

@@ -231,12 +231,14 @@ def _timeline_row(row: pd.Series, v: Version | None) -> dict:
     return {"sha256": row["sha256"], "sha1": row["sha1"], "label": row["label"], "subject_o": _text(row["subject_o"]),
             "subject_cn": _text(row["subject_cn"]), "subject_c": _text(row["subject_c"]),
             "not_before": _iso(row["not_before"]), "not_after": _iso(row["not_after"]),
-            "first_added_date": v.date.strftime("%Y-%m-%d") if v else "", "first_added_nss_commit": v.nss_commit if v else "",
+            "first_added_date": v.date.strftime("%Y-%m-%d") if v else "",
+            "first_added_nss_commit": v.nss_commit if v else "",
             "subject_name": row["subject_name"], "spki_sha256": row["spki_sha256"]}
 
 
 def _update_last(t: dict, row: pd.Series) -> None:
-    t.update(label=row["label"], last_server_trust=_text(row["server_trust"]), last_email_trust=_text(row["email_trust"]),
+    t.update(label=row["label"], last_server_trust=_text(row["server_trust"]),
+             last_email_trust=_text(row["email_trust"]),
              last_server_distrust_after=_iso(row["server_distrust_after"]),
              last_email_distrust_after=_iso(row["email_distrust_after"]))
 

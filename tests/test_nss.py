@@ -382,7 +382,8 @@ def test_entrust_2048_reissue_is_not_a_removal():
 def test_successor_not_trusted_for_the_same_purposes_is_a_removal():
     """Same subject and key, but the new certificate is not a TLS trust anchor: for TLS the CA was removed."""
     text = ENTRUST_2048_AFTER.read_text().replace(
-        "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_TRUSTED_DELEGATOR", "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_MUST_VERIFY_TRUST")
+        "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_TRUSTED_DELEGATOR",
+        "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_MUST_VERIFY_TRUST")
     t = nss_history.build_tables([_version("2013-04-11", "6d10b1b240d2", BUG_857615, text)],
                                  previous=nss.parse_certdata(ENTRUST_2048_BEFORE))
     gone = t.events[t.events["sha256"] == ENTRUST_2048_OLD].iloc[0]
@@ -421,10 +422,11 @@ def test_history_rebuilt_from_the_shipped_snapshots_matches_the_committed_tables
 
 
 def _git(repo, *args):
+    when = "2013-04-11T23:30:00-07:00"
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
                    env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
                         "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": os.environ["PATH"],
-                        "GIT_AUTHOR_DATE": "2013-04-11T23:30:00-07:00", "GIT_COMMITTER_DATE": "2013-04-11T23:30:00-07:00"})
+                        "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
 
 
 def test_command_walks_a_git_history(tmp_path, capsys):

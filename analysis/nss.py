@@ -25,7 +25,11 @@ Parsing rules (those of NSS's own ``certdata.perl`` / ``certdata.py`` converters
 * a ``#`` line is a comment **wherever it appears, including inside an object** -- since 2019 NSS writes
   ``# For Server Distrust After: ...`` between two attributes of the same object. A parser that ended the
   object at a comment line silently dropped the rest of it (the trust bits), and with it a root;
-* blank lines are ignored; an object ends only where the next ``CKA_CLASS`` begins (or at end of file).
+* blank lines are ignored; an object ends only where the next ``CKA_CLASS`` begins (or at end of file);
+* the pre-2011 spellings ``CKO_NETSCAPE_TRUST`` / ``CKT_NETSCAPE_*`` read as the ``CKO_NSS_*`` / ``CKT_NSS_*`` names
+  NSS's own rename commit gave them (:data:`LEGACY_SPELLINGS`), so trust bits are known from 2000 on;
+* a certificate's trust object is found by ``CKA_CERT_SHA1_HASH`` first, by issuer + serial otherwise (see
+  :func:`parse_certdata`).
 
 Trust semantics (NSS ``lib/certdb``, Mozilla Root Store Policy):
 
@@ -40,6 +44,7 @@ All timestamps are naive pandas ``Timestamp`` holding UTC (docs/design.md). SHA-
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import warnings
@@ -74,6 +79,22 @@ MUST_VERIFY_TRUST = "CKT_NSS_MUST_VERIFY_TRUST"
 NOT_TRUSTED = "CKT_NSS_NOT_TRUSTED"
 TRUST_UNKNOWN = "CKT_NSS_TRUST_UNKNOWN"
 
+# Until NSS commit 10d545fc8481 (2011-04-13, Bug 642503 "Generic blacklisting mechanism for bogus certs, Patch 1:
+# rename") certdata.txt spelled classes and trust values CKO_NETSCAPE_* / CKT_NETSCAPE_*. That commit rewrote every
+# value as below; reading the old names the same way makes the rename commit itself a no-op in the history. (VALID and
+# UNTRUSTED both became NOT_TRUSTED there: they marked explicitly distrusted certificates.)
+LEGACY_SPELLINGS = {
+    "CKO_NETSCAPE_TRUST": "CKO_NSS_TRUST",
+    "CKO_NETSCAPE_BUILTIN_ROOT_LIST": "CKO_NSS_BUILTIN_ROOT_LIST",
+    "CKT_NETSCAPE_TRUSTED_DELEGATOR": TRUSTED_DELEGATOR,
+    "CKT_NETSCAPE_TRUSTED": "CKT_NSS_TRUSTED",
+    "CKT_NETSCAPE_TRUST_UNKNOWN": TRUST_UNKNOWN,
+    "CKT_NETSCAPE_MUST_VERIFY": TRUST_UNKNOWN,
+    "CKT_NETSCAPE_VALID": NOT_TRUSTED,
+    "CKT_NETSCAPE_UNTRUSTED": NOT_TRUSTED,
+    "CKT_NETSCAPE_VALID_DELEGATOR": "CKT_NSS_VALID_DELEGATOR",
+}
+
 # certdata.txt attribute -> column name for the three trust purposes the analysis cares about.
 TRUST_ATTRIBUTES = {
     "CKA_TRUST_SERVER_AUTH": "server_trust",
@@ -86,8 +107,8 @@ DISTRUST_AFTER_ATTRIBUTES = {
 }
 
 CERTIFICATE_COLUMNS = [
-    "sha256", "sha1", "label", "subject", "subject_cn", "subject_o", "issuer", "serial_number",
-    "not_before", "not_after", "server_trust", "email_trust", "codesign_trust",
+    "sha256", "sha1", "label", "subject", "subject_cn", "subject_o", "subject_c", "issuer", "serial_number",
+    "subject_name", "spki_sha256", "not_before", "not_after", "server_trust", "email_trust", "codesign_trust",
     "server_distrust_after", "email_distrust_after", "server_distrust_after_source",
     "email_distrust_after_source", "mozilla_ca_policy", "has_trust_object", "trust_sha1_matches",
     "is_server_trusted", "is_email_trusted",
@@ -106,8 +127,10 @@ class CertdataError(ValueError):
 class NssObject:
     """One PKCS #11 object of certdata.txt: ``attributes[name] = (type, value)``.
 
-    ``value`` is ``bytes`` for MULTILINE_OCTAL, ``str`` for UTF8 (unquoted, escapes decoded), otherwise the raw token
-    (``CK_TRUE``, ``CKO_CERTIFICATE``, ``CKT_NSS_TRUSTED_DELEGATOR`` ...). ``line`` is the 1-based line of CKA_CLASS.
+    ``value`` is ``bytes`` for MULTILINE_OCTAL and OCTAL, ``str`` for UTF8 (unquoted, escapes decoded), otherwise the
+    raw token (``CK_TRUE``, ``CKO_CERTIFICATE``, ``CKT_NSS_TRUSTED_DELEGATOR`` ...), pre-2011 ``CKO_NETSCAPE_*`` /
+    ``CKT_NETSCAPE_*`` tokens read as their ``CKO_NSS_*`` / ``CKT_NSS_*`` names (:data:`LEGACY_SPELLINGS`).
+    ``line`` is the 1-based line of CKA_CLASS.
     """
 
     line: int
@@ -130,12 +153,16 @@ class CertData:
     ``certificates``: one row per CKO_CERTIFICATE object (columns ``CERTIFICATE_COLUMNS``), keyed by ``sha256``.
     ``trust_only``: CKO_NSS_TRUST objects that match no certificate object (explicit distrust entries).
     ``objects``: every object, as parsed.
+    ``placeholders``: labels of CKO_CERTIFICATE objects whose ``CKA_VALUE`` is not a DER certificate (the 2000
+    versions' "Test certificate #3" stub holds one byte): not in ``certificates``; their trust objects are not in
+    ``trust_only`` either.
     """
 
     certificates: pd.DataFrame
     trust_only: pd.DataFrame
     objects: list[NssObject]
     source: str = ""
+    placeholders: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         """Counts as the data READMEs report them: certificate objects, and server-auth TRUSTED_DELEGATOR roots."""
@@ -163,7 +190,8 @@ class CertData:
 # ----------------------------------------------------------------------------------------------------------------
 
 def decode_octal(text: str) -> bytes:
-    r"""Decode certdata's octal escapes (``\060\202``) into bytes; other characters are taken literally (UTF-8)."""
+    r"""Decode certdata's octal escapes (``\060\202``) and C hex escapes (``\xC4``) into bytes; other characters are
+    taken literally (UTF-8)."""
     out = bytearray()
     i = 0
     while i < len(text):
@@ -171,6 +199,11 @@ def decode_octal(text: str) -> bytes:
         digits = text[i + 1:i + 4]
         if ch == "\\" and len(digits) == 3 and all(d in "01234567" for d in digits):
             out.append(int(digits, 8))
+            i += 4
+        elif ch == "\\" and text[i + 1:i + 2] == "x" and len(text[i + 2:i + 4]) == 2 \
+                and all(d in "0123456789abcdefABCDEF" for d in text[i + 2:i + 4]):
+            # C hex escape: labels like "EBG ... Sa\xC4\x9Flay\xc4\xb1..." (2007-2022) become C string literals
+            out.append(int(text[i + 2:i + 4], 16))
             i += 4
         elif ch == "\\" and i + 1 < len(text):
             # \" or \\ inside a UTF8 string
@@ -200,14 +233,24 @@ def parse_utctime(value: bytes | str) -> pd.Timestamp:
 def _read_text(source: str | Path | bytes) -> tuple[str, str]:
     """(text, description) from a path (``.gz`` decompressed), raw bytes, or the text itself."""
     if isinstance(source, bytes):
-        return source.decode("utf-8"), "<bytes>"
+        return _decode(source, "<bytes>"), "<bytes>"
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 4096):
         path = Path(source)
         raw = path.read_bytes()
         if path.suffix == ".gz":
             raw = gzip.decompress(raw)
-        return raw.decode("utf-8"), str(path)
+        return _decode(raw, str(path)), str(path)
     return source, "<text>"
+
+
+def _decode(raw: bytes, description: str) -> str:
+    """UTF-8. One 2009 version has a non-UTF-8 byte in a comment: such bytes become U+FFFD (labels and values are
+    valid UTF-8 or octal escapes, so no value changes), with a warning."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        warnings.warn(f"{description}: not UTF-8 at byte {exc.start}; invalid bytes replaced")
+        return raw.decode("utf-8", errors="replace")
 
 
 def parse_objects(text: str) -> list[NssObject]:
@@ -255,6 +298,8 @@ def parse_objects(text: str) -> list[NssObject]:
                     continue
                 chunks.append(body)
             value: object = decode_octal("".join(chunks))
+        elif attr_type == "OCTAL":  # one-line octal bytes, used for serial numbers in 2000
+            value = decode_octal(parts[2].strip() if len(parts) > 2 else "")
         elif attr_type == "UTF8":
             rest = parts[2] if len(parts) > 2 else '""'
             if not (rest.startswith('"') and rest.endswith('"')):
@@ -262,6 +307,7 @@ def parse_objects(text: str) -> list[NssObject]:
             value = decode_octal(rest[1:-1]).decode("utf-8")
         else:
             value = parts[2].strip() if len(parts) > 2 else None
+            value = LEGACY_SPELLINGS.get(value, value)  # CKO_NETSCAPE_TRUST -> CKO_NSS_TRUST, ...
         current.attributes[name] = (attr_type, value)
     return objects
 
@@ -286,45 +332,49 @@ def _first_attr(name, oid) -> str | None:
     return str(attrs[0].value) if attrs else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _der_fields(der: bytes) -> dict:
+    """What parse_certdata reads from the DER (cached: a root appears in many versions of the file)."""
+    return {**_certificate_fields(der), **ca_identity(der)}
+
+
 def _certificate_fields(der: bytes) -> dict:
     """Subject/issuer/validity from the DER with ``cryptography`` (>= 41: *_utc accessors when present)."""
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    try:
-        with warnings.catch_warnings():
-            # A few old roots have non-positive serial numbers (RFC 5280 4.1.2.2); cryptography warns, NSS does not care.
-            warnings.simplefilter("ignore")
-            cert = x509.load_der_x509_certificate(der)
-    except Exception as exc:  # pragma: no cover - every real root parses with cryptography 48
-        return {"subject": None, "subject_cn": None, "subject_o": None, "issuer": None,
-                "not_before": pd.NaT, "not_after": pd.NaT, "parse_error": str(exc)}
-    nb = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before
-    na = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after
-    return {
-        "subject": cert.subject.rfc4514_string(),
-        "subject_cn": _first_attr(cert.subject, NameOID.COMMON_NAME),
-        "subject_o": _first_attr(cert.subject, NameOID.ORGANIZATION_NAME),
-        "issuer": cert.issuer.rfc4514_string(),
-        "not_before": pd.Timestamp(nb).tz_localize(None) if pd.Timestamp(nb).tzinfo else pd.Timestamp(nb),
-        "not_after": pd.Timestamp(na).tz_localize(None) if pd.Timestamp(na).tzinfo else pd.Timestamp(na),
-    }
+    with warnings.catch_warnings():
+        # cryptography warns about what some old roots do against RFC 5280 (non-positive serial numbers, a 65-character
+        # countryName in two 2009-2011 roots) and reads them anyway; NSS does not care either.
+        warnings.simplefilter("ignore")
+        cert = x509.load_der_x509_certificate(der)
+        nb = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before
+        na = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after
+        return {
+            "subject": cert.subject.rfc4514_string(),
+            "subject_cn": _first_attr(cert.subject, NameOID.COMMON_NAME),
+            "subject_o": _first_attr(cert.subject, NameOID.ORGANIZATION_NAME),
+            "subject_c": _first_attr(cert.subject, NameOID.COUNTRY_NAME),
+            "issuer": cert.issuer.rfc4514_string(),
+            "not_before": pd.Timestamp(nb).tz_localize(None) if pd.Timestamp(nb).tzinfo else pd.Timestamp(nb),
+            "not_after": pd.Timestamp(na).tz_localize(None) if pd.Timestamp(na).tzinfo else pd.Timestamp(na),
+        }
 
 
-def _serial_hex(serial_der: bytes | None) -> str | None:
-    """CKA_SERIAL_NUMBER holds the DER INTEGER (tag 02, length, contents); return the contents as lower-case hex,
-    leading 00 kept (the crt.sh ``x509_serialNumber`` convention of docs/design.md)."""
-    if not serial_der:
+def _serial_hex(serial: bytes | None) -> str | None:
+    """CKA_SERIAL_NUMBER holds the DER INTEGER (tag 02, length, contents) -- before 2001 only the contents; return
+    the contents as lower-case hex, leading 00 kept (the crt.sh ``x509_serialNumber`` convention of
+    docs/design.md)."""
+    if not serial:
         return None
-    if serial_der[0] != 0x02:
-        return serial_der.hex()
-    length = serial_der[1]
-    offset = 2
-    if length & 0x80:  # long form
-        n = length & 0x7F
-        length = int.from_bytes(serial_der[2:2 + n], "big")
-        offset = 2 + n
-    return serial_der[offset:offset + length].hex()
+    if len(serial) >= 2 and serial[0] == 0x02:
+        length, offset = serial[1], 2
+        if length & 0x80:  # long form
+            n = length & 0x7F
+            length, offset = int.from_bytes(serial[2:2 + n], "big"), 2 + n
+        if offset + length == len(serial):
+            return serial[offset:].hex()
+    return serial.hex()
 
 
 def _combine(cert_value, trust_value, what: str, label: str):
@@ -344,34 +394,56 @@ def _combine(cert_value, trust_value, what: str, label: str):
 def parse_certdata(source: str | Path | bytes) -> CertData:
     """Parse certdata.txt (a path, ``.gz`` path, bytes, or the text) into a :class:`CertData`.
 
-    Certificates are keyed by SHA-256 of ``CKA_VALUE``. Each is joined to its trust object by (issuer DER, serial DER),
-    the key NSS itself uses (``nssTrust`` lookups by issuer+serial); the trust object's ``CKA_CERT_SHA1_HASH`` is then
-    checked against SHA-1 of the DER (``trust_sha1_matches``; a mismatch warns).
+    Certificates are keyed by SHA-256 of ``CKA_VALUE``. Each is joined to its trust object by the trust object's
+    ``CKA_CERT_SHA1_HASH`` (SHA-1 of the DER: the one key every version has -- the 2000-2001 trust objects carry no
+    issuer or serial, and until 2011 several trust objects could share an empty issuer or a serial), else by (issuer
+    DER, serial DER), the key NSS's ``nssTrust`` lookups use; ``trust_sha1_matches`` is false when only issuer and
+    serial matched (a mismatch warns).
     """
     text, description = _read_text(source)
     objects = parse_objects(text)
     certs = [o for o in objects if o.object_class == "CKO_CERTIFICATE"]
     trusts = [o for o in objects if o.object_class == "CKO_NSS_TRUST"]
 
-    trust_by_key: dict[tuple[bytes, bytes], NssObject] = {}
+    trust_by_sha1: dict[bytes, list[NssObject]] = {}
+    trust_by_key: dict[tuple[bytes, bytes], list[NssObject]] = {}
     for t in trusts:
+        sha1 = t.get("CKA_CERT_SHA1_HASH")
+        if isinstance(sha1, bytes) and len(sha1) == 20:
+            trust_by_sha1.setdefault(sha1, []).append(t)
         key = (t.get("CKA_ISSUER", b""), t.get("CKA_SERIAL_NUMBER", b""))
-        if key in trust_by_key:
-            warnings.warn(f"{description}: two trust objects for {t.get('CKA_LABEL')!r} (line {t.line})")
-        trust_by_key[key] = t
+        if all(key):
+            trust_by_key.setdefault(key, []).append(t)
+
+    def trust_for(der: bytes, key: tuple, label) -> NssObject | None:
+        """The trust object with this certificate's SHA-1; among several, the one with its issuer and serial; with
+        none, the only one with its issuer and serial."""
+        by_hash = trust_by_sha1.get(hashlib.sha1(der).digest(), [])
+        by_key = trust_by_key.get(key, [])
+        if len(by_hash) > 1:
+            warnings.warn(f"{description}: {len(by_hash)} trust objects with the SHA-1 of {label!r}")
+            by_hash = [t for t in by_hash if any(t is k for k in by_key)] or by_hash[-1:]
+        if by_hash:
+            return by_hash[0]
+        return by_key[0] if len(by_key) == 1 else None
 
     used: set[int] = set()
     rows = []
+    placeholders = []
     for c in certs:
         der = c.get("CKA_VALUE")
         if not isinstance(der, bytes):
             raise CertdataError(f"certificate at line {c.line} has no CKA_VALUE")
         label = c.get("CKA_LABEL")
-        sha1 = hashlib.sha1(der).hexdigest().upper()
         key = (c.get("CKA_ISSUER", b""), c.get("CKA_SERIAL_NUMBER", b""))
-        t = trust_by_key.get(key)
+        if not _is_der_sequence(der):
+            placeholders.append(str(label))
+            used.update(id(t) for t in trust_by_key.get(key, ()))
+            continue
+        t = trust_for(der, key, label)
         if t is not None:
             used.add(id(t))
+        sha1 = hashlib.sha1(der).hexdigest().upper()
         trust_sha1 = t.get("CKA_CERT_SHA1_HASH") if t is not None else None
         sha1_ok = None if t is None else (isinstance(trust_sha1, bytes) and trust_sha1.hex().upper() == sha1)
         if sha1_ok is False:
@@ -385,7 +457,7 @@ def parse_certdata(source: str | Path | bytes) -> CertData:
             "has_trust_object": t is not None,
             "trust_sha1_matches": sha1_ok,
         }
-        row.update(_certificate_fields(der))
+        row.update(_der_fields(der))
         for attr, col in TRUST_ATTRIBUTES.items():
             # No trust object, or no attribute: NSS treats it as "unknown" (no trust as an anchor).
             row[col] = t.get(attr) if t is not None else None
@@ -424,7 +496,30 @@ def parse_certdata(source: str | Path | bytes) -> CertData:
             row[col] = _distrust_after(t, attr)
         trust_rows.append(row)
     trust_only = pd.DataFrame(trust_rows, columns=TRUST_ONLY_COLUMNS)
-    return CertData(certificates=certificates, trust_only=trust_only, objects=objects, source=description)
+    return CertData(certificates=certificates, trust_only=trust_only, objects=objects, source=description,
+                    placeholders=placeholders)
+
+
+def _is_der_sequence(der: bytes) -> bool:
+    """True when ``der`` is one complete DER SEQUENCE (a certificate); the 2000 test stubs hold 0 or 1 byte."""
+    if len(der) < 2 or der[0] != 0x30:
+        return False
+    length, offset = der[1], 2
+    if length & 0x80:
+        n = length & 0x7F
+        length, offset = int.from_bytes(der[2:2 + n], "big"), 2 + n
+    return offset + length == len(der)
+
+
+def ca_identity(der: bytes) -> dict[str, str]:
+    """crt.sh's identity of the CA a certificate belongs to: the ``ca`` row is keyed by the subject name as
+    ``x509_subjectName`` prints it and the public key (``x509_publicKey``, the DER SubjectPublicKeyInfo). Returns
+    ``subject_name`` and ``spki_sha256`` (upper-case hex SHA-256 of that SubjectPublicKeyInfo). A re-issued root
+    (same subject and key, new certificate) has the same identity."""
+    from analysis import x509
+
+    return {"subject_name": x509.subject_name(der),
+            "spki_sha256": hashlib.sha256(x509.public_key(der)).hexdigest().upper()}
 
 
 def _name_rfc4514(der: bytes | None) -> str | None:

@@ -1,17 +1,24 @@
-"""The Mozilla root store over time (2000-2026): additions, removals, trust-bit changes and distrust-after dates.
+"""The Mozilla root store over time (2000-2026): additions, removals, re-issues, trust-bit changes and distrust-after
+dates.
 
-Source: the derived tables in ``data/nss/`` (provenance in data/nss/README.md), made from all 262 first-parent
-versions of NSS ``certdata.txt``:
+Source: the tables in ``data/nss/``, rebuilt by :mod:`analysis.nss_history` from all 262 first-parent versions of
+NSS ``certdata.txt`` (provenance in data/nss/README.md):
 
 * ``nss_certdata_versions.csv`` -- one row per version: date, NSS commit, certificate objects, server-auth
   ``CKT_NSS_TRUSTED_DELEGATOR`` count;
-* ``nss_root_events.csv`` -- one row per root and version where it was added, removed or changed, with the state
-  before and after as ``server;email;codesign;server_distrust_after;email_distrust_after``;
-* ``nss_root_timeline.csv`` -- one row per certificate ever in certdata.txt.
+* ``nss_root_events.csv`` -- one row per certificate and version where it was added, removed, reissued or changed,
+  with the state before and after as ``server;email;codesign;server_distrust_after;email_distrust_after`` and, for
+  a re-issue, the successor (``reissued_as``);
+* ``nss_root_timeline.csv`` -- one row per certificate ever in certdata.txt, with its CA identity (crt.sh's: subject
+  name and public key).
+
+A root's identity across re-issues: a certificate that left the file while another certificate of the same subject
+name and key stayed, trusted for the same purposes, was ``reissued``, not removed (Entrust.net Premium 2048 in 2013,
+GTS Root R1-R4 in 2021, ...; docs/nss-history.md lists them all). :func:`same_ca` gives the certificates of one
+identity and :func:`ca_distrust_events` the actions on any of them: a distrust-after set on one certificate of a CA
+applies to the CA.
 
 Dates are NSS *commit* dates (UTC days): the day the change landed in NSS, not the day a Firefox release shipped it.
-Known gap: the derived tables read distrust-after dates from the certificate object only; the 2026-04-09 snapshot
-also has one on a trust object (Izenpe.com, 2026-04-15), which :mod:`analysis.nss` finds and these tables do not.
 """
 
 from __future__ import annotations
@@ -48,16 +55,19 @@ NOTABLE_BUGS: dict[int, tuple[str, str | None]] = {
 }
 
 DISTRUST_KINDS = (
-    "removed",                     # the root left certdata.txt
+    "removed",                     # the root left certdata.txt, and no certificate of the same CA stayed trusted
     "server_trust_removed",        # CKA_TRUST_SERVER_AUTH went from TRUSTED_DELEGATOR to anything else
     "server_distrust_after_set",   # CKA_NSS_SERVER_DISTRUST_AFTER set or changed to a date
     "email_distrust_after_set",    # CKA_NSS_EMAIL_DISTRUST_AFTER set or changed to a date
 )
+# Not a distrust: the certificate left certdata.txt while a re-issue of it (same subject name and public key, trusted
+# for the same purposes) stayed. distrust_events() lists these too, so a report can say why it is not a removal.
+REISSUED = "reissued"
 
-# Before NSS commit 10d545fc8481 (2011-04-13, Bug 642503) certdata.txt spelled the trust values CKT_NETSCAPE_*;
-# the derived tables only recognise CKT_NSS_*, so they record no trust bits before that day (the server-trusted count
-# is 0 and event states are empty). Treat trust as unknown (NA) before this date rather than as "not trusted".
-TRUST_VALUES_KNOWN_FROM = pd.Timestamp("2011-04-13")
+# Trust values are known from the first version on: analysis.nss reads the CKT_NETSCAPE_* spelling used before NSS
+# commit 10d545fc8481 (2011-04-13) too. (An earlier, copied version of the tables did not, and had this at
+# 2011-04-13.) Kept for callers that treat states before this date as unknown.
+TRUST_VALUES_KNOWN_FROM = pd.Timestamp("2000-03-31")
 
 _EXPIRY_WORDS = re.compile(r"expir|replace", re.IGNORECASE)
 
@@ -90,13 +100,17 @@ def load_versions() -> pd.DataFrame:
 def load_events() -> pd.DataFrame:
     """nss_root_events.csv with the before/after states split into columns and dates parsed.
 
-    Columns: date, nss_commit, commit_subject, bug, event (added/removed/changed), sha256, label, and
+    Columns: date, nss_commit, commit_subject, bug, event (added/removed/reissued/changed), sha256, label,
+    reissued_as (the successor's SHA-256 for ``reissued``, ``;``-separated when several, else empty),
+    same_ca_kept (for removed/reissued: every other certificate of the same CA still in the file, trusted or not), and
     ``before_<field>`` / ``after_<field>`` for server, email, codesign (trust values), server_distrust_after,
     email_distrust_after (datetime64, NaT when unset).
     """
     raw = pd.read_csv(EVENTS_CSV, dtype=str, keep_default_na=False)
-    raw.columns = ["date", "nss_commit", "commit_subject", "event", "sha256", "label", "before", "after"]
-    out = raw[["date", "nss_commit", "commit_subject", "event", "sha256", "label"]].copy()
+    raw.columns = ["date", "nss_commit", "commit_subject", "event", "sha256", "label", "before", "after",
+                   "reissued_as", "same_ca_kept"]
+    out = raw[["date", "nss_commit", "commit_subject", "event", "sha256", "label", "reissued_as",
+               "same_ca_kept"]].copy()
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
     out["bug"] = out["commit_subject"].map(_bug_number).astype("Int64")
     for side in ("before", "after"):
@@ -118,22 +132,25 @@ def load_timeline() -> pd.DataFrame:
 
 
 def distrust_events(events: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Past distrust events in Mozilla's root store, one row per root and action.
+    """Past distrust events in Mozilla's root store, one row per root and action, and the re-issues.
 
-    ``kind`` is one of :data:`DISTRUST_KINDS`. Columns: date, kind, sha256, label, distrust_after (for the
+    ``kind`` is one of :data:`DISTRUST_KINDS`, or :data:`REISSUED` (not a distrust: the certificate was replaced by
+    a re-issue of the same CA, ``reissued_as``). Columns: date, kind, sha256, label, distrust_after (for the
     ``*_distrust_after_set`` kinds), was_server_trusted (server trust bit before the change), root_not_after,
     expired_at_change (root already past notAfter on that day), routine (commit subject says expired/replaced, or
-    the root had expired: housekeeping rather than a distrust decision), bug, nss_commit, commit_subject.
+    the root had expired: housekeeping rather than a distrust decision), bug, nss_commit, commit_subject,
+    reissued_as, and the CA identity: subject_name (crt.sh's format) and spki_sha256.
     """
     e = load_events() if events is None else events
     t = load_timeline() if timeline is None else timeline
     common = ["date", "sha256", "label", "bug", "nss_commit", "commit_subject"]
     frames = []
 
-    removed = e[e["event"] == "removed"].copy()
-    removed["kind"] = "removed"
-    removed["distrust_after"] = pd.NaT
-    frames.append(removed)
+    for event in ("removed", REISSUED):
+        gone = e[e["event"] == event].copy()
+        gone["kind"] = event
+        gone["distrust_after"] = pd.NaT
+        frames.append(gone)
 
     changed = e[e["event"] == "changed"]
     trust_off = changed[(changed["before_server"] == TRUSTED_DELEGATOR)
@@ -153,19 +170,57 @@ def distrust_events(events: pd.DataFrame | None = None, timeline: pd.DataFrame |
     out = pd.concat(frames, ignore_index=True)
     out["was_server_trusted"] = (out["before_server"] == TRUSTED_DELEGATOR).astype("boolean")
     out.loc[out["before_server"].isna() & (out["date"] < TRUST_VALUES_KNOWN_FROM), "was_server_trusted"] = pd.NA
-    out = out.merge(t[["sha256", "not_after"]].rename(columns={"not_after": "root_not_after"}),
-                    on="sha256", how="left")
+    out = out.merge(t[["sha256", "not_after", "subject_name", "spki_sha256"]]
+                    .rename(columns={"not_after": "root_not_after"}), on="sha256", how="left")
     out["expired_at_change"] = out["root_not_after"] <= out["date"]
     out["routine"] = out["expired_at_change"] | out["commit_subject"].str.contains(_EXPIRY_WORDS)
     cols = ["date", "kind", *common[1:3], "distrust_after", "was_server_trusted", "root_not_after",
-            "expired_at_change", "routine", *common[3:]]
+            "expired_at_change", "routine", *common[3:], "reissued_as", "subject_name", "spki_sha256"]
     return out[cols].sort_values(["date", "kind", "label"], kind="stable").reset_index(drop=True)
 
 
 def root_history(sha256: str, events: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every recorded event (added/changed/removed) for one root, oldest first."""
+    """Every recorded event (added/changed/removed/reissued) for one root certificate, oldest first."""
     e = load_events() if events is None else events
     return e[e["sha256"] == sha256.upper()].sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def same_ca(sha256: str, timeline: pd.DataFrame | None = None) -> list[str]:
+    """Every certificate ever in certdata.txt with the same CA identity as ``sha256`` (crt.sh's ``ca`` row: subject
+    name and public key), itself included, in order of first appearance. ``[sha256]`` when it was never in NSS."""
+    t = load_timeline() if timeline is None else timeline
+    sha = sha256.upper()
+    row = t[t["sha256"] == sha]
+    if row.empty:
+        return [sha]
+    r = row.iloc[0]
+    same = t[(t["subject_name"] == r["subject_name"]) & (t["spki_sha256"] == r["spki_sha256"])]
+    return list(same.sort_values("first_added_date", kind="stable")["sha256"])
+
+
+def ca_distrust_events(sha256: str, events: pd.DataFrame | None = None,
+                       timeline: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`distrust_events` of every certificate of ``sha256``'s CA (see :func:`same_ca`), oldest first: what
+    Mozilla did to the CA, whichever certificate of it carried the action. A distrust-after set on one certificate
+    of a CA applies to the CA; a re-issue shows as ``reissued``, not as a removal."""
+    t = load_timeline() if timeline is None else timeline
+    ev = distrust_events(events, t)
+    return ev[ev["sha256"].isin(same_ca(sha256, t))].reset_index(drop=True)
+
+
+def ca_history(sha256: str, events: pd.DataFrame | None = None, timeline: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`root_history` of every certificate of ``sha256``'s CA, oldest first."""
+    e = load_events() if events is None else events
+    members = same_ca(sha256, timeline)
+    return e[e["sha256"].isin(members)].sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def reissues(events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The re-issues in the NSS history, by date and label: date, label, sha256 (old), reissued_as (new), bug,
+    nss_commit, commit_subject."""
+    e = load_events() if events is None else events
+    r = e[e["event"] == REISSUED].sort_values(["date", "label"], kind="stable")
+    return r[["date", "label", "sha256", "reissued_as", "bug", "nss_commit", "commit_subject"]].reset_index(drop=True)
 
 
 def store_size(versions: pd.DataFrame | None = None) -> pd.DataFrame:

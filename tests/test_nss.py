@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import os
 import re
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis import nss
+from analysis import nss, nss_history
 
 CERTINOMIS = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
 
@@ -315,3 +318,147 @@ def test_comment_in_object_on_real_snapshots(snapshots):
     # ... and the parser kept every trust object's trust bits: no certificate lost its server trust value.
     for date, cd in snapshots.items():
         assert cd.certificates["server_trust"].notna().all(), date
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Old spellings and escapes (certdata.txt 2000-2011)
+# ------------------------------------------------------------------------------------------------------------------
+
+def test_netscape_spelling_reads_as_nss(test_cert):
+    """Before 2011-04-13 (Bug 642503) the trust class and values were spelled CKO_NETSCAPE_* / CKT_NETSCAPE_*; they
+    read as the names that commit rewrote them to, so trust bits are known from 2000 on."""
+    der, issuer, serial = test_cert
+    text = (_snippet(der, issuer, serial).replace("CKO_NSS_TRUST", "CKO_NETSCAPE_TRUST")
+            .replace("CKT_NSS_TRUSTED_DELEGATOR", "CKT_NETSCAPE_TRUSTED_DELEGATOR")
+            .replace("CKT_NSS_MUST_VERIFY_TRUST", "CKT_NETSCAPE_TRUST_UNKNOWN")
+            .replace("CKT_NSS_NOT_TRUSTED", "CKT_NETSCAPE_VALID"))
+    row = nss.parse_certdata(text).certificates.iloc[0]
+    assert (row["server_trust"], row["email_trust"], row["codesign_trust"]) == (
+        nss.TRUSTED_DELEGATOR, nss.TRUST_UNKNOWN, nss.NOT_TRUSTED)
+    assert bool(row["is_server_trusted"])
+
+
+def test_hex_escapes_in_labels():
+    """2007-2022 labels such as 'EBG Elektronik Sertifika Hizmet Sa\\xC4\\x9Flay...' hold C hex escapes."""
+    assert nss.decode_octal(r"Sa\xC4\x9Flay\xc4\xb1\x63\xc4\xb1s\xc4\xb1").decode() == "Sağlayıcısı"
+    assert nss.decode_octal(r"T\xc3\x9c\x42\xC4\xB0TAK").decode() == "TÜBİTAK"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# analysis.nss_history: the history rebuilt from certdata.txt versions
+# ------------------------------------------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nss"
+ENTRUST_2048_BEFORE = FIXTURES / "certdata_2013-02-28_nss-bf65ba4ce1c2_entrust2048.txt"
+ENTRUST_2048_AFTER = FIXTURES / "certdata_2013-04-11_nss-6d10b1b240d2_entrust2048.txt"
+ENTRUST_2048_OLD = "D1C339EA2784EB870F934FC5634E4AA9AD5505016401F26465D37A574663359F"
+ENTRUST_2048_NEW = "6DC47172E01CBCB0BF62580D895FE2B8AC9AD4F873801E0C10B9C837D21EB177"
+BUG_857615 = "Bug 857615 - April 2013 batch of NSS root CA changes, r=rrelyea"
+
+
+def _version(date, commit, subject, source):
+    return nss_history.Version(pd.Timestamp(date), commit, subject, nss.parse_certdata(source))
+
+
+def test_entrust_2048_reissue_is_not_a_removal():
+    """NSS swapped the 1999 certificate of Entrust.net Premium 2048 (D1C339EA..., expiring 2019) for a re-issue with
+    the same subject and key (6DC47172..., expiring 2029) in April 2013: a re-issue, the CA stayed."""
+    before, after = nss.parse_certdata(ENTRUST_2048_BEFORE), nss.parse_certdata(ENTRUST_2048_AFTER)
+    old, new = before.root(ENTRUST_2048_OLD), after.root(ENTRUST_2048_NEW)
+    assert (old["subject_name"], old["spki_sha256"]) == (new["subject_name"], new["spki_sha256"])
+    assert new["subject_name"] == ("O=Entrust.net, OU=www.entrust.net/CPS_2048 incorp. by ref. (limits liab.), "
+                                   "OU=(c) 1999 Entrust.net Limited, CN=Entrust.net Certification Authority (2048)")
+    assert (old["not_after"], new["not_after"]) == (pd.Timestamp("2019-12-24 18:20:51"),
+                                                    pd.Timestamp("2029-07-24 14:15:12"))
+    t = nss_history.build_tables([_version("2013-04-11", "6d10b1b240d2", BUG_857615, ENTRUST_2048_AFTER)],
+                                 previous=before)
+    e = t.events.set_index("event")
+    assert sorted(t.events["event"]) == ["added", "reissued"]
+    assert e.loc["reissued", "sha256"] == ENTRUST_2048_OLD
+    assert e.loc["reissued", "reissued_as"] == ENTRUST_2048_NEW == e.loc["reissued", "same_ca_kept"]
+    assert e.loc["added", "sha256"] == ENTRUST_2048_NEW
+
+
+def test_successor_not_trusted_for_the_same_purposes_is_a_removal():
+    """Same subject and key, but the new certificate is not a TLS trust anchor: for TLS the CA was removed."""
+    text = ENTRUST_2048_AFTER.read_text().replace(
+        "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_TRUSTED_DELEGATOR",
+        "CKA_TRUST_SERVER_AUTH CK_TRUST CKT_NSS_MUST_VERIFY_TRUST")
+    t = nss_history.build_tables([_version("2013-04-11", "6d10b1b240d2", BUG_857615, text)],
+                                 previous=nss.parse_certdata(ENTRUST_2048_BEFORE))
+    gone = t.events[t.events["sha256"] == ENTRUST_2048_OLD].iloc[0]
+    assert (gone["event"], gone["reissued_as"], gone["same_ca_kept"]) == ("removed", "", ENTRUST_2048_NEW)
+
+
+def _committed(name):
+    return pd.read_csv(nss.NSS_DATA_DIR / name, dtype=str, keep_default_na=False)
+
+
+def test_history_rebuilt_from_the_shipped_snapshots_matches_the_committed_tables(snapshots):
+    """The builder, run on the four shipped certdata.txt files, gives the committed rows for those versions."""
+    events = _committed("nss_root_events.csv")
+    subject = events.loc[events["nss_commit"] == "311ccf25bcf9", "commit_subject"].iloc[0]
+    versions = [nss_history.Version(pd.Timestamp(d), nss.SNAPSHOT_COMMITS[d], subject, snapshots[d])
+                for d in ("2019-06-04", "2020-05-27", "2026-04-09")]
+    # 2019-06-03 (a0c8f974b58f) holds the state before the Certinomis removal: the events of 311ccf25bcf9 follow.
+    t = nss_history.build_tables(versions[:1], previous=snapshots["2019-06-03"])
+    assert t.events.to_dict("records") == events[events["nss_commit"] == "311ccf25bcf9"].to_dict("records")
+    assert len(t.events) == 1 and t.events["event"].iloc[0] == "removed"
+
+    t = nss_history.build_tables(versions)
+    committed = _committed("nss_certdata_versions.csv").set_index("nss_commit")
+    for row in t.versions.astype(str).to_dict("records"):
+        assert row == {"nss_commit": row["nss_commit"], **committed.loc[row["nss_commit"]].to_dict()}
+    # The state of every certificate in the latest version (trust bits, distrust-after on either object).
+    last_cols = ["sha256", "last_server_trust", "last_email_trust", "last_server_distrust_after",
+                 "last_email_distrust_after", "subject_name", "spki_sha256", "not_after"]
+    latest = set(snapshots["2026-04-09"].certificates["sha256"])
+    timeline = _committed("nss_root_timeline.csv")
+    expected = timeline[timeline["sha256"].isin(latest)][last_cols].sort_values("sha256").to_dict("records")
+    rebuilt = t.timeline[t.timeline["sha256"].isin(latest)]
+    assert rebuilt[last_cols].sort_values("sha256").to_dict("records") == expected and len(expected) == 167
+    izenpe = timeline[timeline["label"] == "Izenpe.com"].iloc[0]
+    assert izenpe["last_server_distrust_after"] == "2026-04-15T23:59:59Z"
+
+
+def _git(repo, *args):
+    when = "2013-04-11T23:30:00-07:00"
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": os.environ["PATH"],
+                        "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})
+
+
+def test_command_walks_a_git_history(tmp_path, capsys):
+    """End to end on a real git repository: the pre-2013 path, then the move to lib/, first-parent order, UTC days."""
+    repo = tmp_path / "nss"
+    old_path = repo / "security/nss/lib/ckfw/builtins/certdata.txt"
+    old_path.parent.mkdir(parents=True)
+    _git(tmp_path, "init", "-q", str(repo))
+    old_path.write_bytes(ENTRUST_2048_BEFORE.read_bytes())
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "add the 1999 certificate")
+    new_path = repo / "lib/ckfw/builtins/certdata.txt"
+    new_path.parent.mkdir(parents=True)
+    _git(repo, "mv", str(old_path), str(new_path))
+    _git(repo, "commit", "-q", "-m", "reorganize the directory layout")
+    new_path.write_bytes(ENTRUST_2048_AFTER.read_bytes())
+    _git(repo, "commit", "-q", "-a", "-m", BUG_857615)
+    out = tmp_path / "out"
+    assert nss_history.main(["--git-dir", str(repo / ".git"), "--out", str(out)]) == 0
+    assert "3 certdata.txt versions" in capsys.readouterr().out
+    versions = pd.read_csv(out / "nss_certdata_versions.csv", dtype=str)
+    assert list(versions["date"]) == ["2013-04-12"] * 3  # 23:30 at UTC-7 is the next UTC day
+    events = pd.read_csv(out / "nss_root_events.csv", dtype=str, keep_default_na=False)
+    assert list(zip(events["event"], events["sha256"].str[:8], events["reissued_as"].str[:8])) == [
+        ("added", "D1C339EA", ""), ("added", "6DC47172", ""), ("reissued", "D1C339EA", "6DC47172")]
+    assert events["commit_subject"].iloc[-1] == BUG_857615
+    timeline = pd.read_csv(out / "nss_root_timeline.csv", dtype=str, keep_default_na=False).set_index("sha256")
+    assert timeline.loc[ENTRUST_2048_OLD, "reissued_as"] == ENTRUST_2048_NEW
+
+
+def test_command_reports_a_bad_git_dir_in_one_line(tmp_path, capsys):
+    assert nss_history.main(["--git-dir", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: git rev-parse") and "\n" not in err
+    assert not list(tmp_path.iterdir())

@@ -198,9 +198,10 @@ def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFr
 
     if purpose not in ("server", "email"):
         raise ValueError("purpose must be 'server' or 'email'")
-    ev = rootstore.distrust_events(events) if events is not None else rootstore.distrust_events()
-    rows = ev[ev["sha256"] == root_sha256.upper()]
-    history = rootstore.root_history(root_sha256, events)
+    # The CA, not the certificate: crt.sh groups a root's re-issues (same subject and key) into one CA, and an action
+    # on any certificate of that CA applies to it (a re-issue is not a removal).
+    rows = rootstore.ca_distrust_events(root_sha256, events)
+    history = rootstore.ca_history(root_sha256, events)
     # Days on which the purpose's trust bit went back to TRUSTED_DELEGATOR (an earlier action was undone).
     restored = history[(history["event"] == "changed")
                        & (history[f"before_{purpose}"] != "CKT_NSS_TRUSTED_DELEGATOR")
@@ -215,7 +216,8 @@ def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFr
         elif kind == f"{purpose}_trust_removed" or (kind == "server_trust_removed" and purpose == "server"):
             mechanism, date, basis = "server_trust_removed", r["date"], None
         elif kind == "removed":
-            before = history[(history["date"] == r["date"]) & (history["event"] == "removed")]
+            before = history[(history["date"] == r["date"]) & (history["event"] == "removed")
+                             & (history["sha256"] == r["sha256"])]
             state = before[f"before_{purpose}"].iloc[0] if len(before) else None
             if (state is None or pd.isna(state)) and r["date"] < rootstore.TRUST_VALUES_KNOWN_FROM:
                 note_extra = "trust bits before 2011-04-13 not recorded; "
@@ -437,7 +439,7 @@ def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = N
     for program in PROGRAMS:
         for sha in shas:
             found, source = program_presets(program, sha, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
-            presets += found
+            presets += [p for p in found if p not in presets]  # one CA's certificates share its actions
             sources[program] = source if program not in sources or found else sources[program]
     return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy)
 

@@ -149,7 +149,6 @@ def test_izenpe_trust_object_distrust_after_is_found():
     assert [(p.mechanism, p.date) for p in found][-1] == ("distrust_after", pd.Timestamp("2026-04-15 23:59:59"))
 
 
-@pytest.mark.xfail(reason="needs re-issue detection (h/nss)", strict=True)
 def test_entrust_leaves_are_not_affected_by_the_2013_re_issue():
     """crt.sh groups Entrust.net Premium 2048 (1999 certificate, D1C339EA…) and its 2013 re-issue (6DC47172…) into
     one CA: the 2013 swap in NSS is a re-issue, not a removal, so github.com (2018–2020) survives Mozilla."""

@@ -122,7 +122,8 @@ def pad(text: str, width: int, align: str = "left") -> str:
 
 def wrap(text, width: int = 72, *, initial_indent: str = "", subsequent_indent: str = "",
          escape: bool = True) -> list[str]:
-    """One paragraph as lines of at most ``width`` display columns, broken at spaces.
+    """One paragraph as lines of at most ``width`` display columns, broken at spaces (runs of spaces inside a line
+    are kept; the spaces at a break are dropped).
 
     ``subsequent_indent`` gives a hanging indent (see :func:`bullet`). The last line never holds a lone word when
     the line above can spare one ("… Root" / "CA" becomes "…" / "Root CA"). A word wider than a line is broken
@@ -130,8 +131,9 @@ def wrap(text, width: int = 72, *, initial_indent: str = "", subsequent_indent: 
     inside a value is shown as ``\\n``, not as a line break: wrap each paragraph separately.
     """
     text = escape_text(text) if escape else str(text)
-    words = [w for w in text.split(" ") if w]
-    lines: list[list[str]] = []  # words per line; a word broken across lines has its pieces marked with a "\0"
+    parts = re.split(r"( +)", text)  # word, spaces, word, …
+    tokens = [(parts[i - 1] if i else "", parts[i]) for i in range(0, len(parts), 2) if parts[i]]
+    lines: list[list[tuple[str, str, bool]]] = []  # per line: (spaces before, word, broken here)
     widths: list[int] = []
 
     def start_line() -> None:
@@ -139,34 +141,34 @@ def wrap(text, width: int = 72, *, initial_indent: str = "", subsequent_indent: 
         widths.append(display_width(subsequent_indent if lines[:-1] else initial_indent))
 
     start_line()
-    for word in words:
-        ww = display_width(word)
-        sep = 1 if lines[-1] else 0
-        if widths[-1] + sep + ww <= width:
-            lines[-1].append(word)
-            widths[-1] += sep + ww
+    for spaces, word in tokens:
+        sep = len(spaces) if lines[-1] else 0
+        if widths[-1] + sep + display_width(word) <= width:
+            lines[-1].append((spaces, word, False))
+            widths[-1] += sep + display_width(word)
             continue
         if lines[-1]:
             start_line()
         while widths[-1] + display_width(word) > width:  # wider than a whole line: break it by columns
             piece = _cut(word, width - widths[-1]) or word[:1]
-            lines[-1].append(piece + "\0")
+            lines[-1].append((spaces, piece, True))
             word = word[len(piece):]
             start_line()
         if word:
-            lines[-1].append(word)
+            lines[-1].append((spaces, word, False))
             widths[-1] += display_width(word)
     if len(lines) > 1 and not lines[-1]:
         lines.pop()
         widths.pop()
     # No lone word on the last line: move the previous line's last word down when it fits and leaves one behind.
-    if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1 and not lines[-2][-1].endswith("\0"):
-        moved = lines[-2][-1]
-        if widths[-1] + 1 + display_width(moved) <= width:
-            lines[-1].insert(0, lines[-2].pop())
+    if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1 and not lines[-2][-1][2]:
+        moved, last = lines[-2][-1], lines[-1][0]
+        if widths[-1] + len(last[0]) + display_width(moved[1]) <= width:
+            lines[-2].pop()
+            lines[-1].insert(0, moved)
     out = []
-    for i, ws in enumerate(lines):
-        body = " ".join(ws).replace("\0 ", "").replace("\0", "")
+    for i, line in enumerate(lines):
+        body = "".join((spaces if j else "") + word for j, (spaces, word, _) in enumerate(line))
         out.append(((subsequent_indent if i else initial_indent) + body).rstrip())
     return out
 

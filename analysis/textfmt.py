@@ -325,7 +325,10 @@ def with_crtsh_links(df: pd.DataFrame, id_columns=LINK_COLUMNS, *, crtsh_ids: bo
     hash column gets no link. ``crtsh_ids=True``, only when the rows come from crt.sh itself:
     ``https://crt.sh/?id=N`` ('' when the id is missing).
     """
+    import pyarrow.compute as pc
+
     out = df.copy()
+    by_hash: dict = {}  # hash column -> its links (computed once, shared by the id columns)
     for c in id_columns:
         if c not in out.columns:
             continue
@@ -337,13 +340,25 @@ def with_crtsh_links(df: pd.DataFrame, id_columns=LINK_COLUMNS, *, crtsh_ids: bo
             hashes = [h for h in LINK_SHA256.get(c, ()) if h in out.columns]
             if not hashes:
                 continue
-            sha = out[hashes[0]].astype("string")
-            for h in hashes[1:]:
-                sha = sha.fillna(out[h].astype("string"))
-            valid = sha.str.fullmatch(_HEX64.pattern).fillna(False).astype(bool)
-            url = ("https://crt.sh/?sha256=" + sha.str.upper()).where(valid, "").fillna("").astype(object)
+            for h in hashes:
+                if h not in by_hash:
+                    by_hash[h] = _sha256_urls(out[h])
+            urls = pc.coalesce(*[by_hash[h] for h in hashes]) if len(hashes) > 1 else by_hash[hashes[0]]
+            url = pd.Series(pd.arrays.ArrowStringArray(pc.fill_null(urls, "")), index=out.index)
         out.insert(out.columns.get_loc(c) + 1, f"{c}_url", url)
     return out
+
+
+def _sha256_urls(column: pd.Series):
+    """``https://crt.sh/?sha256=HEX`` per value of ``column``, null when it is not 64 hex digits (in Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sha = pa.array(column, from_pandas=True)
+    sha = pa.nulls(len(sha), pa.string()) if pa.types.is_null(sha.type) else sha.cast(pa.string())
+    valid = pc.fill_null(pc.match_substring_regex(sha, "^" + _HEX64.pattern + "$"), False)
+    url = pc.binary_join_element_wise("https://crt.sh/?sha256=", pc.utf8_upper(sha), "")
+    return pc.if_else(valid, url, pa.scalar(None, pa.string()))
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection"): = + - @, tab and

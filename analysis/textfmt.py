@@ -179,7 +179,8 @@ def fill(text, width: int = 72, **kwargs) -> str:
 
 
 def bullet(text, width: int = 72, marker: str = "- ", **kwargs) -> str:
-    """A list item: ``marker`` on the first line, the following lines indented under the text (hanging indent)."""
+    """A list item: ``marker`` on the first line, the following lines indented under the text (hanging indent).
+    Any lead-in works as the marker: ``bullet(text, 72, "Caution: ")`` indents the following lines by 9."""
     return fill(text, width, initial_indent=marker, subsequent_indent=" " * display_width(marker), **kwargs)
 
 
@@ -365,12 +366,16 @@ def _sha256_urls(column: pd.Series):
 # carriage return, and the fullwidth = + - @ that some spreadsheets read as their ASCII forms.
 FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 _FORMULA_RE = "^[" + re.escape(FORMULA_START) + "]"
+# A plain number ("-1", "+2.5", "-3e4") starts with a sign but is no formula: it stays a number.
+_PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 def csv_safe(value):
     """A text cell as written to CSV: prefixed with ``'`` if it starts with a formula character
-    (:data:`FORMULA_START`), as OWASP recommends; anything else unchanged. Numbers are not text and never change."""
-    if isinstance(value, str) and value[:1] and value[0] in FORMULA_START:
+    (:data:`FORMULA_START`), as OWASP recommends; anything else unchanged. Numbers never change, nor does text that
+    is a plain number (``"-1"``)."""
+    if (isinstance(value, str) and value[:1] and value[0] in FORMULA_START
+            and not _PLAIN_NUMBER.fullmatch(value)):
         return "'" + value
     return value
 
@@ -383,6 +388,9 @@ def _csv_safe_array(a):
     if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
         return a
     hit = pc.match_substring_regex(a, _FORMULA_RE)
+    if not pc.any(hit).as_py():
+        return a
+    hit = pc.and_(hit, pc.invert(pc.match_substring_regex(a, "^" + _PLAIN_NUMBER.pattern + "$")))
     if not pc.any(hit).as_py():
         return a
     quote, empty = pa.scalar("'", type=a.type), pa.scalar("", type=a.type)

@@ -193,17 +193,21 @@ def test_the_last_line_never_holds_a_lone_word_that_could_have_company(words, wi
 
 def test_csv_keeps_names_exactly_and_neutralises_formulas(tmp_path):
     df = pd.DataFrame({"organisation": NAMES, "as_category": pd.Categorical(NAMES),
-                       "certificates": [-5 + i for i in range(len(NAMES))], "share": [-0.5] * len(NAMES)})
+                       "certificates": [-5 + i for i in range(len(NAMES))], "share": [-0.5] * len(NAMES),
+                       "as_text": [str(-5 + i) for i in range(len(NAMES))]})
     path = write_csv(df, tmp_path / "names.csv")
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == len(NAMES)
     for name, row in zip(NAMES, rows):
-        expected = "'" + name if name[:1] and name[0] in FORMULA_START else name
+        expected = "'" + name if name[:1] and name[0] in FORMULA_START else name  # none is a plain number
         assert row["organisation"] == expected == row["as_category"] == csv_safe(name)
         assert not row["organisation"][:1] or row["organisation"][0] not in FORMULA_START
     assert [int(r["certificates"]) for r in rows] == df["certificates"].tolist()  # negative numbers stay numbers
     assert {r["share"] for r in rows} == {"-0.5"}
+    assert [r["as_text"] for r in rows] == df["as_text"].tolist()  # a number written as text is not a formula
+    assert [csv_safe(x) for x in ("-1", "+2.5", "-3e4", "-1+1", "=1", "-")] == ["-1", "+2.5", "-3e4", "'-1+1", "'=1",
+                                                                                 "'-"]
     assert rows[NAMES.index("-2+3")]["organisation"] == "'-2+3"
     assert rows[NAMES.index("ACME\r\nCRLF Corp")]["organisation"] == "ACME\r\nCRLF Corp"  # exact, quoted
     assert csv_safe(-5) == -5 and csv_safe("") == "" and csv_safe("ACME") == "ACME"

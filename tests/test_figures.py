@@ -47,7 +47,7 @@ def options(norm) -> dict:
     return {
         "$\\undefinedmacro$ removal": Removal(DISTRUST),
         "allowlist\n\u202e2020-06-30 株式会社": Allowlist.existing(norm, "2019-05-17", DISTRUST, "2020-06-30"),
-        "only example0.fr": NameConstrained(["example0.fr"], DISTRUST),
+        "only example0.fr \U0001f512 \u0e01": NameConstrained(["example0.fr"], DISTRUST),  # no font: escaped
     }
 
 
@@ -140,6 +140,8 @@ def test_every_text_is_data_and_on_the_page(which, request):
 def test_hostile_names_are_drawn_escaped(hostile):
     drawn = "\n".join(t.get_text() for fig in hostile.values() for t in texts(fig))
     assert "\\n" in drawn and "\\u202e" in drawn  # the control characters of the CA name and options, shown
+    if ord("\u0e01") not in figures._covered():  # Thai: no font of the chain has it, so no box either
+        assert "only example0.fr \\U0001f512 \\u0e01 (n = " in drawn
     assert "$\\undefinedmacro$" in drawn  # drew as text (as mathtext it would have raised)
     for name, _ in SCRIPT_NAMES[:6]:
         assert name in drawn or name[:4] in drawn  # organisations in every script reach the bars' labels
@@ -219,3 +221,21 @@ def test_survival_lines_count_what_is_broken_and_legend_gives_n(hostile):
     assert (y[dates < T("2020-06-30")] == 0).all() and y[dates == T("2020-06-30")][0] > 0  # breaks at the sunset
     removal_y = np.asarray(steps[labels[0]].get_ydata())
     assert removal_y[0] == int(labels[0].split("n = ")[1].rstrip(")").replace(",", ""))
+
+
+def test_svg_files_carry_names_as_text_only(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    markup = ["CN=X <img src=x onerror=alert(1)> Root", "<script>alert(1)</script>", "Tom &amp; Jerry &lt;b&gt;"]
+    table = pd.DataFrame({"organisation": markup, "certificates": [3, 2, 1]})
+    fig = figures.plot_top(table, "organisation", what="Top organisations", ca=markup[1], source=markup[2])
+    png, svg = figures.save(fig, tmp_path / "markup")
+    root = ET.parse(svg).getroot()  # well-formed: every name was XML-escaped
+    for el in root.iter():
+        assert not el.tag.endswith("script") and not el.tag.endswith("foreignObject")
+        assert not any(k.lower().startswith("on") for k in el.attrib)
+    shown = "".join(root.itertext())
+    assert markup[0] in shown and markup[1] in shown and markup[2] in shown  # as text, character for character
+    raw = svg.read_text(encoding="utf-8")
+    assert "<img" not in raw and "<script" not in raw and "&amp;amp;" in raw
+    assert png.stat().st_size > 10_000

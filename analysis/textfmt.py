@@ -243,7 +243,7 @@ def format_table(df: pd.DataFrame, *, width: int = 72, max_rows: int | None = 40
     headers wrap at "_" onto several lines; text columns are ellipsized, widest first, down to ``min_width`` (the
     first column, the row label, last); header words of number and date columns are ellipsized to 6 characters or
     the width of their values (values never are);
-    finally trailing columns are left out and listed in a footer. At most
+    finally trailing columns are left out and listed in a footer. The title wraps (:func:`wrap`). At most
     ``max_rows`` rows are shown (None: all), followed by a count of the rest. The index is not printed
     (``reset_index()`` first if it matters). Widths are display columns (:func:`display_width`: a Chinese,
     Japanese or Korean character takes two); values, headers and the title are shown through :func:`escape_text`.
@@ -304,7 +304,7 @@ def format_table(df: pd.DataFrame, *, width: int = 72, max_rows: int | None = 40
 
     out = []
     if title:
-        out.append(ellipsize(" ".join(escape_text(title).split()), width, ellipsis))
+        out.extend(wrap(title, width))  # wrapped, never cut: it says what the table is about
         out.append("")
     out.extend(header_lines)
     out.append(_SEP.join("-" * w for w in widths))

@@ -211,3 +211,10 @@ def test_csv_keeps_names_exactly_and_neutralises_formulas(tmp_path):
     assert rows[NAMES.index("-2+3")]["organisation"] == "'-2+3"
     assert rows[NAMES.index("ACME\r\nCRLF Corp")]["organisation"] == "ACME\r\nCRLF Corp"  # exact, quoted
     assert csv_safe(-5) == -5 and csv_safe("") == "" and csv_safe("ACME") == "ACME"
+
+
+def test_a_long_title_wraps_instead_of_being_cut():
+    title = "Top registrable domains, affected (Mozilla: Certinomis - Root CA, name constraint gouv.fr)"
+    lines = format_table(pd.DataFrame({"a": [1]}), title=title).splitlines()
+    assert lines[:3] == ["Top registrable domains, affected (Mozilla: Certinomis - Root CA, name",
+                         "constraint gouv.fr)", ""]

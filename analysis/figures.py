@@ -182,9 +182,14 @@ def apply_style() -> None:
     matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=PALETTE)
 
 
-def new_figure(figsize: tuple[float, float] = FIGSIZE, **subplots_kw) -> tuple[Figure, Axes]:
-    """A styled figure with one axes (or a grid: pass ``nrows``/``ncols`` etc. to ``plt.subplots``)."""
+def new_figure(figsize: tuple[float, float] = FIGSIZE, fonts: tuple[str, ...] | None = None,
+               **subplots_kw) -> tuple[Figure, Axes]:
+    """A styled figure with one axes (or a grid: pass ``nrows``/``ncols`` etc. to ``plt.subplots``). ``fonts``
+    replaces the font chain (:func:`font_chain`) for this figure and the ones after it, until the next
+    :func:`apply_style`."""
     apply_style()
+    if fonts:
+        matplotlib.rcParams["font.family"] = list(fonts)
     fig, ax = plt.subplots(figsize=figsize, **subplots_kw)
     return fig, ax
 
@@ -258,19 +263,19 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
     title_y = 0.975
     # Titles start at the axes' left edge, unless long tick labels (bar charts) pushed the axes far right.
     title_x = pos.x0 if pos.x0 < 0.15 else 0.02
+    title_props = {"fontsize": STYLE_RC["axes.titlesize"], "fontweight": "bold"}
+    title = fig.text(title_x, title_y, figure_title(what), ha="left", va="top", **title_props)
+    if subtitle:
+        fig.text(title_x, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
     fig_px = fig.bbox.width
     right_px = pos.x1 * fig_px
     if n is not None:
         text = f"n = {n:,}" if isinstance(n, int) else f"n = {figure_text(n)}"
         n_text = fig.text(pos.x1, title_y, text, ha="right", va="top", fontsize=10.5, color="#333333")
         right_px = n_text.get_window_extent(_renderer(fig)).x0 - 0.25 * fig.dpi  # a quarter inch before n =
-    title_props = {"fontsize": STYLE_RC["axes.titlesize"], "fontweight": "bold"}
-    room = right_px - title_x * fig_px
-    title = (_fitted(fig, lambda c: f"{what} \u2014 {c}", figure_text(ca), room, **title_props) if ca
-             else figure_title(what))
-    fig.text(title_x, title_y, title, ha="left", va="top", **title_props)
-    if subtitle:
-        fig.text(title_x, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
+    if ca:  # the CA name, cut with "…" as little as needed to end before n =
+        title.set_text(_fitted(fig, lambda c: f"{what} \u2014 {c}", figure_text(ca), right_px - title_x * fig_px,
+                               **title_props))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # The footer wraps rather than running off the page (8 pt DejaVu Sans: about 20 characters per inch).
@@ -318,11 +323,19 @@ def plot_root_store_history(data=None, *, path_stem: str | os.PathLike | None = 
     """Mozilla's root store 2000-2026: certificate objects and server-trusted roots after each certdata.txt change,
     with distrust actions marked (removals of server-trusted roots, server trust bits turned off, server
     distrust-after dates set) and the notable ones labelled. ``data`` is a
-    :class:`analysis.rootstore.HistoryFigureData` (default: :func:`analysis.rootstore.history_figure_data`)."""
+    :class:`analysis.rootstore.HistoryFigureData` (default: :func:`analysis.rootstore.history_figure_data`).
+
+    Drawn in DejaVu Sans alone (its text is the project's own, in Latin script), so that the committed SVG, which
+    names its fonts, is the same on every machine whatever fonts are installed."""
+    with matplotlib.rc_context():
+        return _plot_root_store_history(data, path_stem)
+
+
+def _plot_root_store_history(data, path_stem) -> Figure:
     from analysis import rootstore
 
     d = rootstore.history_figure_data() if data is None else data
-    fig, ax = new_figure(figsize=(12.0, 6.6))
+    fig, ax = new_figure(figsize=(12.0, 6.6), fonts=("DejaVu Sans",))  # undone when the caller's rc_context ends
     fig.subplots_adjust(left=0.065, right=0.985, top=0.855, bottom=0.13)
 
     size = d.size[(d.size["date"] >= d.start) & (d.size["date"] <= d.end)]

@@ -221,7 +221,9 @@ def figure_title(what: str, ca: str | None = None) -> str:
 
 
 def _renderer(fig: "Figure"):
-    return fig.canvas.get_renderer()
+    """The renderer text is measured with (Agg's, as in the saved files and the notebook's inline figures)."""
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
 
 
 def _fitted(fig: "Figure", make, text: str, max_px: float, **props) -> str:

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 
@@ -81,12 +82,18 @@ def draw_all(certs: pd.DataFrame, keep: str) -> dict:
 
 @pytest.fixture(scope="module")
 def hostile():
-    return draw_all(population(NAMES), "hostile")
+    figs = draw_all(population(NAMES), "hostile")
+    yield figs
+    for fig in figs.values():
+        plt.close(fig)
 
 
 @pytest.fixture(scope="module")
 def small():
-    return draw_all(population(["ACME", "Beta"], per_name=lambda i: 2 - i), "small")
+    figs = draw_all(population(["ACME", "Beta"], per_name=lambda i: 2 - i), "small")
+    yield figs
+    for fig in figs.values():
+        plt.close(fig)
 
 
 def texts(fig) -> list[Text]:
@@ -109,6 +116,7 @@ def test_the_font_chain_draws_every_script():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would fail here
         fig.canvas.draw()
+    plt.close(fig)
 
 
 def test_characters_no_font_has_are_escaped_not_boxes():
@@ -239,3 +247,4 @@ def test_svg_files_carry_names_as_text_only(tmp_path):
     raw = svg.read_text(encoding="utf-8")
     assert "<img" not in raw and "<script" not in raw and "&amp;amp;" in raw
     assert png.stat().st_size > 10_000
+    plt.close(fig)

@@ -10,13 +10,22 @@ Every figure made for a report goes through three steps (docs/conventions.md, ru
 
 Report figures are added to this module as ``plot_<what>(...)`` functions that return the Figure and take an
 optional ``path_stem`` to save it; :func:`plot_root_store_history` is the pattern to follow.
+
+Every value from a certificate or the command line (CA and organisation names, domains, option labels) is *data*:
+it goes through :func:`figure_text` (control and bidi characters escaped, characters no installed font can draw
+shown as ``\\uXXXX`` rather than as empty boxes) and mathtext is off (``text.parse_math``), so a ``$`` in a name is
+a dollar sign. Fonts (:func:`font_chain`): DejaVu Sans (Latin, Greek, Cyrillic, Arabic, Hebrew; ships with
+matplotlib), then Noto Sans CJK (Chinese, Japanese, Korean; Debian package ``fonts-noto-cjk``) and other Noto or
+WenQuanYi fonts when installed; matplotlib takes each glyph from the first font of the chain that has it and shapes
+Arabic right to left.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import textwrap
+import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +39,10 @@ if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from analysis.textfmt import display_width, ellipsize, escape_text, fill  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -64,7 +77,8 @@ STYLE_RC: dict[str, object] = {
     "figure.figsize": FIGSIZE,
     "figure.dpi": 100,
     "savefig.dpi": DPI,
-    "font.family": "DejaVu Sans",  # ships with matplotlib: same glyphs on every machine
+    "font.family": "DejaVu Sans",  # ships with matplotlib; apply_style() appends the fallbacks of font_chain()
+    "text.parse_math": False,  # names are data: "$" is a dollar sign, never mathtext
     "font.size": 11,
     "axes.titlesize": 14,
     "axes.titleweight": "bold",
@@ -82,18 +96,100 @@ STYLE_RC: dict[str, object] = {
 }
 
 
+# Fallback fonts, in order, after DejaVu Sans: the first one installed that has a glyph draws it.
+FALLBACK_FAMILIES = (
+    "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",  # fonts-noto-cjk
+    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",  # fonts-wqy-zenhei / fonts-wqy-microhei
+    "Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Thai", "Noto Sans Devanagari",  # fonts-noto-core
+    "Noto Sans Symbols", "Noto Sans Symbols2",
+)
+# Where Debian and users put fonts that matplotlib's cache may not know yet (it is built once, at first import).
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+FONT_FILE_PATTERNS = ("NotoSansCJK*.ttc", "NotoSansCJK*.otf", "wqy-*.ttc", "NotoSans-*.ttf", "NotoSansArabic-*.ttf",
+                      "NotoSansHebrew-*.ttf", "NotoSansThai-*.ttf", "NotoSansDevanagari-*.ttf",
+                      "NotoSansSymbols*-*.ttf")
+CJK_FONT_HINT = ("no font with Chinese, Japanese and Korean glyphs is installed: such characters in figures are "
+                 "shown as \\u escapes (install the Debian package fonts-noto-cjk)")
+
+
+@lru_cache(maxsize=1)
+def font_chain() -> tuple[str, ...]:
+    """The font families figures use, in fallback order: DejaVu Sans, then those of :data:`FALLBACK_FAMILIES`
+    that are installed (font files in :data:`FONT_DIRS` that matplotlib's font cache predates are added to it)."""
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not set(FALLBACK_FAMILIES) <= known:
+        seen = {f.fname for f in font_manager.fontManager.ttflist}
+        for folder in FONT_DIRS:
+            root = Path(folder).expanduser()
+            if not root.is_dir():
+                continue
+            for pattern in FONT_FILE_PATTERNS:
+                for path in sorted(root.rglob(pattern)):
+                    if str(path) not in seen:
+                        try:
+                            font_manager.fontManager.addfont(str(path))
+                        except (OSError, RuntimeError, ValueError):  # unreadable font file: skip it
+                            continue
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    return ("DejaVu Sans",) + tuple(f for f in FALLBACK_FAMILIES if f in known)
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """Code points some font of :func:`font_chain` has a glyph for."""
+    points: set[int] = set()
+    for family in font_chain():
+        for weight in ("normal", "bold"):
+            path = font_manager.findfont(font_manager.FontProperties(family=family, weight=weight),
+                                         fallback_to_default=False)
+            points.update(font_manager.get_font(path).get_charmap())
+    return frozenset(points)
+
+
+_warned_cjk = False
+
+
+def _drawable(ch: str) -> str:
+    """``ch``, or its ``\\uXXXX`` escape when no font of the chain can draw it (an empty box otherwise)."""
+    global _warned_cjk
+    cp = ord(ch)
+    if cp in _covered():
+        return ch
+    if not _warned_cjk and display_width(ch) == 2 and not any("CJK" in f or "WenQuanYi" in f for f in font_chain()):
+        warnings.warn(CJK_FONT_HINT, stacklevel=3)
+        _warned_cjk = True
+    return f"\\u{cp:04x}" if cp <= 0xFFFF else f"\\U{cp:08x}"
+
+
+def figure_text(value, width: int | None = None) -> str:
+    """A value from a certificate or the command line as figure text: :func:`analysis.textfmt.escape_text`
+    (newlines, tabs, control and bidi characters shown as ``\\n``, ``\\t``, ``\\u202e``), characters no
+    installed font has shown as ``\\uXXXX``, and cut to ``width`` display columns with "…" when given.
+    (``text.parse_math`` is off in the house style, so ``$`` needs no escape.)"""
+    text = escape_text(value)
+    if not text.isascii():
+        text = "".join(map(_drawable, text))
+    return ellipsize(text, width) if width is not None else text
+
+
 def apply_style() -> None:
     """Apply the house style (idempotent). Call before creating a figure; :func:`new_figure` does it for you."""
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, rc=STYLE_RC)
-    matplotlib.rcParams.update(STYLE_RC)  # seaborn's context scaling would otherwise override the sizes
+    rc = {**STYLE_RC, "font.family": list(font_chain())}
+    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, rc=rc)
+    matplotlib.rcParams.update(rc)  # seaborn's context scaling would otherwise override the sizes
     matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=PALETTE)
 
 
-def new_figure(figsize: tuple[float, float] = FIGSIZE, **subplots_kw) -> tuple[Figure, Axes]:
-    """A styled figure with one axes (or a grid: pass ``nrows``/``ncols`` etc. to ``plt.subplots``)."""
+def new_figure(figsize: tuple[float, float] = FIGSIZE, fonts: tuple[str, ...] | None = None,
+               **subplots_kw) -> tuple[Figure, Axes]:
+    """A styled figure with one axes (or a grid: pass ``nrows``/``ncols`` etc. to ``plt.subplots``). ``fonts``
+    replaces the font chain (:func:`font_chain`) for this figure and the ones after it, until the next
+    :func:`apply_style`."""
     apply_style()
+    if fonts:
+        matplotlib.rcParams["font.family"] = list(fonts)
     fig, ax = plt.subplots(figsize=figsize, **subplots_kw)
     return fig, ax
 
@@ -110,16 +206,45 @@ def _format_time(value) -> str:
 
 
 def footer_text(source: str, query_time=None, policy: str | None = None) -> str:
-    """``Source: ... | Query time: ... | Policy: ...`` -- what every figure's footer says (conventions rule 6)."""
-    parts = [f"Source: {source}", f"Query time: {_format_time(query_time)}"]
+    """``Source: ... | Query time: ... | Policy: ...`` -- what every figure's footer says (conventions rule 6); the
+    values are shown as data (:func:`figure_text`)."""
+    parts = [f"Source: {figure_text(source)}", f"Query time: {figure_text(_format_time(query_time))}"]
     if policy:
-        parts.append(f"Policy: {policy}")
+        parts.append(f"Policy: {figure_text(policy)}")
     return "   |   ".join(parts)
 
 
 def figure_title(what: str, ca: str | None = None) -> str:
-    """``"<what> — <CA>"``: what is shown, and for which CA (omitted when the figure is not about one CA)."""
-    return f"{what} \u2014 {ca}" if ca else what
+    """``"<what> — <CA>"``: what is shown, and for which CA (omitted when the figure is not about one CA); the CA
+    name is shown as data (:func:`figure_text`)."""
+    return f"{what} \u2014 {figure_text(ca)}" if ca else what
+
+
+def _renderer(fig: "Figure"):
+    """The renderer text is measured with (Agg's, as in the saved files and the notebook's inline figures)."""
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
+
+
+def _fitted(fig: "Figure", make, text: str, max_px: float, **props) -> str:
+    """``make(text)``, with ``text`` ellipsized (by display columns) as little as needed for the drawn string to
+    be at most ``max_px`` pixels wide in the figure's fonts (``props``: font size, weight)."""
+    probe = fig.text(0, 0, make(text), **props)
+    renderer = _renderer(fig)
+    try:
+        if probe.get_window_extent(renderer).width <= max_px:
+            return make(text)
+        lo, hi = 0, display_width(text)  # columns kept: lo fits (or is 0), hi does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            probe.set_text(make(ellipsize(text, mid)))
+            if probe.get_window_extent(renderer).width <= max_px:
+                lo = mid
+            else:
+                hi = mid
+        return make(ellipsize(text, max(lo, 1)))
+    finally:
+        probe.remove()
 
 
 def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xlabel: str, ylabel: str,
@@ -127,11 +252,12 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
                  subtitle: str | None = None) -> None:
     """Label a figure the house way.
 
-    * title (bold, top left, aligned with the axes): what is shown and for which CA (:func:`figure_title`);
+    * title (bold, top left, aligned with the axes): what is shown and for which CA (:func:`figure_title`); a CA
+      name too long for the line is cut with "…" before it reaches ``n = ...``;
     * optional subtitle under it (how to read the figure);
     * ``n = ...`` top right, on the title line;
     * axis labels -- give units, e.g. ``"certificates (count)"``, ``"notAfter (UTC)"``;
-    * footer line: source, query time (UTC), policy / parameters (:func:`footer_text`).
+    * footer line: source, query time (UTC), policy / parameters (:func:`footer_text`), wrapped to the width.
 
     Leave room with ``fig.subplots_adjust(top=0.86, bottom=0.14)`` (or so) before calling.
     """
@@ -139,17 +265,23 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
     title_y = 0.975
     # Titles start at the axes' left edge, unless long tick labels (bar charts) pushed the axes far right.
     title_x = pos.x0 if pos.x0 < 0.15 else 0.02
-    fig.text(title_x, title_y, figure_title(what, ca), ha="left", va="top",
-             fontsize=STYLE_RC["axes.titlesize"], fontweight="bold")
+    title_props = {"fontsize": STYLE_RC["axes.titlesize"], "fontweight": "bold"}
+    title = fig.text(title_x, title_y, figure_title(what), ha="left", va="top", **title_props)
     if subtitle:
         fig.text(title_x, title_y - 0.055, subtitle, ha="left", va="top", fontsize=10.5, color="#333333")
+    fig_px = fig.bbox.width
+    right_px = pos.x1 * fig_px
     if n is not None:
-        text = f"n = {n:,}" if isinstance(n, int) else f"n = {n}"
-        fig.text(pos.x1, title_y, text, ha="right", va="top", fontsize=10.5, color="#333333")
+        text = f"n = {n:,}" if isinstance(n, int) else f"n = {figure_text(n)}"
+        n_text = fig.text(pos.x1, title_y, text, ha="right", va="top", fontsize=10.5, color="#333333")
+        right_px = n_text.get_window_extent(_renderer(fig)).x0 - 0.25 * fig.dpi  # a quarter inch before n =
+    if ca:  # the CA name, cut with "…" as little as needed to end before n =
+        title.set_text(_fitted(fig, lambda c: f"{what} \u2014 {c}", figure_text(ca), right_px - title_x * fig_px,
+                               **title_props))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # The footer wraps rather than running off the page (8 pt DejaVu Sans: about 20 characters per inch).
-    footer = textwrap.fill(footer_text(source, query_time, policy), width=int(fig.get_figwidth() * 16.5))
+    footer = fill(footer_text(source, query_time, policy), int(fig.get_figwidth() * 16.5), escape=False)
     fig.text(0.01, 0.008, footer, ha="left", va="bottom", fontsize=8, color="#555555", linespacing=1.3)
 
 
@@ -193,11 +325,19 @@ def plot_root_store_history(data=None, *, path_stem: str | os.PathLike | None = 
     """Mozilla's root store 2000-2026: certificate objects and server-trusted roots after each certdata.txt change,
     with distrust actions marked (removals of server-trusted roots, server trust bits turned off, server
     distrust-after dates set) and the notable ones labelled. ``data`` is a
-    :class:`analysis.rootstore.HistoryFigureData` (default: :func:`analysis.rootstore.history_figure_data`)."""
+    :class:`analysis.rootstore.HistoryFigureData` (default: :func:`analysis.rootstore.history_figure_data`).
+
+    Drawn in DejaVu Sans alone (its text is the project's own, in Latin script), so that the committed SVG, which
+    names its fonts, is the same on every machine whatever fonts are installed."""
+    with matplotlib.rc_context():
+        return _plot_root_store_history(data, path_stem)
+
+
+def _plot_root_store_history(data, path_stem) -> Figure:
     from analysis import rootstore
 
     d = rootstore.history_figure_data() if data is None else data
-    fig, ax = new_figure(figsize=(12.0, 6.6))
+    fig, ax = new_figure(figsize=(12.0, 6.6), fonts=("DejaVu Sans",))  # undone when the caller's rc_context ends
     fig.subplots_adjust(left=0.065, right=0.985, top=0.855, bottom=0.13)
 
     size = d.size[(d.size["date"] >= d.start) & (d.size["date"] <= d.end)]
@@ -295,11 +435,45 @@ STATUS_LABELS = {
 }
 
 
-def _distrust_marker(ax: "Axes", when, label: str = "distrust date") -> None:
+def _distrust_marker(ax: "Axes", when, label: str = "distrust date", y: float = 1.0):
+    """A dashed vertical line at ``when`` with a one-line label at height ``y`` (axes fraction, top of the text),
+    right of the line, or left of it when the line is in the right third of the axes. Returns the label."""
     ts = pd.Timestamp(when)
     ax.axvline(ts, color=OKABE_ITO["black"], lw=1.6, ls="--", zorder=5)
-    ax.annotate(f"{label}\n{ts:%Y-%m-%d}", xy=(ts, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -4),
-                textcoords="offset points", ha="left", va="top", fontsize=9.5, fontweight="bold")
+    x0, x1 = ax.get_xlim()
+    right_side = (mdates.date2num(ts) - x0) / ((x1 - x0) or 1) > 0.66
+    return ax.annotate(f"{label} {ts:%Y-%m-%d}", xy=(ts, y), xycoords=("data", "axes fraction"),
+                       xytext=(-4 if right_side else 4, -2), textcoords="offset points",
+                       ha="right" if right_side else "left", va="top", fontsize=9.5, fontweight="bold",
+                       bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+# Legends sit in a band above the data; a white box keeps the vertical date lines from running through their text.
+LEGEND_BOX = {"frameon": True, "facecolor": "white", "edgecolor": "none", "framealpha": 0.9}
+
+
+def _top_band(ax: "Axes", legend=None, labels=(), *, gap: float = 0.03) -> float:
+    """Place ``labels`` (annotations at the top of the axes, in axes fraction) just under ``legend`` (upper part of
+    the axes) and return the axes fraction left for the data below both: the y limits are then set so that no curve
+    or bar reaches the legend or the labels."""
+    fig = ax.figure
+    renderer = _renderer(fig)
+    box = ax.get_window_extent(renderer)
+    top = 1.0
+    if legend is not None:
+        top = (legend.get_window_extent(renderer).y0 - box.y0) / box.height - 0.01
+    lowest = top
+    for label in labels:
+        label.xy = (label.xy[0], top)
+        lowest = min(lowest, (label.get_window_extent(renderer).y0 - box.y0) / box.height)
+    return max(lowest - gap, 0.3)
+
+
+def _headroom(ax: "Axes", data_max: float, room: float) -> None:
+    """y from 0 to a top that puts ``data_max`` at ``room`` (axes fraction) and leaves the band above it free;
+    integer ticks (counts)."""
+    ax.set_ylim(0, max(float(data_max), 1.0) / room)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
 
 
 def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source: str, query_time=None,
@@ -309,6 +483,7 @@ def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source:
     fig, ax = new_figure()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
     n = int(hist[list(STATUS_COLOURS)].to_numpy().sum()) if len(hist) else 0
+    legend, top = None, 0
     if len(hist):
         months = pd.to_datetime(hist["month"] + "-01")
         bottom = pd.Series(0, index=hist.index, dtype="int64")
@@ -316,14 +491,18 @@ def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source:
             values = hist[key].astype("int64")
             if values.sum() == 0:
                 continue
-            ax.bar(months, values, width=25, bottom=bottom, align="edge", color=colour, label=STATUS_LABELS[key],
-                   edgecolor="white", linewidth=0.3)
+            ax.bar(months, values, width=25, bottom=bottom, align="edge", color=colour,
+                   label=f"{STATUS_LABELS[key]} (n = {int(values.sum()):,})", edgecolor="white", linewidth=0.3)
             bottom = bottom + values
-        ax.legend(loc="upper right")
+        top = int(bottom.max())
+        legend = ax.legend(loc="upper right", ncol=2, **LEGEND_BOX)
+        when = mdates.date2num(pd.Timestamp(distrust_date))
+        ax.set_xlim(min(mdates.date2num(months.min()), when) - 20, max(mdates.date2num(months.max()) + 45, when + 20))
     else:
         ax.text(0.5, 0.5, "no certificates", transform=ax.transAxes, ha="center", va="center")
-    _distrust_marker(ax, distrust_date)
     _date_axis(ax)
+    marker = _distrust_marker(ax, distrust_date)
+    _headroom(ax, top, _top_band(ax, legend, [marker]))
     label_figure(fig, ax, what="When the certificates expire", ca=ca, xlabel="month of notAfter (UTC)",
                  ylabel="certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
                  subtitle="Unexpired certificates by expiry month; those right of the line are still valid at "
@@ -335,26 +514,36 @@ def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source:
 
 def plot_survival(curves: dict, *, ca: str, distrust_date, source: str, query_time=None, policy: str | None = None,
                   path_stem=None) -> "Figure":
-    """Affected certificates still valid on each day after the distrust date, one line per option compared:
-    how long the breakage lasts. ``curves`` maps an option label to
-    :meth:`analysis.tables.Evaluation.survival_curve`."""
+    """Certificates broken on each day after the distrust date, one line per option compared: how long the
+    breakage lasts. A certificate is broken on a day when the option has distrusted it by then and it has not
+    expired (an allowlist's certificates count from its sunset). ``curves`` maps an option label to
+    :meth:`analysis.tables.Evaluation.survival_curve`; the legend gives each option's n (certificates it
+    breaks)."""
     fig, ax = new_figure()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
     styles = ["-", "--", "-.", ":"]
-    n_total = 0
+    top = 0
+    most = 0
     for i, (label, curve) in enumerate(curves.items()):
-        start = int(curve["still_valid"].iloc[0]) if len(curve) else 0
-        n_total = max(n_total, start)
-        ax.step(curve["date"], curve["still_valid"], where="post", lw=2.2, ls=styles[i % len(styles)],
-                color=PALETTE[i % len(PALETTE)], label=f"{label} ({start:,} on the distrust date)")
-    _distrust_marker(ax, distrust_date)
-    ax.set_ylim(bottom=0)
+        broken = curve["broken"] if len(curve) else pd.Series([0])
+        n_option = int(curve.attrs.get("affected", broken.max()))
+        top, most = max(top, int(broken.max())), max(most, n_option)
+        ax.step(curve["date"], curve["broken"], where="post", lw=2.2, ls=styles[i % len(styles)],
+                color=PALETTE[i % len(PALETTE)], label=f"{figure_text(label, 40)} (n = {n_option:,})")
+    start = pd.Timestamp(distrust_date)
+    ends = [c["date"].max() for c in curves.values() if len(c)]
+    ax.set_xlim(start - pd.Timedelta(days=3), max(ends + [start + pd.Timedelta(days=30)]) + pd.Timedelta(days=10))
     _date_axis(ax)
-    ax.legend(loc="upper right", title="option compared")
+    legend = ax.legend(loc="upper right", ncol=2 if len(curves) > 2 else 1,
+                       title="option compared (n = certificates it breaks)", title_fontsize=10,
+                       alignment="left", **LEGEND_BOX)
+    marker = _distrust_marker(ax, distrust_date)
+    _headroom(ax, top, _top_band(ax, legend, [marker]))
     label_figure(fig, ax, what="Broken certificates still in use after the distrust", ca=ca,
-                 xlabel="date (UTC)", ylabel="affected certificates still valid (count)",
-                 n=n_total, source=source, query_time=query_time, policy=policy,
-                 subtitle="Each line: certificates the option breaks that have not yet expired on that day")
+                 xlabel="date (UTC)", ylabel="certificates broken (count)",
+                 n=f"{most:,} at most", source=source, query_time=query_time, policy=policy,
+                 subtitle="Each line: certificates the option has distrusted by that day and that have not yet "
+                          "expired")
     if path_stem is not None:
         save(fig, path_stem)
     return fig
@@ -363,21 +552,29 @@ def plot_survival(curves: dict, *, ca: str, distrust_date, source: str, query_ti
 def plot_top(table: pd.DataFrame, label_column: str, *, what: str, ca: str, top: int = 15, total: int | None = None,
              source: str, query_time=None, policy: str | None = None, path_stem=None) -> "Figure":
     """Horizontal bars: the ``top`` rows of a grouping table (by_organisation, by_registrable_domain) by
-    ``certificates``, the rest summed in one bar."""
+    ``certificates``, the rest summed in one bar. Names are shown as data (:func:`figure_text`), cut with "…" to
+    the room left of the axes."""
     fig, ax = new_figure(figsize=(11.0, 7.0))
     fig.subplots_adjust(left=0.34, right=0.97, top=0.84, bottom=0.12)
     head = table.head(top)
-    labels = [_shorten(str(x), 42) for x in head[label_column]]
+    label_px = ax.get_position().x0 * fig.bbox.width - 0.12 * fig.dpi  # left of the axes, less the tick padding
+    labels = [_fitted(fig, lambda c: c, figure_text(x), label_px, fontsize=STYLE_RC["ytick.labelsize"])
+              for x in head[label_column]]
     values = head["certificates"].astype("int64").tolist()
     rest = int(table["certificates"].iloc[top:].sum()) if len(table) > top else 0
     y = list(range(len(values)))[::-1]
     ax.barh(y, values, color=OKABE_ITO["vermillion"])
     ax.set_yticks(y, labels)
-    for yi, v in zip(y, values):
-        ax.text(v, yi, f" {v:,}", va="center", ha="left", fontsize=9)
+    value_texts = [ax.text(v, yi, f" {v:,}", va="center", ha="left", fontsize=9) for yi, v in zip(y, values)]
     if not values:
         ax.text(0.5, 0.5, "no affected certificates", transform=ax.transAxes, ha="center", va="center")
-    ax.set_xlim(0, (max(values) * 1.12) if values else 1)
+    # Room right of the longest bars for their numbers: x_max such that bar + text width fits, for every bar.
+    renderer = _renderer(fig)
+    axes_px = ax.get_window_extent(renderer).width
+    x_max = max([v / max(1 - (t.get_window_extent(renderer).width + 4) / axes_px, 0.2)
+                 for v, t in zip(values, value_texts)] + [1])
+    ax.set_xlim(0, x_max)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
     ax.grid(axis="y", visible=False)
     shown = f"The {len(head)} with most affected certificates"
     if rest:
@@ -402,20 +599,37 @@ def plot_date_sweep(sweep: pd.DataFrame, *, ca: str, marked_dates=(), source: st
     ax2.plot(sweep["distrust_date"], sweep["organisations_affected"], color=OKABE_ITO["blue"], lw=1.8, ls="--",
              label="organisations affected (right axis)")
     ax2.set_ylabel("organisations (count)")
-    ax2.set_ylim(bottom=0)
     ax2.grid(False)
-    ax.set_ylim(bottom=0)
+    if len(sweep):
+        lo, hi = sweep["distrust_date"].min(), sweep["distrust_date"].max()
+        pad = max((hi - lo) * 0.03, pd.Timedelta(days=5))
+        ax.set_xlim(lo - pad, hi + pad)
+    _date_axis(ax)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    legend = ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right", ncol=2, **LEGEND_BOX)
+    labels = []
+    x0, x1 = ax.get_xlim()
+    placed: list[tuple[float, int]] = []
     for d in marked_dates:
         ts = pd.Timestamp(d)
         row = sweep[sweep["distrust_date"] == ts]
         ax.axvline(ts, color=OKABE_ITO["black"], lw=1.2, ls=":")
-        if len(row):
-            ax.annotate(f"{ts:%Y-%m-%d}: {int(row['affected'].iloc[0]):,}", xy=(ts, row["affected"].iloc[0]),
-                        xytext=(6, 8), textcoords="offset points", fontsize=9.5, fontweight="bold")
-    lines = ax.get_legend_handles_labels()
-    lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper right")
-    _date_axis(ax)
+        if not len(row):
+            continue
+        # One label per proposed date at the top, next to its line; close dates go on successive rows.
+        frac = (mdates.date2num(ts) - x0) / ((x1 - x0) or 1)
+        row_no = sum(1 for f, _ in placed if abs(f - frac) < 0.22)
+        placed.append((frac, row_no))
+        right_side = frac > 0.66
+        labels.append(ax.annotate(
+            f"{ts:%Y-%m-%d}: {int(row['affected'].iloc[0]):,}", xy=(ts, 1.0), xycoords=("data", "axes fraction"),
+            xytext=(-4 if right_side else 4, -2 - 14 * row_no), textcoords="offset points",
+            ha="right" if right_side else "left", va="top", fontsize=9.5, fontweight="bold",
+            bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}))
+    room = _top_band(ax, legend, labels)
+    _headroom(ax, sweep["affected"].max() if len(sweep) else 0, room)
+    _headroom(ax2, sweep["organisations_affected"].max() if len(sweep) else 0, room)
     n = int(sweep["issuances"].iloc[0]) if len(sweep) else 0
     label_figure(fig, ax, what="Impact by candidate distrust date", ca=ca, xlabel="distrust date (UTC)",
                  ylabel="affected certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
@@ -431,7 +645,3 @@ def _date_axis(ax: "Axes") -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "\u2026"

@@ -177,7 +177,9 @@ class Evaluation:
 
     def certificates(self, status="affected") -> pd.DataFrame:
         """One row per issuance with the given status(es), for export: ``crtsh_id, certificate_id,
-        precertificate_id, organisation, subject_o, subject_cn, dns_names`` (space-separated, as written),
+        precertificate_id, sha256, precertificate_sha256`` (SHA-256 of the final certificate and of the
+        precertificate, upper-case hex; what crt.sh links are built from), ``organisation, subject_o, subject_cn,
+        dns_names`` (space-separated, as written),
         ``registrable_domains`` (space-separated), ``validation_level, issuer_name, not_before, not_after,
         breaks_on, status, category, reason, is_revoked, revocation_date, parse_error``."""
         idx = np.flatnonzero(self.status_mask(status))
@@ -186,6 +188,7 @@ class Evaluation:
         out = pd.DataFrame({
             "crtsh_id": iss["crtsh_id"].to_numpy(), "certificate_id": iss["certificate_id"].array,
             "precertificate_id": iss["precertificate_id"].array,
+            "sha256": iss["sha256"].array, "precertificate_sha256": iss["precertificate_sha256"].array,
             "organisation": iss["organisation"].array, "subject_o": iss["subject_o"].array,
             "subject_cn": iss["subject_cn"].array,
             "dns_names": [" ".join(map(str, x)) if x is not None and not isinstance(x, float) else ""
@@ -217,11 +220,12 @@ class Evaluation:
             out[pos[pi[a]]] = " ".join(lab[a:b])
         return out
 
-    def to_csv(self, path, status="affected") -> Path:
-        """Write :meth:`certificates` as CSV with crt.sh links (see :func:`analysis.textfmt.write_csv`)."""
+    def to_csv(self, path, status="affected", *, crtsh_ids: bool = False) -> Path:
+        """Write :meth:`certificates` as CSV with crt.sh links (see :func:`analysis.textfmt.write_csv`): by
+        SHA-256, or by crt.sh id with ``crtsh_ids=True`` (only when the rows come from crt.sh itself)."""
         from analysis.textfmt import write_csv
 
-        return write_csv(self.certificates(status), path)
+        return write_csv(self.certificates(status), path, crtsh_ids=crtsh_ids)
 
     def to_text(self, table: str | pd.DataFrame = "summary", **kwargs) -> str:
         """A table (a DataFrame or the name of a method, e.g. ``"by_organisation"``) as 72-column text."""
@@ -523,33 +527,42 @@ def expiry_histogram(ev: Evaluation, reference=None) -> pd.DataFrame:
 
 
 def survival_curve(ev: Evaluation, reference=None) -> pd.DataFrame:
-    """How many affected certificates are still valid on each day from the distrust date (``reference``, default
-    ``policy.date``) to the last notAfter among them.
+    """How many certificates the policy breaks are broken on each day, from the distrust date (``reference``,
+    default ``policy.date``) to the last notAfter among them.
 
-    A certificate is valid on day D if notBefore < D + 1 day and notAfter >= D (valid at some instant of that UTC
-    day). Columns: ``date``, ``days_after_distrust``, ``still_valid``, ``share_still_valid`` (of the affected
-    certificates valid on the distrust day, or of all affected if none).
+    A certificate is broken on day D if the policy has distrusted it by then and it has not expired: ``breaks_on``
+    < D + 1 day and notAfter >= D (broken at some instant of that UTC day). Under a removal that is every affected
+    certificate still valid; under an allowlist with a sunset the allowlisted certificates only count from the
+    sunset, those not on the list from the distrust date. Columns: ``date``, ``days_after_distrust``, ``broken``,
+    ``share_broken`` (of the affected certificates broken on the distrust day, or of all affected if none).
+    ``df.attrs``: ``affected`` (certificates the policy breaks, the line's n) and ``issuances``.
     """
     ref = as_utc_timestamp(ev.policy.date if reference is None else reference).normalize()
     iss = ev.normalised.issuances
     aff = ev.status_mask("affected")
-    nb = np.sort(_ns_col(iss, "not_before")[aff])
+    bo = np.sort(_ns_col(ev.verdicts, "breaks_on")[aff])
     na = np.sort(_ns_col(iss, "not_after")[aff])
+    attrs = {"affected": int(aff.sum()), "issuances": len(iss)}
     if len(na) == 0 or na[-1] < ref.value:
-        return pd.DataFrame({"date": pd.to_datetime([ref]).as_unit("ns"), "days_after_distrust": [0],
-                             "still_valid": [0], "share_still_valid": [0.0]})
+        out = pd.DataFrame({"date": pd.to_datetime([ref]).as_unit("ns"), "days_after_distrust": [0],
+                            "broken": [0], "share_broken": [0.0]})
+        out.attrs.update(attrs)
+        return out
     # Integer arithmetic: np.arange with a float-computed length can drop the last day.
     days = ref.value + np.arange((na[-1] - ref.value) // _DAY + 1, dtype=np.int64) * _DAY
-    started = np.searchsorted(nb, days + _DAY, side="left")  # notBefore < D + 1 day
+    distrusted = np.searchsorted(bo, days + _DAY, side="left")  # breaks_on < D + 1 day
     expired = np.searchsorted(na, days, side="left")  # notAfter < D
-    valid = started - expired
-    base = valid[0] if valid[0] > 0 else len(na)
-    return pd.DataFrame({
+    # An affected certificate breaks before it expires (classify), so every expired one was counted as distrusted.
+    broken = distrusted - expired
+    base = broken[0] if broken[0] > 0 else len(na)
+    out = pd.DataFrame({
         "date": days.view("datetime64[ns]"),
         "days_after_distrust": np.arange(len(days)),
-        "still_valid": valid.astype(np.int64),
-        "share_still_valid": valid / base,
+        "broken": broken.astype(np.int64),
+        "share_broken": broken / base,
     })
+    out.attrs.update(attrs)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

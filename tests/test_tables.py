@@ -123,12 +123,30 @@ def test_survival_curve(ev):
     c = ev.survival_curve().set_index("date")
     assert c.index[0] == T("2019-09-03") and c.index[-1] == T("2020-06-30")
     assert len(c) == (T("2020-06-30") - T("2019-09-03")).days + 1
-    assert c.loc[T("2019-09-03"), "still_valid"] == 4
-    assert c.loc[T("2019-10-31"), "still_valid"] == 4  # notAfter is inclusive
-    assert c.loc[T("2019-11-01"), "still_valid"] == 3
-    assert c.loc[T("2019-12-16"), "still_valid"] == 2
-    assert c.loc[T("2020-01-02"), "still_valid"] == 1
-    assert c.loc[T("2020-06-30"), "share_still_valid"] == 0.25
+    assert c.loc[T("2019-09-03"), "broken"] == 4
+    assert c.loc[T("2019-10-31"), "broken"] == 4  # notAfter is inclusive
+    assert c.loc[T("2019-11-01"), "broken"] == 3
+    assert c.loc[T("2019-12-16"), "broken"] == 2
+    assert c.loc[T("2020-01-02"), "broken"] == 1
+    assert c.loc[T("2020-06-30"), "share_broken"] == 0.25
+    assert c.attrs == {"affected": 4, "issuances": 9}
+
+
+def test_survival_curve_counts_allowlisted_certificates_from_the_sunset(ev):
+    """Allowlist of what existed on 2019-05-17, sunset 2019-12-31: A (notAfter 2020-01-01) and C (2020-06-30) are
+    the two it breaks, both at the sunset (B and D expire before it): nothing is broken before the sunset."""
+    allow = evaluate(ev.normalised, Allowlist.existing(ev.normalised, "2019-05-17", "2019-09-03", "2019-12-31"),
+                     **FILTERS)
+    c = allow.survival_curve().set_index("date")
+    assert c.index[0] == T("2019-09-03") and c.index[-1] == T("2020-06-30")
+    assert (c.loc[:T("2019-12-30"), "broken"] == 0).all()
+    assert c.loc[T("2019-12-31"), "broken"] == 2 and c.loc[T("2020-01-01"), "broken"] == 2  # inclusive notAfter
+    assert (c.loc[T("2020-01-02"):, "broken"] == 1).all()
+    assert c.loc[T("2019-12-31"), "share_broken"] == 1.0  # nothing broken on day 0: share of all affected
+    assert c.attrs["affected"] == 2
+    # A certificate counted on a day is distrusted and unexpired then: never more than the removal's count.
+    removal = ev.survival_curve().set_index("date")["broken"]
+    assert (c["broken"] <= removal.reindex(c.index)).all()
 
 
 def test_compare_options_side_by_side(ev):
@@ -171,14 +189,23 @@ def test_certificates_export_with_crtsh_links(ev, tmp_path):
     c = ev.certificates()
     assert c["crtsh_id"].tolist() == [2, 3, 4, 5]
     assert c["precertificate_id"].tolist() == [1, pd.NA, pd.NA, 5]
+    assert c["sha256"].fillna("").tolist() == [f"{i:064X}" for i in (2, 3, 4)] + [""]
+    assert c["precertificate_sha256"].fillna("").tolist() == [f"{1:064X}", "", "", f"{5:064X}"]
     assert c["registrable_domains"].tolist() == ["acme.fr", "acme.com acme.fr", "", "www.gouv.fr"]
+    # By default (a local source: its ids are not crt.sh's) every link names the certificate by its SHA-256.
     path = ev.to_csv(tmp_path / "out" / "affected.csv")
     back = pd.read_csv(path, keep_default_na=False)
-    assert back["crtsh_id_url"].tolist() == [f"https://crt.sh/?id={i}" for i in (2, 3, 4, 5)]
-    assert back["precertificate_id_url"].tolist() == ["https://crt.sh/?id=1", "", "", "https://crt.sh/?id=5"]
+    by_sha = "https://crt.sh/?sha256={:064X}".format
+    assert back["crtsh_id_url"].tolist() == [by_sha(2), by_sha(3), by_sha(4), by_sha(5)]  # D: its precertificate
+    assert back["certificate_id_url"].tolist() == [by_sha(2), by_sha(3), by_sha(4), ""]
+    assert back["precertificate_id_url"].tolist() == [by_sha(1), "", "", by_sha(5)]
     assert back["dns_names"].tolist()[0] == "www.acme.fr acme.fr"
     assert back["not_after"].tolist()[0] == "2020-01-01 00:00:00"
     assert list(tmp_path.joinpath("out").iterdir()) == [path]  # no temporary file left behind
+    # Rows fetched from crt.sh itself may link by crt.sh id.
+    back = pd.read_csv(ev.to_csv(tmp_path / "crtsh.csv", crtsh_ids=True), keep_default_na=False)
+    assert back["crtsh_id_url"].tolist() == [f"https://crt.sh/?id={i}" for i in (2, 3, 4, 5)]
+    assert back["precertificate_id_url"].tolist() == ["https://crt.sh/?id=1", "", "", "https://crt.sh/?id=5"]
 
 
 def test_text_rendering_fits_a_mailing_list(ev):

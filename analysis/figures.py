@@ -347,7 +347,7 @@ def _plot_root_store_history(data, path_stem) -> Figure:
             label="certificates in certdata.txt\n(all, incl. not TLS-trusted)")
     trusted = size.dropna(subset=["server_trusted"])
     ax.step(trusted["date"], trusted["server_trusted"].astype(float), where="post", color=OKABE_ITO["blue"],
-            lw=2.4, label="roots trusted for TLS (server auth\nTRUSTED_DELEGATOR; not recorded\nbefore 2011-04)")
+            lw=2.4, label="roots trusted for TLS (server auth\nTRUSTED_DELEGATOR)")
 
     def level(dates):
         """y of the TLS-trusted line just before each date (where the marker sits)."""

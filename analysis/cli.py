@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, not a traceback
-        print(f"distrust-impact: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
+        print(f"distrust-impact: interrupted{' ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # one clear line, not a traceback wall; DISTRUST_IMPACT_DEBUG=1 shows it
         import os

@@ -643,6 +643,14 @@ def notebook_cache_dir(cache_dir: str | Path | None) -> Path | None:
     return Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV) else None
 
 
+def notebook_setup() -> None:
+    """What a report notebook sets first: warnings shown as one line without the file they come from (an executed
+    notebook and its HTML carry no local path)."""
+    import warnings
+
+    warnings.formatwarning = lambda message, category, *_args, **_kw: f"{category.__name__}: {message}\n"
+
+
 def _inert(markup: str) -> str:
     """Wrap HTML so MathJax in the notebook or its export typesets nothing in it (a ``$`` in a name stays a $)."""
     return f'<div class="tex2jax_ignore mathjax_ignore">{markup}</div>'
@@ -828,27 +836,36 @@ def _kernel_env(**values: str):
                 os.environ[k] = v
 
 
-def _step_reporter(template: Path, what: str, log):
-    """papermill's per-cell hook: on a terminal, one line per notebook rewritten as its cells run (which step of how
-    many, in which section); in a log file nothing per cell (no carriage-return runs in files)."""
-    if log is None or not sys.stderr.isatty():
-        return None
-    import nbformat
+def _cell_hook(template: Path, what: str, log):
+    """papermill's per-cell hook. It gives Ctrl-C back to Python (nbclient's own SIGINT handler only schedules the
+    kernel's shutdown and lets the run go on), so an interrupted run stops and is kept aside. On a terminal it also
+    shows one line per notebook, rewritten as its cells run (which step of how many, in which section); a log file
+    gets nothing per cell (no carriage-return runs in files)."""
+    import signal
+    import threading
 
-    nb = nbformat.read(template, as_version=4)
-    section, where, code = "", {}, 0
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
-            section = cell.source.lstrip().splitlines()[0].lstrip("# ").strip()
-        elif cell.cell_type == "code":
-            code += 1
-            where[cell.get("id")] = (code, section)
+    where, code = {}, 0
+    show = log is not None and sys.stderr.isatty()
+    if show:
+        import nbformat
+
+        section = ""
+        for cell in nbformat.read(template, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+                section = cell.source.lstrip().splitlines()[0].lstrip("# ").strip()
+            elif cell.cell_type == "code":
+                code += 1
+                where[cell.get("id")] = (code, section)
 
     def on_cell_start(cell, cell_index, **_):
-        step, name = where.get(cell.get("id"), (0, "parameters"))
-        line = f"  {what}: step {step}/{code} — {name}" if step else f"  {what}: {name}"
-        print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if show:
+            step, name = where.get(cell.get("id"), (0, "parameters"))
+            line = f"  {what}: step {step}/{code} — {name}" if step else f"  {what}: {name}"
+            print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
 
+    on_cell_start.shows_progress = show
     return on_cell_start
 
 
@@ -865,9 +882,10 @@ def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=No
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
     extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
-    # the kernel's own start-up warning ("Kernel is running over TCP without encryption": it listens on 127.0.0.1
-    # for this process only) would print once per notebook; errors still show
-    extra["extra_arguments"] = ["--IPKernelApp.log_level=ERROR"]
+    # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without
+    # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
+    # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
+    extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
     pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name="python3",
                         progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
     _relative_provenance(out_nb, template)
@@ -1074,7 +1092,7 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
         result = _run_one(template, stage / nb_name, parameters, label, log=log, what=what)
     except KeyboardInterrupt:
         failed = _keep_failed(stage, final)
-        raise RunInterrupted(f"interrupted during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
+        raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
                              f"{failed}") from None
     if result.ok:
         _swap_in(stage, final)
@@ -1087,14 +1105,14 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
 def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None, what: str = "") -> RunResult:
     import papermill as pm
 
-    hook = _step_reporter(template, what, log)
+    hook = _cell_hook(template, what, log)
     try:
         _execute(template, out_nb, parameters, on_cell_start=hook)
     except pm.PapermillExecutionError as exc:
         return RunResult(str(label), out_nb.parent, False,
-                         f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+                         f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
     finally:
-        if hook:
+        if hook.shows_progress:
             print(file=sys.stderr)
     _export_html(out_nb)
     return RunResult(str(label), out_nb.parent, True)

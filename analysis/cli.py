@@ -61,12 +61,23 @@ def _cmd_db_schema(args) -> int:
 
     from analysis.localdb import create_schema
 
+    lacks = "the user of --dsn lacks the rights to create crt.sh's schema there ({}); use a role that may create " \
+            "tables, types and functions in that database"
+    conn = psycopg2.connect(args.dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_user, current_setting('transaction_read_only') = 'on', "
+                        "has_schema_privilege('public', 'CREATE')")
+            user, read_only, may_create = cur.fetchone()
+    finally:
+        conn.close()
+    if read_only or not may_create:
+        raise PermissionError(lacks.format(f"{user} is read-only" if read_only else
+                                           f"{user} may not create in schema public"))
     try:
         create_schema(args.dsn)
     except psycopg2.errors.InsufficientPrivilege as exc:
-        detail = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-        raise PermissionError(f"the user of --dsn lacks the rights to create crt.sh's schema there ({detail}); use a "
-                              f"role that may create tables, types and functions in that database") from None
+        raise PermissionError(lacks.format((exc.diag.message_primary or str(exc)).strip())) from None
     print("schema ready", file=sys.stderr)
     return 0
 

@@ -793,15 +793,16 @@ def resolve_ca_name(ca: str, source: str) -> str:
         if is_root:
             return str(ca_id)
         above = _roots_above(client, rows)
-        under = "; ".join(f"{r} {n}" for r, n in sorted(above.items())) or "no root known to this source"
-        hint = f" — to analyse from its root, use --ca {min(above)}" if above else ""
+        under = "; ".join(f"{r} {n}" for r, n in above.items()) or "no root known to this source"
+        hint = f" — to analyse from its root, use --ca {next(iter(above))}" if above else ""
         raise ReportError(f"{names[ca_id]} (crt.sh CA id {ca_id}) is an intermediate, under {under}{hint}")
     finally:
         client.close()
 
 
 def _roots_above(client, rows: pd.DataFrame, max_depth: int = 8) -> dict[int, str]:
-    """The roots above an intermediate's certificates (ca_id -> name), walking issuers up through resolve_ca."""
+    """The roots above an intermediate's certificates (ca_id -> name), walking issuers up through resolve_ca; the
+    nearest first (a root that cross-signed that root comes after it)."""
     found: dict[int, str] = {}
     seen = set(int(x) for x in rows["ca_id"])
     todo = {int(x) for x in rows["issuer_ca_id"].dropna()} - seen

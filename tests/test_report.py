@@ -301,3 +301,37 @@ def test_a_root_reached_through_a_cross_sign_is_flagged(empty_db, tmp_path):
     paths = report.alternate_paths()
     assert paths["ca_name"].tolist() == ["C=XX, O=Test PKI (synthetic), CN=Root Y"]
     assert paths["affected_below"].tolist() == [1]
+
+
+def test_a_ca_name_searches_like_crtsh_and_tells_roots_from_intermediates(demo_db):
+    """``--ca certinomis`` finds every CA with that text anywhere in its name, case-insensitive (crt.sh's CA
+    search); several are listed as roots or intermediates, one intermediate is named with the root above it."""
+    import psycopg2
+
+    from analysis.report import ReportError, resolve_ca_name
+
+    guest = demo_db.replace("user=postgres", "user=guest")
+    with psycopg2.connect(guest) as conn, conn.cursor() as cur:
+        cur.execute("SELECT ca.id, ca.name, bool_or(c.issuer_ca_id = ca.id) FROM ca "
+                    "JOIN ca_certificate cac ON cac.ca_id = ca.id JOIN certificate c ON c.id = cac.certificate_id "
+                    "GROUP BY ca.id, ca.name")
+        cas = {name: (ca_id, is_root) for ca_id, name, is_root in cur.fetchall()}
+    certinomis = {n: v for n, v in cas.items() if "certinomis" in n.lower()}
+    assert {is_root for _, is_root in certinomis.values()} == {True, False}  # roots and intermediates alike
+    with pytest.raises(ReportError) as err:
+        resolve_ca_name("certinomis", guest)
+    message = str(err.value)
+    assert message.startswith(f"name 'certinomis' matches {len(certinomis)} CAs — give one of these crt.sh CA ids "
+                              f"with --ca: ")
+    for name, (ca_id, is_root) in certinomis.items():
+        assert f"{ca_id} {name} ({'root' if is_root else 'intermediate'})" in message
+    root_name = next(n for n in cas if n.endswith("CN=Demo Root CA"))
+    assert resolve_ca_name("demo root ca", guest) == str(cas[root_name][0])
+    dv_name = next(n for n in cas if n.endswith("CN=Demo DV CA"))
+    with pytest.raises(ReportError) as err:
+        resolve_ca_name("DEMO DV", guest)
+    root_id = cas[root_name][0]
+    partner = next(n for n in cas if n.endswith("CN=Demo Partner Root CA"))  # it cross-signed the demo root
+    assert str(err.value) == (f"{dv_name} (crt.sh CA id {cas[dv_name][0]}) is an intermediate, under {root_id} "
+                              f"{root_name}; {cas[partner][0]} {partner} — to analyse from its root, use --ca "
+                              f"{root_id}")

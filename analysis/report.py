@@ -477,9 +477,8 @@ class Report:
             f"{s.describe(with_distrust=True).replace(f'; snapshot {s.as_of}', '')}.",
             "",
             f"Under '{self.primary_label}': {v['affected']:,} certificates affected "
-            f"({v['organisations_affected']:,} organisations,",
-            f"{v['registrable_domains_affected']:,} registrable domains); {v['survivors']:,} survive; "
-            f"{v['revoked']:,} revoked.",
+            f"({v['organisations_affected']:,} organisations, {v['registrable_domains_affected']:,} registrable "
+            f"domains); {v['survivors']:,} survive; {v['revoked']:,} revoked.",
             "Excluded by the filters: " + "; ".join(
                 [f"{v['excluded_expired']:,} expire on or before {s.expires_on_or_before}"
                  if s.expires_on_or_before else "expiry filter off"]
@@ -497,8 +496,9 @@ class Report:
         paths = self.alternate_paths()
         if len(paths):
             top = paths.iloc[0]
-            head.append(f"Caution: {len(paths)} CA(s) of this hierarchy are also certified by a CA outside it "
-                        f"(e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
+            many = len(paths) > 1
+            head.append(f"Caution: {len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} "
+                        f"also certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
                         f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
                         f"affected certificates may still validate through such a path if it stays trusted.")
         blocks = ["\n".join(_wrap(line, width) for line in head)]
@@ -607,10 +607,29 @@ def not_for_tls_servers(fetched) -> int:
     return int((leaf & ~certs["is_server_auth"] & certs["parse_error"].isna()).sum())
 
 
-def _wrap(line: str, width: int) -> str:
+_KEEP = "\ue000"  # stands for a space that must not break a line (inside one part of a distinguished name)
+
+
+def _wrap(line: str, width: int, indent: str = "  ") -> str:
+    """One paragraph of the text post: wrapped at ``width`` with a hanging indent, never breaking inside a part of a
+    distinguished name ("CN=Demo Root CA" stays on one line unless it alone is too long)."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False)) if line else ""
+    if not line:
+        return ""
+    keep = _KEEP not in line
+    if keep:  # spaces inside "X=…" parts of a name are kept together; ", " between parts may break
+        line = re.sub(r"(?:(?<=[\s,])|^)([A-Za-z][\w.]*=)([^,]*)",
+                      lambda m: m.group(1) + m.group(2).replace(" ", _KEEP), line)
+    lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    out = []
+    for text in lines:
+        text = text.replace(_KEEP, " ") if keep else text
+        if len(text) <= width:
+            out.append(text)
+        else:  # one part longer than the line: break it by words, then by characters
+            out += textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
+    return "\n".join(out)
 
 
 def _mozilla_presets(fetched) -> list:

@@ -94,3 +94,32 @@ def test_db_schema_as_a_read_only_user_says_it_lacks_rights(empty_db):
     message = _one_line_error(_cli("db", "schema", "--dsn", guest))
     assert message.startswith("the user of --dsn lacks the rights to create crt.sh's schema there (")
     assert message.endswith("use a role that may create tables, types and functions in that database")
+
+
+def test_the_notebooks_name_the_kernel_the_makefile_installs():
+    import json
+    import re
+
+    from analysis.config import NOTEBOOKS_DIR, PROJECT_ROOT
+
+    kernel = re.search(r"^KERNEL\s*:=\s*(\S+)", (PROJECT_ROOT / "Makefile").read_text(), re.M).group(1)
+    for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == kernel, path.name
+
+
+def test_make_lab_runs_as_root_and_not():
+    """JupyterLab refuses root without --allow-root; the Makefile adds it for uid 0 only (dry run: nothing starts)."""
+    import os
+
+    from analysis.config import PROJECT_ROOT
+
+    def lab_line(*as_user: str) -> str:
+        dry = subprocess.run([*as_user, "make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             timeout=60)
+        lab = [line for line in dry.stdout.splitlines() if "jupyter lab" in line]
+        assert len(lab) == 1, dry.stdout + dry.stderr
+        return lab[0]
+
+    assert ("--allow-root" in lab_line()) == (os.getuid() == 0)
+    if os.getuid() == 0:  # and as an ordinary user (runuser, as the tests' PostgreSQL cluster is run)
+        assert "--allow-root" not in lab_line("runuser", "-u", "nobody", "--")

@@ -880,7 +880,7 @@ def _cell_hook(template: Path, what: str, log):
     def on_cell_start(cell, cell_index, **_):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        if show:
+        if show and cell.cell_type == "code":
             step, name = where.get(cell.get("id"), (0, "parameters"))
             line = f"  {what}: step {step}/{code} — {name}" if step else f"  {what}: {name}"
             print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
@@ -1109,7 +1109,7 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
     log(f"{what} → {final}")
     started = dt.datetime.now()
     try:
-        result = _run_one(template, stage / nb_name, parameters, label, log=log, what=what)
+        result = _run_one(template, stage / nb_name, parameters, label, log=log)
     except KeyboardInterrupt:
         failed = _keep_failed(stage, final)
         raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
@@ -1122,10 +1122,10 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
     return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
 
 
-def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None, what: str = "") -> RunResult:
+def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) -> RunResult:
     import papermill as pm
 
-    hook = _cell_hook(template, what, log)
+    hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
         _execute(template, out_nb, parameters, on_cell_start=hook)
     except pm.PapermillExecutionError as exc:

@@ -756,27 +756,29 @@ class RunResult:
     error: str = ""
 
 
-def check_output_root(out_root: Path) -> None:
+def check_output_root(out_root: Path, folder: Path | None = None) -> None:
     """Refuse, before any query, an output root that cannot take a report: a file, a folder without write
-    permission, or a place where folders cannot be made (``/proc``). Probes by making (and removing) a folder."""
+    permission, or a place where folders cannot be made (``/proc``). Probes by making (and removing) ``folder`` (the
+    CA's folder below ``out_root``) and a file in it."""
     out_root = Path(out_root)
+    folder = Path(folder) if folder is not None else out_root
     made = []
-    probe = out_root
+    probe = folder
     while not probe.exists():
         made.append(probe)
         probe = probe.parent
     if not probe.is_dir():
         raise ScenarioError(f"output folder {out_root}: {probe} is a file, not a folder")
     try:
-        for folder in reversed(made):
-            folder.mkdir()
-        tempfile.TemporaryDirectory(prefix=".write-check-", dir=out_root).cleanup()
+        for part in reversed(made):
+            part.mkdir()
+        tempfile.TemporaryDirectory(prefix=".write-check-", dir=folder).cleanup()
     except OSError as exc:
         raise ScenarioError(f"output folder {out_root} is not writable ({exc.strerror or exc})") from None
     finally:
-        for folder in made:
+        for part in made:
             try:
-                folder.rmdir()
+                part.rmdir()
             except OSError:
                 pass
 
@@ -1002,7 +1004,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     if existing and not force:
         raise ScenarioError(f"output folder {existing[0]} exists; pass --force to replace it "
                             f"(a previous run is never overwritten silently)")
-    check_output_root(out_root)
+    check_output_root(out_root, ca_dir)
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")

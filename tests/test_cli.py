@@ -75,6 +75,10 @@ def test_output_folders_are_checked_before_any_fetch(tmp_path):
         f"output folder {a_file}: {a_file} is a file, not a folder"
     assert _one_line_error(_cli(*base, "--out", str(a_file / "below"))) == \
         f"output folder {a_file / 'below'}: {a_file} is a file, not a folder"
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "demo-root-ca").write_text("a file where the CA's folder goes")
+    assert _one_line_error(_cli(*base, "--out", str(tmp_path / "out"))) == \
+        f"output folder {tmp_path / 'out'}: {tmp_path / 'out' / 'demo-root-ca'} is a file, not a folder"
     message = _one_line_error(_cli(*base, "--out", "/proc/distrust-impact-reports"))
     assert message.startswith("output folder /proc/distrust-impact-reports is not writable (")
     assert not Path("/proc/distrust-impact-reports").exists()

@@ -692,7 +692,9 @@ def show_list(lines: list[str], empty: str = "No recorded action."):
 
 
 def _cell_text(value) -> str:
-    if isinstance(value, (list, tuple, set)):
+    import numpy as np
+
+    if isinstance(value, (list, tuple, set, np.ndarray)):
         return ", ".join(_cell_text(v) for v in value)
     if value is None or value is pd.NaT or (not hasattr(value, "__len__") and pd.isna(value)):
         return ""  # a missing value is an empty cell, never "NaT" or "nan"
@@ -712,7 +714,7 @@ def show_table(df: pd.DataFrame, caption: str | None = None):
 
     body = df.map(_cell_text) if len(df) else df.astype(str)
     table = body.to_html(index=False, escape=True, border=0, max_rows=None, max_cols=None, na_rep="",
-                         classes="dataframe distrust-impact")
+                         classes="distrust-impact")
     head = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
     return HTML(_inert(head + table))
 
@@ -1059,7 +1061,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
             ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
             expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
             cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
-            f"date sweep over the {len(sweep_dates)} date(s) reported for this CA ({', '.join(sweep_dates)})", log))
+            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
+            f"CA ({', '.join(sweep_dates)})", log))
     return results
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +339,17 @@ def test_a_ca_name_searches_like_crtsh_and_tells_roots_from_intermediates(demo_d
     assert str(err.value) == (f"{dv_name} (crt.sh CA id {cas[dv_name][0]}) is an intermediate, under {root_id} "
                               f"{root_name}; {cas[partner][0]} {partner} — to analyse from its root, use --ca "
                               f"{root_id}")
+
+
+def test_show_table_cells_are_escaped_whole_and_missing_values_empty():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.report import show_table
+
+    frame = pd.DataFrame({"ids": [np.array([1, 2]), [3]], "when": [pd.NaT, pd.Timestamp("2020-01-01")],
+                          "n": [1234.0, np.nan], "name": ["<b>x</b> $y$ " + "z" * 300, None]})
+    page = show_table(frame).data
+    cells = re.findall(r"<td>(.*?)</td>", page, re.S)
+    assert cells == ["1, 2", "", "1,234", "&lt;b&gt;x&lt;/b&gt; $y$ " + "z" * 300, "3", "2020-01-01", "", ""]
+    assert "<th></th>" not in page and "tex2jax_ignore" in page  # no index column; MathJax leaves "$y$" alone

@@ -119,7 +119,7 @@ def _cmd_report(args) -> int:
                                  refresh=args.refresh, max_rows=args.max_rows, log=report.stderr_log, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
-        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {r.error}" if r.error else ""))
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {_one_line(r.error)}" if r.error else ""))
     return 1 if failed else 0
 
 
@@ -185,19 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc: BaseException | str) -> str:
+    """An error message as one line: control and bidirectional-override characters (a CA name may hold them) are
+    shown escaped, never as a line break or reordered text."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", str(exc))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, not a traceback
-        print(f"distrust-impact: interrupted{' ' + str(exc) if str(exc) else ''}", file=sys.stderr)
+        print(f"distrust-impact: interrupted{' ' + _one_line(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # one clear line, not a traceback wall; DISTRUST_IMPACT_DEBUG=1 shows it
         import os
 
         if os.environ.get("DISTRUST_IMPACT_DEBUG"):
             raise
-        print(f"distrust-impact: error: {exc}", file=sys.stderr)
+        print(f"distrust-impact: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

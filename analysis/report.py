@@ -1054,7 +1054,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
                 f"{values['issuances']:,}); loosen them")
 
         results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log)
-        sweep_dates = sweep_dates_for(ca_dir, scenarios[0])
+        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
         sweep_dir = ca_dir / "sweep"
         base = scenarios[0].parameters()
         results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
@@ -1079,9 +1079,9 @@ def _phase_logger(log):
     return progress
 
 
-def sweep_dates_for(ca_dir: Path, scenario: Scenario) -> list[str]:
-    """The distrust dates the sweep covers: every date folder of this CA whose report has the same snapshot date and
-    filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
+def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
+    """The distrust dates the sweep covers: every date folder of this CA whose report has the same source, snapshot
+    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
     mine = {k: scenario.parameters()[k] for k in ("as_of", "expires_on_or_before", "issued_after")}
     dates = {scenario.distrust_date.isoformat()}
     for folder in sorted(ca_dir.iterdir()) if ca_dir.is_dir() else []:
@@ -1089,10 +1089,12 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario) -> list[str]:
         if not (DATE_FOLDER.match(folder.name) and summary.is_file()):
             continue
         try:
-            params = json.loads(summary.read_text(encoding="utf-8"))["parameters"]
-        except (OSError, ValueError, KeyError):
+            written = json.loads(summary.read_text(encoding="utf-8"))
+            params = written["parameters"]
+        except (OSError, ValueError, KeyError, TypeError):
             continue
-        if all(str(params.get(k, "")) == str(v) for k, v in mine.items()):
+        same = written.get("source") == source_label(source)
+        if same and all(str(params.get(k, "")) == str(v) for k, v in mine.items()):
             dates.add(folder.name)
     return sorted(dates)
 

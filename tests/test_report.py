@@ -353,3 +353,22 @@ def test_show_table_cells_are_escaped_whole_and_missing_values_empty():
     cells = re.findall(r"<td>(.*?)</td>", page, re.S)
     assert cells == ["1, 2", "", "1,234", "&lt;b&gt;x&lt;/b&gt; $y$ " + "z" * 300, "3", "2020-01-01", "", ""]
     assert "<th></th>" not in page and "tex2jax_ignore" in page  # no index column; MathJax leaves "$y$" alone
+
+
+def test_the_sweep_covers_every_date_reported_with_the_same_source_snapshot_and_filters(tmp_path):
+    from analysis.report import checked_scenario, source_label, sweep_dates_for
+
+    def reported(day: str, source: str = "demo", **changed) -> None:
+        params = checked_scenario(**{**SEED, "distrust_date": day, **changed}).parameters()
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "summary.json").write_text(json.dumps({"parameters": params,
+                                                                 "source": source_label(source)}))
+
+    reported("2019-10-01")
+    reported("2019-11-01", as_of="2019-06-01")  # another snapshot
+    reported("2019-12-01", expires_on_or_before="")  # another filter
+    reported("2020-01-01", source="crtsh")  # another source
+    (tmp_path / "2020-02-01.failed").mkdir()  # a failed run is not a report
+    (tmp_path / "2020-03-01").mkdir()  # nor a folder without its summary
+    this = checked_scenario(**SEED)
+    assert sweep_dates_for(tmp_path, this, "demo") == ["2019-09-03", "2019-10-01"]

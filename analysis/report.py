@@ -722,14 +722,14 @@ def show_table(df: pd.DataFrame, caption: str | None = None):
 class _Figure:
     """A PNG with alt text, shown as ``<img alt=…>`` (nbconvert's own image output has no alt attribute)."""
 
-    def __init__(self, png: bytes, alt: str):
-        self.png, self.alt = png, alt
+    def __init__(self, png: bytes, alt: str, width: int):
+        self.png, self.alt, self.width = png, alt, width
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64
 
         src = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
-        return {"text/html": f'<img src="{src}" alt="{html.escape(self.alt, quote=True)}">',
+        return {"text/html": f'<img src="{src}" width="{self.width}" alt="{html.escape(self.alt, quote=True)}">',
                 "text/plain": self.alt}
 
 
@@ -740,9 +740,9 @@ def show_figure(fig, alt: str) -> _Figure:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=1.5 * fig.dpi)  # sharp on a high-density screen, shown at its own size
     plt.close(fig)
-    return _Figure(buf.getvalue(), alt)
+    return _Figure(buf.getvalue(), alt, round(fig.get_figwidth() * fig.dpi))
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -910,9 +910,24 @@ def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=No
     # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
     # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
     extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
-    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name="python3",
+    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=_kernel_name(),
                         progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
     _relative_provenance(out_nb, template)
+
+
+KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
+
+
+def _kernel_name() -> str:
+    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
+    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return "python3"
+    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
 
 
 def _relative_provenance(nb_path: Path, template: Path) -> None:

@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+KERNEL := distrust-impact
+# JupyterLab refuses to run as root unless told; the README's set-up runs as root on a fresh machine.
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .DEFAULT_GOAL := help
 .PHONY: help report test system-deps venv bench clean lab figures
@@ -10,12 +13,19 @@ STAMP  := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# pip prints one line per package it collects and installs (about 3 minutes on a fresh machine: pandas, pyarrow,
+# matplotlib, JupyterLab); no download progress bars, so a log file stays one line per event.
 $(STAMP): pyproject.toml
+	@echo "==> creating the virtual environment in $(VENV) (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --editable '.[test]'
-	$(BIN)/python -m ipykernel install --prefix $(VENV) --name distrust-impact --display-name "Distrust Impact" >/dev/null
+	@echo "==> upgrading pip"
+	$(BIN)/pip install --progress-bar off --upgrade pip
+	@echo "==> installing the package and its dependencies (pyproject.toml)"
+	$(BIN)/pip install --progress-bar off --editable '.[test]'
+	@echo "==> installing the Jupyter kernel '$(KERNEL)' the notebooks name"
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python 3 (distrust-impact)" >/dev/null
 	touch $(STAMP)
+	@echo "==> ready: $(VENV)"
 
 venv: $(STAMP) ## create or refresh the virtual environment in .venv
 
@@ -39,7 +49,7 @@ figures: system-deps venv ## regenerate the reference figures the README shows (
 	$(BIN)/python -c "from analysis import figures; figures.plot_root_store_history(path_stem='figures/mozilla_root_store_history')"
 
 lab: venv ## open JupyterLab on the notebooks with the project's kernel
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_ROOT) notebooks/
 
 clean: ## remove the virtualenv, caches and generated reports
 	rm -rf $(VENV) reports build data/cache data/demo/generated .pytest_cache

@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.normalise import NO_ORGANISATION
-from analysis.report import TEXT_WIDTH, _wrap, fetch_population, source_label
+from analysis.report import TEXT_WIDTH, _wrap, check_max_rows, checked_scenario, fetch_population, notebook_cache_dir, \
+    source_label
 from analysis.scenario import Scenario
 
 _O = re.compile(r'(?:^|, )O=("(?:[^"\\]|\\.)*"|[^,]*)')
@@ -58,11 +59,12 @@ class AggregateReport:
               output_dir: str = "", max_rows: int | None = None, fetched=None) -> "AggregateReport":
         from analysis.crtsh import DEFAULT_MAX_ROWS
 
-        scenario = Scenario.from_strings(ca=ca, distrust_date=distrust_date, as_of=as_of,
-                                         expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                                         options=options)
+        scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
+                                    expires_on_or_before=expires_on_or_before, issued_after=issued_after,
+                                    options=options)
+        check_max_rows(max_rows)
         if fetched is None:
-            fetched = fetch_population(scenario.ca, scenario.as_of, source, Path(cache_dir) if cache_dir else None,
+            fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows)
         return cls(scenario, source, fetched, Path(output_dir) if output_dir else None)
 
@@ -218,6 +220,18 @@ class AggregateReport:
                                 ca=self.ca_short_name, top=top, total=int(orgs["certificates"].sum()),
                                 source=source_label(self.source), query_time=self.query_time,
                                 policy="server-side counts, any expiry", path_stem=self._stem("top_organisations"))
+
+    def figure_alt(self, which: str) -> str:
+        """Alt text of a figure: what it shows, in a sentence (plain text; the HTML escapes it)."""
+        e = self.estimate().set_index("metric")["value"]
+        if which == "expiry":
+            return (f"Bar chart: unexpired certificates of {self.ca_short_name} by month of expiry (crt.sh's counts); "
+                    f"a removal on {self.scenario.distrust_date} breaks between {e['affected, at least']:,} and "
+                    f"{e['affected, at most']:,}.")
+        top = self.by_organisation().head(1)
+        lead = (f"; the most is {top['organisation'].iloc[0]} with {int(top['certificates'].iloc[0]):,}"
+                if len(top) else "")
+        return f"Bar chart: the organisations holding the most unexpired certificates of {self.ca_short_name}{lead}."
 
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
         from analysis.textfmt import format_table

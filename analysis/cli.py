@@ -1,4 +1,5 @@
-"""The ``distrust-impact`` command."""
+"""distrust-impact: how many certificates break, for whom and when, if a root program distrusts a certificate
+authority — reports from crt.sh (or a crt.sh-compatible PostgreSQL) for one CA and one or more distrust dates."""
 
 from __future__ import annotations
 
@@ -11,9 +12,26 @@ from pathlib import Path
 from analysis import __version__
 
 
+def _port_in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def _cmd_db_start(args) -> int:
     from analysis.localdb import LocalCluster, create_schema
 
+    if args.port is not None:
+        if not 1 <= args.port <= 65535:
+            raise ValueError(f"--port {args.port}: not a TCP port (1-65535)")
+        if _port_in_use(args.port):
+            raise ValueError(f"port {args.port} on 127.0.0.1 is in use; pick another --port or leave it out "
+                             f"(a free one is chosen)")
     cluster = LocalCluster(port=args.port)
     cluster.start()
     try:
@@ -39,9 +57,27 @@ def _cmd_db_start(args) -> int:
 
 
 def _cmd_db_schema(args) -> int:
+    import psycopg2
+
     from analysis.localdb import create_schema
 
-    create_schema(args.dsn)
+    lacks = "the user of --dsn lacks the rights to create crt.sh's schema there ({}); use a role that may create " \
+            "tables, types and functions in that database"
+    conn = psycopg2.connect(args.dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_user, current_setting('transaction_read_only') = 'on', "
+                        "has_schema_privilege('public', 'CREATE')")
+            user, read_only, may_create = cur.fetchone()
+    finally:
+        conn.close()
+    if read_only or not may_create:
+        raise PermissionError(lacks.format(f"{user} is read-only" if read_only else
+                                           f"{user} may not create in schema public"))
+    try:
+        create_schema(args.dsn)
+    except psycopg2.errors.InsufficientPrivilege as exc:
+        raise PermissionError(lacks.format((exc.diag.message_primary or str(exc)).strip())) from None
     print("schema ready", file=sys.stderr)
     return 0
 
@@ -79,12 +115,11 @@ def _cmd_report(args) -> int:
     dates = args.date or (report.default_demo_dates() if args.demo else [])
     if "ca" not in params:
         raise report.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
-    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     results = report.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
-                                 refresh=args.refresh, max_rows=args.max_rows, log=log, **params)
+                                 refresh=args.refresh, max_rows=args.max_rows, log=report.stderr_log, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
-        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {r.error}" if r.error else ""))
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {_one_line(r.error)}" if r.error else ""))
     return 1 if failed else 0
 
 
@@ -104,22 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=_cmd_db_schema)
 
     load = sub.add_parser("load", help="load PEM/DER certificates (files or folders) into a compatible database")
-    load.add_argument("--dsn", required=True)
+    load.add_argument("--dsn", required=True, help="libpq connection string of the database to load into")
     load.add_argument("--revocations", help="CSV: certificate_sha256,revocation_date,reason_code")
     load.add_argument("--ct-logs", help="CSV: id,operator,url,name")
     load.add_argument("--ct-entries", help="CSV: certificate_sha256,ct_log_id,entry_id,entry_timestamp")
-    load.add_argument("paths", nargs="+")
+    load.add_argument("paths", nargs="+", help="PEM or DER files, or folders of them")
     load.set_defaults(func=_cmd_load)
 
     demo = sub.add_parser("demo", help="the synthetic demo population").add_subparsers(dest="demo_command",
                                                                                        required=True)
     gen = demo.add_parser("generate", help="write the demo certificates and CSVs to a folder")
-    gen.add_argument("out")
-    gen.add_argument("--seed", type=int, default=20190517)
+    gen.add_argument("out", help="folder to write the certificates and CSV files to")
+    gen.add_argument("--seed", type=int, default=20190517,
+                     help="random seed: the same seed writes the same population (default: %(default)s)")
     gen.set_defaults(func=_cmd_demo_generate)
     from analysis.crtsh import add_fetch_parser
 
-    add_fetch_parser(sub)
+    fetch = add_fetch_parser(sub)
+    for action in fetch._actions:
+        if action.dest == "page_size" and not action.help:
+            action.help = "at most this many certificate rows per statement (default: %(default)s)"
 
     rep = sub.add_parser("report", help="run the report notebook for a CA, one run per distrust date, plus a sweep")
     rep.add_argument("--demo", action="store_true",
@@ -146,16 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _one_line(exc: BaseException | str) -> str:
+    """An error message as one line: control and bidirectional-override characters (a CA name may hold them) are
+    shown escaped, never as a line break or reordered text."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", str(exc))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, not a traceback
+        print(f"distrust-impact: interrupted{' ' + _one_line(exc) if str(exc) else ''}", file=sys.stderr)
+        return 130
     except Exception as exc:  # one clear line, not a traceback wall; DISTRUST_IMPACT_DEBUG=1 shows it
         import os
 
         if os.environ.get("DISTRUST_IMPACT_DEBUG"):
             raise
-        print(f"distrust-impact: error: {exc}", file=sys.stderr)
+        print(f"distrust-impact: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 

@@ -12,10 +12,15 @@ Two layers:
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +40,32 @@ TEXT_WIDTH = 72  # a plain-text mailing-list post
 
 class ReportError(RuntimeError):
     """A report run failed; the message is one line."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; the message says what was kept and where the partial run is."""
+
+
+LAST_DATE = pd.Timestamp.max.date()  # 2262-04-11: pandas' nanosecond timestamps end there
+
+
+def checked_scenario(**params) -> Scenario:
+    """:meth:`Scenario.from_strings` plus the range the tables can hold: a date after 2262-04-11 (pandas' last
+    timestamp) is a one-line error, not an overflow deep in a table."""
+    scenario = Scenario.from_strings(**params)
+    dates = [("distrust date", scenario.distrust_date), ("as-of date", scenario.as_of),
+             ("expires-on-or-before filter", scenario.expires_on_or_before),
+             ("issued-after filter", scenario.issued_after)]
+    dates += [(f"option {o.spec!r}", o.arg) for o in scenario.options if isinstance(o.arg, dt.date)]
+    for what, day in dates:
+        if day is not None and day > LAST_DATE:
+            raise ScenarioError(f"{what}: {day} is too far in the future (the last date handled is {LAST_DATE})")
+    return scenario
+
+
+def check_max_rows(max_rows) -> None:
+    if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 0):
+        raise ScenarioError(f"max rows: {max_rows!r} is not a whole number of rows (0 or more)")
 
 
 def code_version() -> str:
@@ -204,11 +235,12 @@ class Report:
         normalise it once and evaluate every option on it."""
         from analysis.normalise import normalise
 
-        scenario = Scenario.from_strings(ca=ca, distrust_date=distrust_date, as_of=as_of,
-                                         expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                                         options=options)
+        scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
+                                    expires_on_or_before=expires_on_or_before, issued_after=issued_after,
+                                    options=options)
+        check_max_rows(max_rows)
         if fetched is None:
-            fetched = fetch_population(scenario.ca, scenario.as_of, source, Path(cache_dir) if cache_dir else None,
+            fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=max_rows)
         if fetched.mode != "rows":
             raise ReportError(f"{fetched.rows_planned:,} rows is over the row-by-row limit: only server-side "
@@ -281,7 +313,7 @@ class Report:
             ("options compared", "; ".join(o.spec for o in s.options)),
             ("field extraction", str(p.get("parameters", {}).get("method", ""))),
             ("code version", code_version()),
-            ("cached result", str(self.fetched.cache_path or "not cached")),
+            ("cached result", Path(self.fetched.cache_path).name if self.fetched.cache_path else "not cached"),
         ]
         return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -406,6 +438,28 @@ class Report:
             total=self.primary.summary_values()["affected"], source=self.source_name, query_time=self.query_time,
             policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"))
 
+    def figure_alt(self, which: str) -> str:
+        """Alt text of a figure: what it shows and its main numbers, in a sentence (the names are plain text here; the
+        HTML escapes them)."""
+        v = self.primary.summary_values()
+        ca, day, main = self.ca_short_name, self.scenario.distrust_date, self.primary_label
+        if which == "expiry":
+            return (f"Bar chart: the unexpired certificates of {ca} by month of expiry, coloured by status under "
+                    f"'{main}' ({v['affected']:,} affected, {v['survivors']:,} survive, {v['revoked']:,} revoked); "
+                    f"a dashed line marks the distrust date {day}.")
+        if which == "survival":
+            counts = "; ".join(f"{label}: {ev.summary_values()['affected']:,} broken"
+                               for label, ev in self.evaluations.items())
+            return (f"Line chart: for each option, how many of the certificates of {ca} it breaks are still valid on "
+                    f"each day after the distrust date {day} ({counts}).")
+        column, table = {"organisations": ("organisation", self.primary.by_organisation),
+                         "domains": ("registrable_domain", self.primary.by_registrable_domain)}[which]
+        top = table(examples=0).head(1)
+        lead = (f"; the most is {top[column].iloc[0]} with {int(top['certificates'].iloc[0]):,}" if len(top)
+                else "; none is affected")
+        return (f"Bar chart: the {which.replace('domains', 'registrable domains')} holding the most affected "
+                f"certificates of {ca} under '{main}' ({v['affected']:,} affected in all{lead}).")
+
     # -- text and files -----------------------------------------------------------------------------------------
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
         """The whole result as a plain-text post: every line at most ``width`` columns."""
@@ -420,9 +474,8 @@ class Report:
             f"{s.describe(with_distrust=True).replace(f'; snapshot {s.as_of}', '')}.",
             "",
             f"Under '{self.primary_label}': {v['affected']:,} certificates affected "
-            f"({v['organisations_affected']:,} organisations,",
-            f"{v['registrable_domains_affected']:,} registrable domains); {v['survivors']:,} survive; "
-            f"{v['revoked']:,} revoked.",
+            f"({v['organisations_affected']:,} organisations, {v['registrable_domains_affected']:,} registrable "
+            f"domains); {v['survivors']:,} survive; {v['revoked']:,} revoked.",
             "Excluded by the filters: " + "; ".join(
                 [f"{v['excluded_expired']:,} expire on or before {s.expires_on_or_before}"
                  if s.expires_on_or_before else "expiry filter off"]
@@ -440,8 +493,9 @@ class Report:
         paths = self.alternate_paths()
         if len(paths):
             top = paths.iloc[0]
-            head.append(f"Caution: {len(paths)} CA(s) of this hierarchy are also certified by a CA outside it "
-                        f"(e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
+            many = len(paths) > 1
+            head.append(f"Caution: {len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} "
+                        f"also certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
                         f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
                         f"affected certificates may still validate through such a path if it stays trusted.")
         blocks = ["\n".join(_wrap(line, width) for line in head)]
@@ -550,10 +604,29 @@ def not_for_tls_servers(fetched) -> int:
     return int((leaf & ~certs["is_server_auth"] & certs["parse_error"].isna()).sum())
 
 
-def _wrap(line: str, width: int) -> str:
+_KEEP = "\ue000"  # stands for a space that must not break a line (inside one part of a distinguished name)
+
+
+def _wrap(line: str, width: int, indent: str = "  ") -> str:
+    """One paragraph of the text post: wrapped at ``width`` with a hanging indent, never breaking inside a part of a
+    distinguished name ("CN=Demo Root CA" stays on one line unless it alone is too long)."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(line, width, break_long_words=True, break_on_hyphens=False)) if line else ""
+    if not line:
+        return ""
+    keep = _KEEP not in line
+    if keep:  # spaces inside "X=…" parts of a name are kept together; ", " between parts may break
+        line = re.sub(r"(?:(?<=[\s,])|^)([A-Za-z][\w.]*=)([^,]*)",
+                      lambda m: m.group(1) + m.group(2).replace(" ", _KEEP), line)
+    lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
+    out = []
+    for text in lines:
+        text = text.replace(_KEEP, " ") if keep else text
+        if len(text) <= width:
+            out.append(text)
+        else:  # one part longer than the line: break it by words, then by characters
+            out += textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
+    return "\n".join(out)
 
 
 def _mozilla_presets(fetched) -> list:
@@ -574,7 +647,106 @@ def _mozilla_presets(fetched) -> list:
 
 
 # --------------------------------------------------------------------------------------------------------------------
+# Showing results in a notebook: every value is data (escaped), never markup
+
+
+CACHE_DIR_ENV = "DISTRUST_IMPACT_CACHE_DIR"  # how a run hands its cache folder to the kernel, not as a path in the notebook
+
+
+def notebook_cache_dir(cache_dir: str | Path | None) -> Path | None:
+    """The cache folder a notebook reads: its ``cache_dir`` parameter, else the one the command set for the kernel
+    (the executed notebook then records no local path), else the default."""
+    if cache_dir:
+        return Path(cache_dir)
+    return Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV) else None
+
+
+def notebook_setup() -> None:
+    """What a report notebook sets first: warnings shown as one line without the file they come from (an executed
+    notebook and its HTML carry no local path)."""
+    import warnings
+
+    warnings.formatwarning = lambda message, category, *_args, **_kw: f"{category.__name__}: {message}\n"
+
+
+def _inert(markup: str) -> str:
+    """Wrap HTML so MathJax in the notebook or its export typesets nothing in it (a ``$`` in a name stays a $)."""
+    return f'<div class="tex2jax_ignore mathjax_ignore">{markup}</div>'
+
+
+def show_heading(text: str, level: int = 2):
+    """A heading whose text is data: escaped HTML, not Markdown (a CA name can hold ``<img onerror>``, ``[x](y)``
+    or ``$x$``)."""
+    from IPython.display import HTML
+
+    return HTML(_inert(f"<h{level}>{html.escape(str(text))}</h{level}>"))
+
+
+def show_list(lines: list[str], empty: str = "No recorded action."):
+    from IPython.display import HTML
+
+    if not lines:
+        return HTML(_inert(f"<p><em>{html.escape(empty)}</em></p>"))
+    return HTML(_inert("<ul>" + "".join(f"<li>{html.escape(str(x))}</li>" for x in lines) + "</ul>"))
+
+
+def _cell_text(value) -> str:
+    import numpy as np
+
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return ", ".join(_cell_text(v) for v in value)
+    if value is None or value is pd.NaT or (not hasattr(value, "__len__") and pd.isna(value)):
+        return ""  # a missing value is an empty cell, never "NaT" or "nan"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def show_table(df: pd.DataFrame, caption: str | None = None):
+    """A table as escaped HTML: no index column, missing values empty, no cell or row cut, numbers with thousands
+    separators. Every cell is data: ``<script>`` in an organisation name shows as text."""
+    from IPython.display import HTML
+
+    body = df.map(_cell_text) if len(df) else df.astype(str)
+    table = body.to_html(index=False, escape=True, border=0, max_rows=None, max_cols=None, na_rep="",
+                         classes="distrust-impact")
+    head = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    return HTML(_inert(head + table))
+
+
+class _Figure:
+    """A PNG with alt text, shown as ``<img alt=…>`` (nbconvert's own image output has no alt attribute)."""
+
+    def __init__(self, png: bytes, alt: str, width: int):
+        self.png, self.alt, self.width = png, alt, width
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        src = "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        return {"text/html": f'<img src="{src}" width="{self.width}" alt="{html.escape(self.alt, quote=True)}">',
+                "text/plain": self.alt}
+
+
+def show_figure(fig, alt: str) -> _Figure:
+    """A matplotlib figure as a PNG with alt text (read out by a screen reader, shown when the image is not)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=1.5 * fig.dpi)  # sharp on a high-density screen, shown at its own size
+    plt.close(fig)
+    return _Figure(buf.getvalue(), alt, round(fig.get_figwidth() * fig.dpi))
+
+
+# --------------------------------------------------------------------------------------------------------------------
 # Runs
+
 
 
 @dataclass
@@ -585,11 +757,190 @@ class RunResult:
     error: str = ""
 
 
-def _execute(template: Path, out_nb: Path, parameters: dict) -> None:
+def check_output_root(out_root: Path, folder: Path | None = None) -> None:
+    """Refuse, before any query, an output root that cannot take a report: a file, a folder without write
+    permission, or a place where folders cannot be made (``/proc``). Probes by making (and removing) ``folder`` (the
+    CA's folder below ``out_root``) and a file in it."""
+    out_root = Path(out_root)
+    folder = Path(folder) if folder is not None else out_root
+    made = []
+    probe = folder
+    while not probe.exists():
+        made.append(probe)
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ScenarioError(f"output folder {out_root}: {probe} is a file, not a folder")
+    try:
+        for part in reversed(made):
+            part.mkdir()
+        tempfile.TemporaryDirectory(prefix=".write-check-", dir=folder).cleanup()
+    except OSError as exc:
+        raise ScenarioError(f"output folder {out_root} is not writable ({exc.strerror or exc})") from None
+    finally:
+        for part in made:
+            try:
+                part.rmdir()
+            except OSError:
+                pass
+
+
+def _name_search_role(rows: pd.DataFrame) -> dict[int, bool]:
+    """ca_id -> whether that CA is a root (one of its certificates is self-signed)."""
+    return {int(ca_id): bool(g["is_self_signed"].fillna(False).any()) for ca_id, g in rows.groupby("ca_id")}
+
+
+def resolve_ca_name(ca: str, source: str) -> str:
+    """A CA given by name (``--ca Certinomis``) becomes the crt.sh CA id of the one root it names, searched the way
+    crt.sh's CA search does (case-insensitive, anywhere in the name). Several matches are an error listing them (roots
+    and intermediates marked); one intermediate is an error naming the root(s) above it, to analyse from there.
+    Fingerprints and ids are returned unchanged."""
+    from analysis import crtsh
+
+    spec = crtsh.parse_root(ca)
+    if spec["name_pattern"] is None or source == DEMO:
+        return ca
+    client = crtsh.Client(None if source == "crtsh" else source)
+    try:
+        rows = client.frame("resolve_ca", spec)
+        if not len(rows):
+            raise crtsh.CrtshError(f"no CA matches name {ca!r}")
+        roots = _name_search_role(rows)
+        names = rows.drop_duplicates("ca_id").set_index("ca_id")["ca_name"]
+        if len(roots) > 1:
+            listing = "; ".join(f"{ca_id} {names[ca_id]} ({'root' if is_root else 'intermediate'})"
+                                for ca_id, is_root in sorted(roots.items(), key=lambda kv: (not kv[1], kv[0])))
+            raise ReportError(f"name {ca!r} matches {len(roots)} CAs — give one of these crt.sh CA ids with --ca: "
+                              f"{listing}")
+        (ca_id, is_root), = roots.items()
+        if is_root:
+            return str(ca_id)
+        above = _roots_above(client, rows)
+        under = "; ".join(f"{r} {n}" for r, n in above.items()) or "no root known to this source"
+        hint = f" — to analyse from its root, use --ca {next(iter(above))}" if above else ""
+        raise ReportError(f"{names[ca_id]} (crt.sh CA id {ca_id}) is an intermediate, under {under}{hint}")
+    finally:
+        client.close()
+
+
+def _roots_above(client, rows: pd.DataFrame, max_depth: int = 8) -> dict[int, str]:
+    """The roots above an intermediate's certificates (ca_id -> name), walking issuers up through resolve_ca; the
+    nearest first (a root that cross-signed that root comes after it)."""
+    found: dict[int, str] = {}
+    seen = set(int(x) for x in rows["ca_id"])
+    todo = {int(x) for x in rows["issuer_ca_id"].dropna()} - seen
+    for _ in range(max_depth):
+        nxt: set[int] = set()
+        for ca_id in sorted(todo):
+            seen.add(ca_id)
+            up = client.frame("resolve_ca", {"root_sha256": None, "ca_id": ca_id, "name_pattern": None})
+            if not len(up):
+                continue
+            if up["is_self_signed"].fillna(False).any():
+                found[ca_id] = str(up["ca_name"].iloc[0])
+            nxt |= {int(x) for x in up["issuer_ca_id"].dropna()}
+        todo = nxt - seen
+        if not todo:
+            break
+    return found
+
+
+@contextmanager
+def _kernel_env(**values: str):
+    """Environment variables the notebook kernel inherits (papermill starts it from this process)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _cell_hook(template: Path, what: str, log):
+    """papermill's per-cell hook. It gives Ctrl-C back to Python (nbclient's own SIGINT handler only schedules the
+    kernel's shutdown and lets the run go on), so an interrupted run stops and is kept aside. On a terminal it also
+    shows one line per notebook, rewritten as its cells run (which step of how many, in which section); a log file
+    gets nothing per cell (no carriage-return runs in files)."""
+    import signal
+    import threading
+
+    where, code = {}, 0
+    show = log is not None and sys.stderr.isatty()
+    if show:
+        import nbformat
+
+        section = ""
+        for cell in nbformat.read(template, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+                section = cell.source.lstrip().splitlines()[0].lstrip("# ").strip()
+            elif cell.cell_type == "code":
+                code += 1
+                where[cell.get("id")] = (code, section)
+
+    def on_cell_start(cell, cell_index, **_):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if show and cell.cell_type == "code":
+            step, name = where.get(cell.get("id"), (0, "parameters"))
+            line = f"  {what}: step {step}/{code} — {name}" if step else f"  {what}: {name}"
+            print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
+
+    on_cell_start.shows_progress = show
+    return on_cell_start
+
+
+def stderr_log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None) -> None:
+    import logging
+
     import papermill as pm
 
-    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name="python3",
-                        progress_bar=False, cwd=str(PROJECT_ROOT), log_output=False)
+    # papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
+    # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without
+    # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
+    # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
+    extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
+    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=_kernel_name(),
+                        progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
+    _relative_provenance(out_nb, template)
+
+
+KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
+
+
+def _kernel_name() -> str:
+    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
+    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return "python3"
+    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
+
+
+def _relative_provenance(nb_path: Path, template: Path) -> None:
+    """papermill records the template and output as absolute paths: keep them relative (no local path in a report)."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    try:
+        meta["input_path"] = str(template.relative_to(PROJECT_ROOT))
+    except ValueError:
+        meta["input_path"] = template.name
+    meta["output_path"] = nb_path.name
+    nbformat.write(nb, nb_path)
 
 
 def _export_html(nb_path: Path) -> Path:
@@ -598,35 +949,65 @@ def _export_html(nb_path: Path) -> Path:
 
     nb = nbformat.read(nb_path, as_version=4)
     body, _ = HTMLExporter().from_notebook_node(nb)
-    html = nb_path.with_suffix(".html")
-    html.write_text(body, encoding="utf-8")
-    return html
+    html_path = nb_path.with_suffix(".html")
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
 
 
-def _failed_cell(nb_path: Path) -> str:
-    import nbformat
+DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-    try:
-        nb = nbformat.read(nb_path, as_version=4)
-    except Exception:
-        return "unknown cell"
-    for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                return f"cell {i} ({output.get('ename')}: {output.get('evalue')})"
-    return "unknown cell"
+
+def _stage(ca_dir: Path, name: str) -> Path:
+    """A new, empty folder next to the final one, where a run writes until it has succeeded."""
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.running-", dir=ca_dir))
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report folder gets the usual permissions
+    return stage
+
+
+def _swap_in(stage: Path, final: Path) -> None:
+    """Put a finished run in place of the previous one: the previous folder is moved aside, the new one renamed in
+    (both renames in the same folder), then the previous one is removed."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.previous-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    stage.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(stage: Path, final: Path) -> Path:
+    """A failed or interrupted run is kept, under ``<date>.failed`` (the newest failure replaces an older one)."""
+    failed = final.with_name(f"{final.name}.failed")
+    if failed.exists():
+        shutil.rmtree(failed)
+    stage.rename(failed)
+    return failed
+
+
+def _kept(final: Path) -> str:
+    return f"the previous report in {final} is unchanged" if final.exists() else f"{final} was not created"
 
 
 def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_before: str = "",
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
                 refresh: bool = False, max_rows: int | None = None, log=print) -> list[RunResult]:
-    """Validate, fetch once, then run the report template once per date and the sweep once over all dates."""
+    """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
+    date and the sweep over every date reported for this CA with the same snapshot and filters.
+
+    Each run is written into a new folder next to its target and swapped in only when it succeeded: a failed or
+    interrupted run (Ctrl-C) leaves the previous report as it was and is kept as ``<date>.failed``."""
     if not dates:
         raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
-    scenarios = [Scenario.from_strings(ca=ca, distrust_date=d, as_of=as_of,
-                                       expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                                       options=options) for d in dates]
+    check_max_rows(max_rows)
+    scenarios = [checked_scenario(ca=ca, distrust_date=d, as_of=as_of, expires_on_or_before=expires_on_or_before,
+                                  issued_after=issued_after, options=options) for d in dates]
     if len({s.distrust_date for s in scenarios}) != len(scenarios):
         raise ScenarioError("the same distrust date is given twice")
     if source not in (DEMO, "crtsh") and "=" not in source and "://" not in source:
@@ -635,17 +1016,19 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     out_root = Path(out_root)
     ca_dir = out_root / ca_folder_name(ca, source)
     folders = {s.distrust_date.isoformat(): ca_dir / s.distrust_date.isoformat() for s in scenarios}
-    sweep_dir = ca_dir / "sweep"
-    existing = [p for p in [*folders.values(), sweep_dir] if p.exists()]
+    existing = [p for p in folders.values() if p.exists()]
     if existing and not force:
         raise ScenarioError(f"output folder {existing[0]} exists; pass --force to replace it "
                             f"(a previous run is never overwritten silently)")
+    check_output_root(out_root, ca_dir)
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
     try:
-        fetched = fetch_population(scenarios[0].ca, scenarios[0].as_of, source, cache_dir, refresh=refresh,
-                                   progress=True, max_rows=max_rows)
+        resolved = resolve_ca_name(scenarios[0].ca, source)
+        fetched = fetch_population(resolved, scenarios[0].as_of, source, cache_dir, refresh=refresh,
+                                   progress=True if sys.stderr.isatty() else _phase_logger(log),
+                                   max_rows=max_rows)
     except Exception as exc:
         from analysis.crtsh import CrtshError, CrtshUnavailable
 
@@ -657,6 +1040,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
         if isinstance(exc, CrtshError) and str(exc).startswith("no CA matches"):
             raise ReportError(f"{exc}{suggest_cas(ca)}") from None
         raise
+    if resolved != scenarios[0].ca:  # a name: the notebooks get the crt.sh CA id it resolved to
+        scenarios = [checked_scenario(**{**s.parameters(), "ca": resolved}) for s in scenarios]
     log(fetched.summary())
     from analysis.crtsh import DEFAULT_MAX_ROWS, public_dsn
 
@@ -665,59 +1050,111 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     source = source if source in (DEMO, "crtsh") else public_dsn(source)
 
     row_limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    if fetched.mode == "aggregates":
-        log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting from "
-            f"crt.sh's server-side counts")
-        # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
-        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, cache_dir, row_limit,
-                          log)
-    # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was never
-    # in NSS) and filters that leave nothing to judge are reported before any notebook runs.
-    probe = Report.build(**scenarios[0].parameters(), source=source, fetched=fetched)
-    values = probe.primary.summary_values()
-    judged = values["affected"] + values["survivors"] + values["revoked"]
-    if values["issuances"] and judged == 0:
-        raise ScenarioError(
-            f"the filters exclude every certificate ({values['excluded_expired']:,} expire on or before "
-            f"{expires_on_or_before}, {values['excluded_issued_after']:,} issued after {issued_after}, of "
-            f"{values['issuances']:,}); loosen them")
+    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}):
+        if fetched.mode == "aggregates":
+            log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
+                f"from crt.sh's server-side counts")
+            # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+            return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log)
+        # Every option is built once here, so an option this root cannot take (mozilla-actual for a root that was
+        # never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
+        probe = Report.build(**scenarios[0].parameters(), source=source, fetched=fetched)
+        values = probe.primary.summary_values()
+        judged = values["affected"] + values["survivors"] + values["revoked"]
+        if values["issuances"] and judged == 0:
+            raise ScenarioError(
+                f"the filters exclude every certificate ({values['excluded_expired']:,} expire on or before "
+                f"{expires_on_or_before}, {values['excluded_issued_after']:,} issued after {issued_after}, of "
+                f"{values['issuances']:,}); loosen them")
 
-    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, cache_dir, row_limit, log)
-    if sweep_dir.exists():
-        shutil.rmtree(sweep_dir)
-    sweep_dir.mkdir(parents=True)
-    log(f"date sweep over {len(scenarios)} date(s) → {sweep_dir}")
-    base = scenarios[0].parameters()
-    results.append(_run_one(SWEEP_TEMPLATE, sweep_dir / "date_sweep.ipynb", dict(
-        ca=base["ca"], distrust_dates=";".join(s.distrust_date.isoformat() for s in scenarios),
-        as_of=base["as_of"], expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"],
-        source=source, cache_dir=str(cache_dir), output_dir=str(sweep_dir), max_rows=row_limit), "sweep"))
+        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log)
+        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
+        sweep_dir = ca_dir / "sweep"
+        base = scenarios[0].parameters()
+        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+            ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
+            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+            cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
+            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
+            f"CA ({', '.join(sweep_dates)})", log))
     return results
 
 
-def _run_dates(template: Path, what: str, scenarios, folders, source, cache_dir, row_limit, log) -> list[RunResult]:
-    """Run ``template`` once per distrust date into its (emptied) folder, with progress."""
+def _phase_logger(log):
+    """Fetch progress for a log file: one line when the phase changes (a terminal gets crtsh's rewritten line)."""
+    last = {"phase": None}
+
+    def progress(p) -> None:
+        phase = p.phase.split(" ")[0] if p.phase.startswith("CA ") else p.phase
+        if phase != last["phase"]:
+            last["phase"] = phase
+            log(f"  {p.phase}")
+
+    return progress
+
+
+def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
+    """The distrust dates the sweep covers: every date folder of this CA whose report has the same source, snapshot
+    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
+    mine = {k: scenario.parameters()[k] for k in ("as_of", "expires_on_or_before", "issued_after")}
+    dates = {scenario.distrust_date.isoformat()}
+    for folder in sorted(ca_dir.iterdir()) if ca_dir.is_dir() else []:
+        summary = folder / "summary.json"
+        if not (DATE_FOLDER.match(folder.name) and summary.is_file()):
+            continue
+        try:
+            written = json.loads(summary.read_text(encoding="utf-8"))
+            params = written["parameters"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        same = written.get("source") == source_label(source)
+        if same and all(str(params.get(k, "")) == str(v) for k, v in mine.items()):
+            dates.add(folder.name)
+    return sorted(dates)
+
+
+def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log) -> list[RunResult]:
+    """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded."""
     results = []
     for i, s in enumerate(scenarios, start=1):
-        folder = folders[s.distrust_date.isoformat()]
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-        log(f"[{i}/{len(scenarios)}] {what} for distrust date {s.distrust_date} → {folder}")
-        params = dict(s.parameters(), source=source, cache_dir=str(cache_dir), output_dir=str(folder),
-                      max_rows=row_limit)
-        results.append(_run_one(template, folder / "report.ipynb", params, s.distrust_date))
+        day = s.distrust_date.isoformat()
+        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit)
+        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log))
     return results
 
 
-def _run_one(template: Path, out_nb: Path, parameters: dict, label) -> RunResult:
+def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,
+                log) -> RunResult:
+    stage = _stage(final.parent, final.name)
+    log(f"{what} → {final}")
+    started = dt.datetime.now()
+    try:
+        result = _run_one(template, stage / nb_name, parameters, label, log=log)
+    except KeyboardInterrupt:
+        failed = _keep_failed(stage, final)
+        raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
+                             f"{failed}") from None
+    if result.ok:
+        _swap_in(stage, final)
+        log(f"  done in {(dt.datetime.now() - started).total_seconds():.0f} s")
+        return RunResult(result.date, final, True)
+    failed = _keep_failed(stage, final)
+    return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
+
+
+def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) -> RunResult:
     import papermill as pm
 
+    hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
-        _execute(template, out_nb, parameters)
+        _execute(template, out_nb, parameters, on_cell_start=hook)
     except pm.PapermillExecutionError as exc:
         return RunResult(str(label), out_nb.parent, False,
-                         f"{out_nb} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
+                         f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
+    finally:
+        if hook.shows_progress:
+            print(file=sys.stderr)
     _export_html(out_nb)
     return RunResult(str(label), out_nb.parent, True)
 

@@ -8,8 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import tables
-from analysis.report import TEXT_WIDTH, Report
-from analysis.scenario import ScenarioError, parse_date
+from analysis.report import TEXT_WIDTH, Report, checked_scenario
+from analysis.scenario import ScenarioError
+
+
+# The text table's column headers, for a reader (the CSV keeps the column names).
+SUMMARY_HEADERS = {"distrust_date": "distrust date", "affected": "affected", "survivors": "survive",
+                   "revoked": "revoked", "excluded": "excluded", "organisations_affected": "orgs affected"}
 
 
 @dataclass
@@ -23,7 +28,8 @@ class Sweep:
     def build(cls, *, ca: str, distrust_dates: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", months: int = 24, source: str = "crtsh", cache_dir: str = "",
               output_dir: str = "", max_rows: int | None = None) -> "Sweep":
-        proposed = sorted({parse_date(d, "distrust date") for d in str(distrust_dates).split(";") if d.strip()})
+        proposed = sorted({checked_scenario(ca=ca, distrust_date=d, as_of=as_of).distrust_date
+                           for d in str(distrust_dates).split(";") if d.strip()})
         if not proposed:
             raise ScenarioError("distrust_dates: give at least one date (YYYY-MM-DD)")
         if not isinstance(months, int) or not 0 <= months <= 240:
@@ -52,12 +58,19 @@ class Sweep:
                                        policy=f"removal on each date; {r.scenario.describe(with_distrust=False)}",
                                        path_stem=stem)
 
+    def figure_alt(self) -> str:
+        """Alt text of the sweep figure (plain text; the HTML escapes it)."""
+        at = self.at_proposed_dates()
+        points = "; ".join(f"{d:%Y-%m-%d}: {int(n):,}" for d, n in zip(at["distrust_date"], at["affected"]))
+        return (f"Line chart: certificates of {self.report.ca_short_name} a removal would break, and organisations "
+                f"holding them, for each candidate distrust date month by month; the proposed dates are marked "
+                f"({points}).")
+
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
         from analysis.textfmt import format_table
 
-        cols = ["distrust_date", "affected", "survivors", "revoked", "excluded", "organisations_affected"]
-        t = self.at_proposed_dates()[cols].copy()
-        t["distrust_date"] = t["distrust_date"].dt.strftime("%Y-%m-%d")
+        t = self.at_proposed_dates()[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
+        t["distrust date"] = t["distrust date"].dt.strftime("%Y-%m-%d")
         return format_table(t, width=width, title=f"Removal of {self.report.ca_short_name}, by distrust date") + "\n"
 
     def write_outputs(self) -> list[Path]:

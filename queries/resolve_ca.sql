@@ -1,14 +1,17 @@
 -- name: resolve_ca
 -- purpose: Find the crt.sh CA row(s) of a root, by the SHA-256 of one of its certificates, by crt.sh CA id, or by
---          a case-insensitive LIKE pattern on ca.name. Exactly one of the three parameters is non-NULL; the other
---          two branches are constant-false and never run (One-Time Filter). The client turns more than one ca_id
---          for a name pattern into an error listing the candidates.
+--          name the way crt.sh's own CA search finds one: case-insensitive, anywhere in ca.name ("certinomis"
+--          finds "C=FR, O=Certinomis, OU=0002 433998903, CN=Certinomis - Root CA"; LIKE wildcards typed in it
+--          still work). Exactly one of the three parameters is non-NULL; the other two branches are
+--          constant-false and never run (One-Time Filter). is_self_signed and issuer_ca_id tell a root from an
+--          intermediate; the caller turns more than one ca_id into an error listing the candidates.
 -- param: root_sha256   bytea      SHA-256 of a CA certificate (32 bytes), or NULL
 -- param: ca_id         integer    crt.sh ca.id, or NULL
--- param: name_pattern  text       LIKE pattern (SQL wildcards) matched against lower(ca.name), or NULL
+-- param: name_pattern  text       text (or LIKE pattern) searched for anywhere in lower(ca.name), or NULL
 -- row: one CA certificate of a matching CA (a CA with a cross-sign has one row per certificate); times are UTC
 -- indexes: certificate c_sha256 digest(certificate,'sha256'); ca_certificate cac_pk / cac_ca_c;
---          ca ca_pk, ca_name lower(name) text_pattern_ops; certificate c_id (one probe per partition, few rows)
+--          ca ca_pk; a name search reads the whole ca table (a substring cannot use the lower(name) btree; crt.sh's
+--          CA search does the same); certificate c_id (one probe per partition, few rows)
 WITH matched AS (
     SELECT cac.ca_id, 'sha256'::text AS matched_by
     FROM (
@@ -28,7 +31,7 @@ WITH matched AS (
     SELECT ca.id, 'name'
     FROM ca
     WHERE %(name_pattern)s::text IS NOT NULL
-      AND lower(ca.name) LIKE lower(%(name_pattern)s::text)
+      AND lower(ca.name) LIKE chr(37) || lower(%(name_pattern)s::text) || chr(37)  -- chr(37): the LIKE wildcard for any text
 )
 SELECT ca.id AS ca_id,
        ca.name AS ca_name,

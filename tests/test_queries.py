@@ -285,6 +285,14 @@ def test_resolve_by_sha256_ca_id_and_name(population):
     assert {r["certificate_id"] for r in by_id} == p.ids("I1", "I1_by_T")
     by_name = run(p.dsn, "resolve_ca", root_sha256=None, ca_id=None, name_pattern="%cn=issuing ca%")
     assert {r["ca_id"] for r in by_name} == {p.ca["I1"], p.ca["I2"], p.ca["Z"]}  # ambiguous: the client refuses
+    # a name searches like crt.sh's CA search: case-insensitive, anywhere in the name, no wildcard needed
+    by_part = run(p.dsn, "resolve_ca", root_sha256=None, ca_id=None, name_pattern="ISSUING CA")
+    assert {r["ca_id"] for r in by_part} == {p.ca["I1"], p.ca["I2"], p.ca["Z"]}
+    assert not any(r["is_self_signed"] for r in by_part)  # intermediates: the caller names the root above them
+    other = run(p.dsn, "resolve_ca", root_sha256=None, ca_id=None, name_pattern="other ro")
+    assert {(r["ca_id"], r["is_self_signed"]) for r in other} >= {(p.ca["O"], True)}
+    assert {r["ca_id"] for r in other} == {p.ca["O"]}
+    assert run(p.dsn, "resolve_ca", root_sha256=None, ca_id=None, name_pattern="no such ca") == []
     assert run(p.dsn, "resolve_ca", root_sha256=b"\0" * 32, ca_id=None, name_pattern=None) == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,7 +97,10 @@ def test_ca_certificates_are_in_the_hierarchy_not_in_the_counts(report):
 def test_summary_text_fits_a_mailing_list_post(report):
     text = report.summary_text()
     assert max(len(line) for line in text.splitlines()) <= 72
-    assert "1,550 certificates once precertificate/certificate" in text.replace("\n", " ")
+    assert "1,550 certificates once precertificate/certificate" in " ".join(text.split())
+    # the title breaks between the parts of the name, continuation lines hang under it
+    assert text.splitlines()[:2] == ["Distrust impact: C=FR, O=Distrust Impact Demo (synthetic),", "  CN=Demo Root CA"]
+    assert "Under 'removal': 1,144 certificates affected (116 organisations, 256" in text
 
 
 def test_zero_affected_still_reports(demo_cache):
@@ -133,7 +137,7 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path):
 
     executed = nbformat.read(day / "report.ipynb", as_version=4)
     shown = [c.source for c in executed.cells if c.cell_type == "code"
-             and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+             and any("<img " in o.get("data", {}).get("text/html", "") for o in c.get("outputs", []))]
     assert len(shown) == 4, shown  # every figure is shown in the notebook (and so in its HTML export)
     assert executed.metadata["papermill"]["parameters"]["distrust_date"] == "2019-09-03"
     summary = json.loads((day / "summary.json").read_text())
@@ -244,8 +248,8 @@ def test_cross_signs_are_flagged_as_other_trust_paths(report):
     assert paths[["ca_id", "depth"]].values.tolist() == [[report.fetched.root_ca_id, 0]]
     assert paths["other_issuer_ca_ids"].iloc[0] == [partner]
     assert paths["affected_below"].iloc[0] == report.primary.summary_values()["affected"]
-    assert "Caution: 1 CA(s) of this hierarchy are also certified by a CA outside it" in \
-        report.summary_text().replace("\n", " ")
+    assert "Caution: 1 CA of this hierarchy is also certified by a CA outside it" in \
+        " ".join(report.summary_text().split())
 
 
 def test_no_password_reaches_the_notebooks(demo_db, tmp_path):
@@ -270,7 +274,7 @@ def test_certificates_not_for_tls_servers_are_left_out(demo_cache):
     certs.loc[leaf_rows[:10], "is_server_auth"] = False
     narrowed = Report.build(**SEED, source="demo", fetched=replace(fetched, certificates=certs))
     assert narrowed.normalised.certificate_rows == base.normalised.certificate_rows - 10
-    assert "Left out: 10 crt.sh rows whose extended key usage" in narrowed.summary_text().replace("\n", " ")
+    assert "Left out: 10 crt.sh rows whose extended key usage" in " ".join(narrowed.summary_text().split())
     assert base.provenance().set_index("item").loc[
         "crt.sh rows not for TLS servers (EKU without serverAuth; not counted)", "value"] == "0"
 
@@ -301,3 +305,70 @@ def test_a_root_reached_through_a_cross_sign_is_flagged(empty_db, tmp_path):
     paths = report.alternate_paths()
     assert paths["ca_name"].tolist() == ["C=XX, O=Test PKI (synthetic), CN=Root Y"]
     assert paths["affected_below"].tolist() == [1]
+
+
+def test_a_ca_name_searches_like_crtsh_and_tells_roots_from_intermediates(demo_db):
+    """``--ca certinomis`` finds every CA with that text anywhere in its name, case-insensitive (crt.sh's CA
+    search); several are listed as roots or intermediates, one intermediate is named with the root above it."""
+    import psycopg2
+
+    from analysis.report import ReportError, resolve_ca_name
+
+    guest = demo_db.replace("user=postgres", "user=guest")
+    with psycopg2.connect(guest) as conn, conn.cursor() as cur:
+        cur.execute("SELECT ca.id, ca.name, bool_or(c.issuer_ca_id = ca.id) FROM ca "
+                    "JOIN ca_certificate cac ON cac.ca_id = ca.id JOIN certificate c ON c.id = cac.certificate_id "
+                    "GROUP BY ca.id, ca.name")
+        cas = {name: (ca_id, is_root) for ca_id, name, is_root in cur.fetchall()}
+    certinomis = {n: v for n, v in cas.items() if "certinomis" in n.lower()}
+    assert {is_root for _, is_root in certinomis.values()} == {True, False}  # roots and intermediates alike
+    with pytest.raises(ReportError) as err:
+        resolve_ca_name("certinomis", guest)
+    message = str(err.value)
+    assert message.startswith(f"name 'certinomis' matches {len(certinomis)} CAs — give one of these crt.sh CA ids "
+                              f"with --ca: ")
+    for name, (ca_id, is_root) in certinomis.items():
+        assert f"{ca_id} {name} ({'root' if is_root else 'intermediate'})" in message
+    root_name = next(n for n in cas if n.endswith("CN=Demo Root CA"))
+    assert resolve_ca_name("demo root ca", guest) == str(cas[root_name][0])
+    dv_name = next(n for n in cas if n.endswith("CN=Demo DV CA"))
+    with pytest.raises(ReportError) as err:
+        resolve_ca_name("DEMO DV", guest)
+    root_id = cas[root_name][0]
+    partner = next(n for n in cas if n.endswith("CN=Demo Partner Root CA"))  # it cross-signed the demo root
+    assert str(err.value) == (f"{dv_name} (crt.sh CA id {cas[dv_name][0]}) is an intermediate, under {root_id} "
+                              f"{root_name}; {cas[partner][0]} {partner} — to analyse from its root, use --ca "
+                              f"{root_id}")
+
+
+def test_show_table_cells_are_escaped_whole_and_missing_values_empty():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.report import show_table
+
+    frame = pd.DataFrame({"ids": [np.array([1, 2]), [3]], "when": [pd.NaT, pd.Timestamp("2020-01-01")],
+                          "n": [1234.0, np.nan], "name": ["<b>x</b> $y$ " + "z" * 300, None]})
+    page = show_table(frame).data
+    cells = re.findall(r"<td>(.*?)</td>", page, re.S)
+    assert cells == ["1, 2", "", "1,234", "&lt;b&gt;x&lt;/b&gt; $y$ " + "z" * 300, "3", "2020-01-01", "", ""]
+    assert "<th></th>" not in page and "tex2jax_ignore" in page  # no index column; MathJax leaves "$y$" alone
+
+
+def test_the_sweep_covers_every_date_reported_with_the_same_source_snapshot_and_filters(tmp_path):
+    from analysis.report import checked_scenario, source_label, sweep_dates_for
+
+    def reported(day: str, source: str = "demo", **changed) -> None:
+        params = checked_scenario(**{**SEED, "distrust_date": day, **changed}).parameters()
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "summary.json").write_text(json.dumps({"parameters": params,
+                                                                 "source": source_label(source)}))
+
+    reported("2019-10-01")
+    reported("2019-11-01", as_of="2019-06-01")  # another snapshot
+    reported("2019-12-01", expires_on_or_before="")  # another filter
+    reported("2020-01-01", source="crtsh")  # another source
+    (tmp_path / "2020-02-01.failed").mkdir()  # a failed run is not a report
+    (tmp_path / "2020-03-01").mkdir()  # nor a folder without its summary
+    this = checked_scenario(**SEED)
+    assert sweep_dates_for(tmp_path, this, "demo") == ["2019-09-03", "2019-10-01"]

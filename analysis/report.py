@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__, tables
+from analysis import __version__, tables, textfmt
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from analysis.scenario import (CERTINOMIS_ACTUAL, SEED_AS_OF, SEED_DISTRUST_DATE, SEED_EXPIRES_ON_OR_BEFORE,
                                SEED_ISSUED_AFTER, SEED_OPTIONS, Scenario, ScenarioError, slug)
@@ -522,7 +522,7 @@ class Report:
         if rules:
             blocks.append("\n".join(_wrap("- " + r, width) for r in rules))
         text = "\n\n".join(blocks) + "\n"
-        too_long = [line for line in text.splitlines() if len(line) > width]
+        too_long = [line for line in text.splitlines() if textfmt.display_width(line) > width]
         assert not too_long, too_long  # the post must fit; format_table/_wrap guarantee it
         return text
 
@@ -543,7 +543,7 @@ class Report:
             write_csv(ev.by_validation_level(), out / "by_validation_level.csv"),
             write_csv(ev.by_status(), out / "by_status.csv"),
             write_csv(ev.expiry_histogram(reference=self.scenario.distrust_date), out / "expiry_by_month.csv"),
-            write_csv(ev.certificates(status=None), out / "certificates.csv"),
+            write_csv(ev.certificates(status=None), out / "certificates.csv", crtsh_ids=self.source == "crtsh"),
             write_csv(self.provenance(), out / "provenance.csv"),
         ]
         summary = self.output_dir / "summary.txt"
@@ -608,25 +608,18 @@ _KEEP = "\ue000"  # stands for a space that must not break a line (inside one pa
 
 
 def _wrap(line: str, width: int, indent: str = "  ") -> str:
-    """One paragraph of the text post: wrapped at ``width`` with a hanging indent, never breaking inside a part of a
-    distinguished name ("CN=Demo Root CA" stays on one line unless it alone is too long)."""
-    import textwrap
-
+    """One paragraph of the text post: values escaped as data, wrapped at ``width`` display columns with a hanging
+    indent, never breaking inside a part of a distinguished name ("CN=Demo Root CA" stays on one line unless it alone
+    is too long: then :func:`analysis.textfmt.wrap` breaks it)."""
     if not line:
         return ""
-    keep = _KEEP not in line
-    if keep:  # spaces inside "X=…" parts of a name are kept together; ", " between parts may break
-        line = re.sub(r"(?:(?<=[\s,])|^)([A-Za-z][\w.]*=)([^,]*)",
-                      lambda m: m.group(1) + m.group(2).replace(" ", _KEEP), line)
-    lines = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
-    out = []
-    for text in lines:
-        text = text.replace(_KEEP, " ") if keep else text
-        if len(text) <= width:
-            out.append(text)
-        else:  # one part longer than the line: break it by words, then by characters
-            out += textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
-    return "\n".join(out)
+    line = textfmt.escape_text(line)  # before the marker goes in: escape_text would show it as \ue000
+    # spaces inside "X=…" parts of a name are kept together; ", " between parts may break
+    line = re.sub(r"(?:(?<=[\s,])|^)([A-Za-z][\w.]*=)([^,]*)",
+                  lambda m: m.group(1) + m.group(2).replace(" ", _KEEP), line)
+    return "\n".join(text.replace(_KEEP, " ")
+                     for text in textfmt.wrap(line, width, subsequent_indent=indent, escape=False,
+                                               balance=False))
 
 
 def _mozilla_presets(fetched) -> list:

@@ -121,12 +121,13 @@ def pad(text: str, width: int, align: str = "left") -> str:
 
 
 def wrap(text, width: int = 72, *, initial_indent: str = "", subsequent_indent: str = "",
-         escape: bool = True) -> list[str]:
+         escape: bool = True, balance: bool = True) -> list[str]:
     """One paragraph as lines of at most ``width`` display columns, broken at spaces (runs of spaces inside a line
     are kept; the spaces at a break are dropped).
 
     ``subsequent_indent`` gives a hanging indent (see :func:`bullet`). The last line never holds a lone word when
-    the line above can spare one ("… Root" / "CA" becomes "…" / "Root CA"). A word wider than a line is broken
+    the line above can spare one ("… Root" / "CA" becomes "…" / "Root CA"; ``balance=False`` for a caller that
+    already keeps such words together). A word wider than a line is broken
     across lines. With ``escape`` (the default) the text is first passed through :func:`escape_text`, so a newline
     inside a value is shown as ``\\n``, not as a line break: wrap each paragraph separately.
     """
@@ -161,7 +162,7 @@ def wrap(text, width: int = 72, *, initial_indent: str = "", subsequent_indent: 
         lines.pop()
         widths.pop()
     # No lone word on the last line: move the previous line's last word down when it fits and leaves one behind.
-    if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1 and not lines[-2][-1][2]:
+    if balance and len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 1 and not lines[-2][-1][2]:
         moved, last = lines[-2][-1], lines[-1][0]
         if widths[-1] + len(last[0]) + display_width(moved[1]) <= width:
             lines[-2].pop()

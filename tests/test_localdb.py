@@ -140,17 +140,25 @@ def test_bad_files_are_reported_and_the_rest_loads(empty_db, sql, small_pki):
     folder, der = small_pki
     _write(folder / "certs", "garbage.pem", b"this is not a certificate\n")
     _write(folder / "certs", "noise.der", b"\x01\x02\x03")
-    truncated = _write(folder / "certs", "truncated.der", der["final"][:200])
+    _write(folder / "certs", "truncated.der", der["final"][:200])
     (folder / "certs" / "binary.crt").write_bytes(b"\xff\xfe\x00\x80 odd encoding")
+    # a certificate's shape (SEQUENCE { TBSCertificate of six fields, AlgorithmIdentifier, BIT STRING }) whose fields
+    # cannot be decoded (the serial number is an OCTET STRING): stored, as crt.sh stores what it cannot parse
+    body = b"\x30\x0c" + b"\x04\x00" * 6 + b"\x30\x0b\x06\x09" + bytes.fromhex("2a864886f70d01010b")
+    body += b"\x03\x01\x00"
+    shaped = _write(folder / "certs", "shaped.der", b"\x30" + bytes([len(body)]) + body)
     report = load_paths(empty_db, [folder / "certs", folder / "does-not-exist.pem"])
-    bad = {Path(p).name for p, _ in report.bad_files}
-    assert bad == {"garbage.pem", "noise.der", "binary.crt", "does-not-exist.pem"}
-    assert report.inserted == 10  # the 9 good ones and the truncated certificate
-    assert [Path(p).name for p, _ in report.unparsable] == ["truncated.der"]
+    bad = {Path(p).name: why for p, why in report.bad_files}
+    no_cert = "no PEM certificate block and not DER"
+    assert bad == {"garbage.pem": no_cert, "noise.der": no_cert, "binary.crt": no_cert,
+                   "truncated.der": f"truncated: {len(der['final']) - 200:,} bytes missing",
+                   "does-not-exist.pem": "No such file or directory"}
+    assert report.inserted == 10  # the 9 good ones and the undecodable one
+    assert [Path(p).name for p, _ in report.unparsable] == ["shaped.der"]
     # an unparsable certificate is kept (issuer unknown), and crt.sh's functions say so
     rows = sql("SELECT c.issuer_ca_id, x509_subjectName(c.certificate), x509_notAfter(c.certificate) "
                "FROM certificate c WHERE digest(c.certificate, 'sha256') = %s",
-               (bytes.fromhex(sha256_hex(truncated.read_bytes())),))
+               (bytes.fromhex(sha256_hex(shaped.read_bytes())),))
     assert rows == [(-1, "ERROR!", None)]
 
 

@@ -142,11 +142,12 @@ def _junk_folder(tmp_path: Path) -> Path:
 
 def test_rejects_are_named_and_the_rest_loads(empty_db, sql, tmp_path):
     d = _junk_folder(tmp_path)
-    report = load_paths(empty_db, [d, tmp_path / "nothing", tmp_path / "only_junk"])
+    report = load_paths(empty_db, [d, tmp_path / "nothing", tmp_path / "only_junk", "/dev/zero"])
     rejected = {(Path(p.split(" [")[0]).name, p.split(" [")[1][:-1] if " [" in p else None): why
                 for p, why in report.bad_files}
     assert set(rejected) == {("easy.pem", "PEM block 2"), ("random.der", None), ("trailing.cer", None),
-                             ("huge.der", None), ("x.pem", None)}
+                             ("huge.der", None), ("x.pem", None), ("zero", None)}
+    assert rejected[("zero", None)] == "not a regular file"
     assert rejected[("trailing.cer", None)] == "1 byte after the certificate"
     assert rejected[("huge.der", None)].startswith("declares 150,000,006 bytes")
     assert report.inserted == 2 and report.unparsable == []
@@ -156,7 +157,7 @@ def test_rejects_are_named_and_the_rest_loads(empty_db, sql, tmp_path):
                "JOIN ca i ON i.id = c.issuer_ca_id ORDER BY c.id")
     assert rows == [(sha256_hex(ROOT), "C=FR, O=Certinomis, OU=0002 433998903, CN=Certinomis - Root CA"),
                     (sha256_hex(EASY), "C=FR, O=Certinomis, OU=0002 433998903, CN=Certinomis - Root CA")]
-    assert "rejected (not loaded): 5" in report.summary()
+    assert "rejected (not loaded): 6" in report.summary()
 
 
 @pytest.mark.slow

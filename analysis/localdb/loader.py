@@ -529,6 +529,9 @@ def load_paths(
         found_before = report.certificates_seen
         for path in iter_files([p], report.warnings):
             report.files_read += 1
+            if path.exists() and not path.is_file():  # a device or a pipe could stream forever
+                report.bad_files.append((str(path), "not a regular file"))
+                continue
             try:
                 for where, item in read_certificates(path, max_certificate_bytes):
                     if isinstance(item, str):

@@ -14,8 +14,8 @@ import pytest
 
 from analysis import ccadb
 from analysis.localdb import load_paths
-from analysis.localdb.loader import MAX_CERTIFICATE_BYTES, read_certificates
-from analysis.x509 import sha256_hex
+from analysis.localdb.loader import MAX_CERTIFICATE_BYTES, read_certificates, verify_signature
+from analysis.x509 import public_key, sha256_hex
 
 ROOT_PEM = ccadb.load_pem(ccadb.CERTINOMIS_ROOT_CA)  # Certinomis - Root CA, self-signed
 EASY_PEM = ccadb.load_pem("1E7D52025BE0FEF49628F0B34DC8798F2DE7E0B42EC429594A62F5F8A388E3BF")  # Easy CA, by the root
@@ -59,6 +59,8 @@ def test_der_with_trailing_garbage_or_cut_short_is_refused(tmp_path):
     assert _reasons(tmp_path / "trailing.der") == [("trailing.der", "7 bytes after the certificate")]
     assert _reasons(tmp_path / "short.der") == [("short.der", "truncated: 10 bytes missing")]
     assert _reasons(tmp_path / "ok.der") == [("ok.der", "ok")]
+    # refused as input, though OpenSSL's d2i_X509/X509_verify (and so verify_signature) ignore the trailing bytes
+    assert verify_signature(ROOT + b"garbage", public_key(ROOT)) and not verify_signature(ROOT[:-1], public_key(ROOT))
 
 
 def test_pem_blocks_each_judged_by_number(tmp_path):

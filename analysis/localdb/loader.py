@@ -357,6 +357,7 @@ def verify_signature(der: bytes, spki: bytes) -> bool:
     RSASSA-PSS; ECDSA; DSA; Ed25519/Ed448. MD2 and MD4 (not in OpenSSL 3's default provider) never verify, nor do keys
     ``cryptography`` cannot load (such as EC keys with explicit curve parameters)."""
     try:
+        der = der[: _tlv(der, 0, len(der))[2]]  # like d2i_X509, ignore what follows the certificate
         tbs, outer, sig = _signed_parts(der)
         fields = _children(der, tbs[1], tbs[2])
         inner = fields[2] if fields[0][0] == 0xA0 else fields[1]  # after [0] version and serialNumber

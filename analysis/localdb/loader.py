@@ -15,7 +15,9 @@ matters. The loader imports, repeatedly, the first certificate (in input order: 
 sorted by path, a file's PEM blocks in order; a repeated certificate counts once) that would find an issuer
 (including a self-signed CA certificate's own new row); when none would, the first one left. Issuers thus come before
 what they issued, as when crt.sh imports a CT log entry's chain, and the result does not depend on the order of
-files unless a CA can only be linked through a cycle of certificates with no self-signed start.
+files unless a CA can only be linked through a cycle of certificates with no self-signed start. ``ca`` rows already
+in the database count like new ones; a certificate already there is never re-linked (nor is it by crt.sh), so load
+CA certificates in the same call as, or before, what they issued.
 
 **What is a certificate.** Each file is streamed: a PEM file may hold any number of ``CERTIFICATE`` blocks (text
 around them is ignored); any other file must be exactly one DER certificate. What is not exactly one certificate

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from analysis import ccadb
 from analysis.localdb import LocalCluster, create_schema, load_paths
 from analysis.x509 import sha256_hex
 from tests import pki
@@ -160,6 +161,40 @@ def test_bad_files_are_reported_and_the_rest_loads(empty_db, sql, small_pki):
                "FROM certificate c WHERE digest(c.certificate, 'sha256') = %s",
                (bytes.fromhex(sha256_hex(shaped.read_bytes())),))
     assert rows == [(-1, "ERROR!", None)]
+
+
+def _links(sql) -> dict[str, str | None]:
+    return dict(sql("SELECT upper(encode(digest(c.certificate, 'sha256'), 'hex')), "
+                    "CASE WHEN c.issuer_ca_id = -1 THEN NULL ELSE i.name END "
+                    "FROM certificate c JOIN ca i ON i.id = c.issuer_ca_id"))
+
+
+def test_a_later_load_links_to_ca_rows_already_there_and_relinks_nothing(empty_db, sql, tmp_path):
+    """crt.sh's import_any_cert links to the ca rows that exist when a certificate is imported, and never revisits
+    a certificate: the same here, across calls."""
+    folder = Path(ccadb.CERTINOMIS_DIR)
+    roots = {ccadb.CERTINOMIS_ROOT_CA, ccadb.CERTINOMIS_AUTORITE_RACINE}
+    (tmp_path / "roots").mkdir()
+    (tmp_path / "rest").mkdir()
+    for pem in folder.glob("*.pem"):
+        (tmp_path / ("roots" if pem.stem in roots else "rest") / pem.name).write_bytes(pem.read_bytes())
+    one_call = load_paths(empty_db, [folder])
+    assert (one_call.inserted, one_call.issuer_not_found) == (35, 0)
+    expected = _links(sql)
+    sql("TRUNCATE certificate, ca_certificate")
+    sql("DELETE FROM ca WHERE id > 0")
+    assert load_paths(empty_db, [tmp_path / "roots"]).inserted == 2
+    later = load_paths(empty_db, [tmp_path / "rest"])
+    assert (later.inserted, later.issuer_not_found, later.ca_rows_created) == (33, 0, one_call.ca_rows_created - 2)
+    assert _links(sql) == expected
+
+    sql("TRUNCATE certificate, ca_certificate")
+    sql("DELETE FROM ca WHERE id > 0")
+    first = load_paths(empty_db, [tmp_path / "rest"])  # without the two roots: their children find no issuer
+    orphans = {sha for sha, name in _links(sql).items() if name is None}
+    assert first.issuer_not_found == len(orphans) == 14 + 10  # what the two roots signed (data/ccadb/README.md)
+    load_paths(empty_db, [tmp_path / "roots"])
+    assert {sha for sha, name in _links(sql).items() if name is None} == orphans
 
 
 def test_revocations_and_ct_entries(empty_db, sql, small_pki, tmp_path):

@@ -430,15 +430,18 @@ def _describe(der: bytes, source: str) -> _Cert:
 
 
 class _Issuers:
-    """The ``ca`` rows by name, as find_issuer sees them: (id, public key); new rows get ids above every existing
-    one, in creation order (as a serial column gives them)."""
+    """The ``ca`` rows by name as find_issuer sees them, (id, public key): the rows already in the database, and the
+    new ones as the import creates them. New rows get ids above every existing one in (name, public key) order, so
+    that ids do not depend on the order of the input (find_issuer's "newest first" uses them; it only decides
+    between rows of one name whose keys both verify a signature, which distinct keys never do)."""
 
-    def __init__(self, rows: list[tuple[int, str, bytes]]):
+    def __init__(self, rows: list[tuple[int, str, bytes]], new: Iterable[tuple[str, bytes]]):
         self.by_name: dict[str, list[tuple[int, bytes]]] = {}
         self.ids: dict[tuple[str, bytes], int] = {}
         for ca_id, name, key in rows:
             self._add(ca_id, name, key)
-        self.next_id = max([0] + [r[0] for r in rows]) + 1
+        first = max([0] + [r[0] for r in rows]) + 1
+        self.planned = {k: first + i for i, k in enumerate(sorted(set(new) - set(self.ids)))}
         self.created: list[tuple[int, str, bytes]] = []
         self._verified: dict[tuple[int, bytes], bool] = {}
 
@@ -452,7 +455,7 @@ class _Issuers:
         """The row of (name, key), created if new; (id, created?)."""
         if (name, key) in self.ids:
             return self.ids[(name, key)], False
-        ca_id, self.next_id = self.next_id, self.next_id + 1
+        ca_id = self.planned[(name, key)]
         self._add(ca_id, name, key)
         self.created.append((ca_id, name, key))
         return ca_id, True
@@ -586,11 +589,13 @@ def _load(cur, certs: list[_Cert], report: LoadReport) -> None:
 
     names = sorted({c.issuer for c in new if c.parsed} | {c.subject for c in new if c.parsed and c.is_ca})
     cur.execute("SELECT id, name, public_key FROM ca WHERE name = ANY(%s) AND id > 0", (names,))
-    issuers = _Issuers([(ca_id, name, bytes(key)) for ca_id, name, key in cur.fetchall()])
+    issuers = _Issuers([(ca_id, name, bytes(key)) for ca_id, name, key in cur.fetchall()],
+                       [(c.subject, c.spki) for c in new if c.parsed and c.is_ca])
     order = _import_order(new, issuers)
 
-    # new ca rows in creation order, so that the serial gives them ids in the order find_issuer assumed
+    # new ca rows in planned-id order: the serial keeps the order find_issuer assumed
     real = {}
+    issuers.created.sort()
     if issuers.created:
         ids = psycopg2.extras.execute_values(
             cur, "INSERT INTO ca (name, public_key, num_issued, num_expired) VALUES %s RETURNING id",

@@ -6,7 +6,7 @@ It fills the tables exactly as crt.sh's ``import_cert`` / ``import_any_cert`` wo
   ``x509_publicKey``) — a cross-certificate with the same name and key shares the row — and gets a
   ``ca_certificate`` link to it;
 * its ``issuer_ca_id`` is crt.sh's ``find_issuer``: among the ``ca`` rows named like its issuer (longest public key
-  first, then newest row), the first whose key verifies its signature the way OpenSSL's ``X509_verify`` does
+  first, then highest id), the first whose key verifies its signature the way OpenSSL's ``X509_verify`` does
   (:func:`verify_signature`); ``-1`` ('Issuer Not Found') when there is none;
 * ``ca.num_issued`` / ``num_expired`` (``[1]`` certificates, ``[2]`` precertificates) are maintained.
 
@@ -22,8 +22,8 @@ CA certificates in the same call as, or before, what they issued.
 **What is a certificate.** Each file is streamed: a PEM file may hold any number of ``CERTIFICATE`` blocks (text
 around them is ignored); any other file must be exactly one DER certificate. What is not exactly one certificate
 — bad base64, a truncated body, bytes after the certificate, a structure that is not ``SEQUENCE { SEQUENCE,
-SEQUENCE, BIT STRING }`` with definite lengths, more than ``max_certificate_bytes`` (1 MiB by default; the DER
-header is checked before anything is read) — is rejected and listed by file (and PEM block number) in
+SEQUENCE, BIT STRING }`` with definite lengths, more than ``max_certificate_bytes`` (1 MiB by default; a DER
+header is checked before the rest of the file is read) — is rejected and listed by file (and PEM block number) in
 ``LoadReport.bad_files``; the rest of the input still loads and ``distrust-impact load`` exits 1. A certificate
 that has that shape but whose fields cannot be decoded is stored with ``issuer_ca_id = -1``, as crt.sh keeps what
 CT logs accepted, and listed as unparsable. A folder without a single certificate is a warning.

@@ -6,6 +6,7 @@ import base64
 import csv
 import gzip
 import io
+import json
 import time
 from pathlib import Path
 
@@ -161,3 +162,16 @@ def test_signatures_are_verified_as_openssl_does():
             keys = [x509.public_key(ders[ca_certificate[i]]) for i, r in cas.items() if r["name"] == issuer]
             assert sum(_verifies_ignoring_algorithm_mismatch(ders[sha], k) for k in keys) == 1
         assert [verify_signature(ders[sha], k) for k in keys] == [verifies] * len(keys), sha
+
+
+def test_signature_algorithms_as_openssl_3_accepts_them():
+    """Self-signed certificates made with the openssl CLI, one per algorithm, and what libx509pq's x509_verify said
+    (fixtures/ccadb_import/signatures); a flipped signature bit never verifies."""
+    folder = FIXTURE / "signatures"
+    expected = json.loads((folder / "expected.json").read_text())["x509_verify(cert, x509_publicKey(cert))"]
+    assert len(expected) == 12 and sum(expected.values()) == 10
+    for name, verifies in expected.items():
+        der = (folder / f"{name}.der").read_bytes()
+        assert verify_signature(der, x509.public_key(der)) is verifies, name
+        flipped = der[:-3] + bytes([der[-3] ^ 1]) + der[-2:]
+        assert verify_signature(flipped, x509.public_key(der)) is False, name

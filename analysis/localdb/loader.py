@@ -267,7 +267,9 @@ def _oid_der(dotted: str) -> bytes:
     return bytes(out)
 
 
-# signatureAlgorithm OID -> (key type, hash); hash None for EdDSA; "pss" reads the hash from the parameters
+# signatureAlgorithm OID -> (key type, hash); hash None for EdDSA; "pss" reads the hash from the parameters. What
+# X509_verify accepts with OpenSSL 3.0 (checked with libx509pq's x509_verify): not RSA with SHA-512/224 or
+# SHA-512/256, nor ECDSA with SHA-3 (it has no signature-algorithm mapping for them), nor MD2 or MD4.
 _SIGNATURE_ALGORITHMS: dict[bytes, tuple[str, type | None | str]] = {_oid_der(k): v for k, v in {
     "1.2.840.113549.1.1.4": ("rsa", hashes.MD5),
     "1.3.14.3.2.3": ("rsa", hashes.MD5),
@@ -277,8 +279,6 @@ _SIGNATURE_ALGORITHMS: dict[bytes, tuple[str, type | None | str]] = {_oid_der(k)
     "1.2.840.113549.1.1.11": ("rsa", hashes.SHA256),
     "1.2.840.113549.1.1.12": ("rsa", hashes.SHA384),
     "1.2.840.113549.1.1.13": ("rsa", hashes.SHA512),
-    "1.2.840.113549.1.1.15": ("rsa", hashes.SHA512_224),
-    "1.2.840.113549.1.1.16": ("rsa", hashes.SHA512_256),
     "2.16.840.1.101.3.4.3.13": ("rsa", hashes.SHA3_224),
     "2.16.840.1.101.3.4.3.14": ("rsa", hashes.SHA3_256),
     "2.16.840.1.101.3.4.3.15": ("rsa", hashes.SHA3_384),
@@ -289,10 +289,6 @@ _SIGNATURE_ALGORITHMS: dict[bytes, tuple[str, type | None | str]] = {_oid_der(k)
     "1.2.840.10045.4.3.2": ("ec", hashes.SHA256),
     "1.2.840.10045.4.3.3": ("ec", hashes.SHA384),
     "1.2.840.10045.4.3.4": ("ec", hashes.SHA512),
-    "2.16.840.1.101.3.4.3.9": ("ec", hashes.SHA3_224),
-    "2.16.840.1.101.3.4.3.10": ("ec", hashes.SHA3_256),
-    "2.16.840.1.101.3.4.3.11": ("ec", hashes.SHA3_384),
-    "2.16.840.1.101.3.4.3.12": ("ec", hashes.SHA3_512),
     "1.2.840.10040.4.3": ("dsa", hashes.SHA1),
     "1.3.14.3.2.27": ("dsa", hashes.SHA1),
     "2.16.840.1.101.3.4.3.1": ("dsa", hashes.SHA224),
@@ -355,9 +351,9 @@ def verify_signature(der: bytes, spki: bytes) -> bool:
 
     The signature is checked over the TBSCertificate bytes exactly as they are in ``der`` (non-strict DER included),
     the signature algorithm inside the TBSCertificate must equal the outer one (OID and parameters), the BIT STRING
-    must have no unused bits, and the key type must fit the algorithm. RSA PKCS#1 v1.5 with MD5, SHA-1, SHA-2, SHA-3;
-    RSASSA-PSS; ECDSA; DSA; Ed25519/Ed448. MD2 and MD4 (not in OpenSSL 3's default provider) never verify, nor do keys
-    ``cryptography`` cannot load (such as EC keys with explicit curve parameters)."""
+    must have no unused bits, and the key type must fit the algorithm: RSA PKCS#1 v1.5 with MD5, SHA-1, SHA-2 and
+    SHA-3, RSASSA-PSS, ECDSA with SHA-1 and SHA-2, DSA, Ed25519 and Ed448, as OpenSSL 3.0 accepts them. Keys
+    ``cryptography`` cannot load never verify."""
     try:
         der = der[: _tlv(der, 0, len(der))[2]]  # like d2i_X509, ignore what follows the certificate
         tbs, outer, sig = _signed_parts(der)

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from analysis import ccadb
 from analysis.localdb import LocalCluster, create_schema, load_paths
 from analysis.x509 import sha256_hex
 from tests import pki
@@ -140,18 +141,60 @@ def test_bad_files_are_reported_and_the_rest_loads(empty_db, sql, small_pki):
     folder, der = small_pki
     _write(folder / "certs", "garbage.pem", b"this is not a certificate\n")
     _write(folder / "certs", "noise.der", b"\x01\x02\x03")
-    truncated = _write(folder / "certs", "truncated.der", der["final"][:200])
+    _write(folder / "certs", "truncated.der", der["final"][:200])
     (folder / "certs" / "binary.crt").write_bytes(b"\xff\xfe\x00\x80 odd encoding")
+    # a certificate's shape (SEQUENCE { TBSCertificate of six fields, AlgorithmIdentifier, BIT STRING }) whose fields
+    # cannot be decoded (the serial number is an OCTET STRING): stored, as crt.sh stores what it cannot parse
+    body = b"\x30\x0c" + b"\x04\x00" * 6 + b"\x30\x0b\x06\x09" + bytes.fromhex("2a864886f70d01010b")
+    body += b"\x03\x01\x00"
+    shaped = _write(folder / "certs", "shaped.der", b"\x30" + bytes([len(body)]) + body)
     report = load_paths(empty_db, [folder / "certs", folder / "does-not-exist.pem"])
-    bad = {Path(p).name for p, _ in report.bad_files}
-    assert bad == {"garbage.pem", "noise.der", "binary.crt", "does-not-exist.pem"}
-    assert report.inserted == 10  # the 9 good ones and the truncated certificate
-    assert [Path(p).name for p, _ in report.unparsable] == ["truncated.der"]
+    bad = {Path(p).name: why for p, why in report.bad_files}
+    no_cert = "no PEM certificate block and not DER"
+    assert bad == {"garbage.pem": no_cert, "noise.der": no_cert, "binary.crt": no_cert,
+                   "truncated.der": f"truncated: {len(der['final']) - 200:,} bytes missing",
+                   "does-not-exist.pem": "No such file or directory"}
+    assert report.inserted == 10  # the 9 good ones and the undecodable one
+    assert [Path(p).name for p, _ in report.unparsable] == ["shaped.der"]
     # an unparsable certificate is kept (issuer unknown), and crt.sh's functions say so
     rows = sql("SELECT c.issuer_ca_id, x509_subjectName(c.certificate), x509_notAfter(c.certificate) "
                "FROM certificate c WHERE digest(c.certificate, 'sha256') = %s",
-               (bytes.fromhex(sha256_hex(truncated.read_bytes())),))
+               (bytes.fromhex(sha256_hex(shaped.read_bytes())),))
     assert rows == [(-1, "ERROR!", None)]
+
+
+def _links(sql) -> dict[str, str | None]:
+    return dict(sql("SELECT upper(encode(digest(c.certificate, 'sha256'), 'hex')), "
+                    "CASE WHEN c.issuer_ca_id = -1 THEN NULL ELSE i.name END "
+                    "FROM certificate c JOIN ca i ON i.id = c.issuer_ca_id"))
+
+
+def test_a_later_load_links_to_ca_rows_already_there_and_relinks_nothing(empty_db, sql, tmp_path):
+    """crt.sh's import_any_cert links to the ca rows that exist when a certificate is imported, and never revisits
+    a certificate: the same here, across calls."""
+    folder = Path(ccadb.CERTINOMIS_DIR)
+    roots = {ccadb.CERTINOMIS_ROOT_CA, ccadb.CERTINOMIS_AUTORITE_RACINE}
+    (tmp_path / "roots").mkdir()
+    (tmp_path / "rest").mkdir()
+    for pem in folder.glob("*.pem"):
+        (tmp_path / ("roots" if pem.stem in roots else "rest") / pem.name).write_bytes(pem.read_bytes())
+    one_call = load_paths(empty_db, [folder])
+    assert (one_call.inserted, one_call.issuer_not_found) == (35, 0)
+    expected = _links(sql)
+    sql("TRUNCATE certificate, ca_certificate")
+    sql("DELETE FROM ca WHERE id > 0")
+    assert load_paths(empty_db, [tmp_path / "roots"]).inserted == 2
+    later = load_paths(empty_db, [tmp_path / "rest"])
+    assert (later.inserted, later.issuer_not_found, later.ca_rows_created) == (33, 0, one_call.ca_rows_created - 2)
+    assert _links(sql) == expected
+
+    sql("TRUNCATE certificate, ca_certificate")
+    sql("DELETE FROM ca WHERE id > 0")
+    first = load_paths(empty_db, [tmp_path / "rest"])  # without the two roots: their children find no issuer
+    orphans = {sha for sha, name in _links(sql).items() if name is None}
+    assert first.issuer_not_found == len(orphans) == 14 + 10  # what the two roots signed (data/ccadb/README.md)
+    load_paths(empty_db, [tmp_path / "roots"])
+    assert {sha for sha, name in _links(sql).items() if name is None} == orphans
 
 
 def test_revocations_and_ct_entries(empty_db, sql, small_pki, tmp_path):

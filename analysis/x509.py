@@ -51,6 +51,7 @@ def _tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
     elif length == 0x80:  # indefinite length: constructed contents up to an end-of-contents octet pair
         if not tag & 0x20:
             raise X509Error("indefinite length on a primitive")
+        _NOT_DER[0] += 1
         p = start
         while True:
             if p + 2 > end:
@@ -62,7 +63,10 @@ def _tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
         n = length & 0x7F
         if n > 8 or start + n > end:
             raise X509Error("bad length")
-        stop = start + n + int.from_bytes(buf[start : start + n], "big")
+        length = int.from_bytes(buf[start : start + n], "big")
+        if length < 0x80 or buf[start] == 0:
+            _NOT_DER[0] += 1  # a long form where DER has a shorter one
+        stop = start + n + length
         start += n
     if stop > end:
         raise X509Error("truncated DER")
@@ -70,18 +74,44 @@ def _tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
 
 
 def _items(buf: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """The TLVs from ``start`` to ``end``: [(tag, contents start, contents end, TLV start)]."""
     out = []
     pos = start
     while pos < end:
-        t = _tlv(buf, pos, end)
-        out.append((t[0], t[1], t[2], pos))  # (tag, contents start, contents end, TLV start)
-        pos = t[3]
+        length = buf[pos + 1] if pos + 2 <= end else 0xFF
+        if length < 0x80 and buf[pos] & 0x1F != 0x1F:  # the common case, inline
+            stop = pos + 2 + length
+            if stop > end:
+                raise X509Error("truncated DER")
+            out.append((buf[pos], pos + 2, stop, pos))
+            pos = stop
+        else:
+            t = _tlv(buf, pos, end)
+            out.append((t[0], t[1], t[2], pos))
+            pos = t[3]
     return out
+
+
+# How many non-DER lengths (indefinite, or long where short would do) the reader has met: a certificate read without
+# any has DER lengths throughout, so OpenSSL's re-encoding of its TBSCertificate gives back the same bytes.
+_NOT_DER = [0]
 
 
 def _tlv_end(buf: bytes, item) -> int:
     """Position just after the TLV ``item`` (indefinite lengths included)."""
+    if buf[item[3] + 1] != 0x80:
+        return item[2]
     return _tlv(buf, item[3], len(buf))[3]
+
+
+def _collect(buf: bytes, item, depth: int = 0) -> bytes:
+    """The octets of a string TLV; a constructed (BER) string is the concatenation of its primitive parts, whatever
+    their tags, nested at most 5 deep (OpenSSL's asn1_collect)."""
+    if not item[0] & 0x20:
+        return buf[item[1] : item[2]]
+    if depth >= 5:
+        raise X509Error("string nested too deep")
+    return b"".join(_collect(buf, part, depth + 1) for part in _items(buf, item[1], item[2]))
 
 
 def _check_oid(content: bytes) -> None:
@@ -108,12 +138,20 @@ def _oid_text(content: bytes) -> str:
     return ".".join(str(a) for a in head + arcs[1:])
 
 
+_OID_CACHE: dict[bytes, str] = {}
+
+
 def _oid(buf: bytes, item) -> str:
     if item[0] != 0x06:
         raise X509Error("not an OBJECT IDENTIFIER")
     content = buf[item[1] : item[2]]
-    _check_oid(content)
-    return _oid_text(content)
+    text = _OID_CACHE.get(content)
+    if text is None:
+        _check_oid(content)
+        text = _oid_text(content)
+        if len(_OID_CACHE) < 4096:
+            _OID_CACHE[content] = text
+    return text
 
 
 def _check_integer(content: bytes) -> None:
@@ -226,6 +264,7 @@ _CHAR_WIDTH = {12: 0, 18: 1, 19: 1, 20: 1, 22: 1, 23: 1, 24: 1, 26: 1, 28: 4, 30
 # universal tags a Name attribute value may have (B_ASN1_PRINTABLE: strings, BIT STRING, SEQUENCE, "unknown" tags)
 _NAME_VALUE_TAGS = {3, 7, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 28, 29, 30}
 _CANON_TAGS = {12, 19, 20, 22, 26, 28, 30}  # ASN1_MASK_CANON: converted to UTF-8 when the name is decoded
+_CANON_CHECKED = {12, 28, 30}  # the ones whose conversion can fail (one-octet strings always convert)
 
 
 def _code_points(tag: int, data: bytes) -> list[int]:
@@ -283,12 +322,12 @@ class Name:
                 if tag & 0xC0 or (tag & 0x1F) not in _NAME_VALUE_TAGS:
                     raise X509Error("attribute value of a type a Name cannot hold")
                 number = tag & 0x1F
-                if tag & 0x20 and number != 16:
-                    raise X509Error("constructed string in a Name")
-                data = buf[value[1] : value[2]]
+                if number == 16 and not tag & 0x20:
+                    raise X509Error("primitive SEQUENCE")
+                data = buf[value[1] : value[2]] if number == 16 else _collect(buf, value)
                 if number == 3:
-                    data = _bit_string(buf, value)
-                elif number in _CANON_TAGS:
+                    data = _bit_string(data, (3, 0, len(data), 0))
+                elif number in _CANON_CHECKED:
                     _code_points(number, data)  # x509_name_canon converts it to UTF-8 or fails the decode
                 entries.append((index, oid, number, data, buf[value[3] : _tlv_end(buf, value)]))
         self.entries = entries
@@ -607,9 +646,7 @@ def _general_names(buf: bytes, start: int, end: int) -> list[tuple[int, object]]
                 raise X509Error("bad otherName")
             out.append((0, _oid(buf, parts[0])))
         elif kind in (1, 2, 6):
-            if constructed:
-                raise X509Error("constructed IA5String")
-            out.append((kind, buf[item[1] : item[2]]))
+            out.append((kind, _collect(buf, item)))
         elif kind == 3:  # x400Address: [3] IMPLICIT SEQUENCE
             if not constructed:
                 raise X509Error("bad x400Address")
@@ -626,9 +663,7 @@ def _general_names(buf: bytes, start: int, end: int) -> list[tuple[int, object]]
                 raise X509Error("bad ediPartyName")
             out.append((5, None))
         elif kind == 7:
-            if constructed:
-                raise X509Error("constructed OCTET STRING")
-            out.append((7, buf[item[1] : item[2]]))
+            out.append((7, _collect(buf, item)))
         elif kind == 8:
             if constructed:
                 raise X509Error("constructed OBJECT")
@@ -703,8 +738,10 @@ def _check_user_notice(buf: bytes, item) -> None:
 
 
 def _decode_octet_string(value: bytes) -> bytes:
-    s, e = _decode_sequence_of(value, 0x04)
-    return value[s:e]
+    t = _tlv(value, 0, len(value))
+    if t[0] & 0xDF != 0x04:
+        raise X509Error("not an OCTET STRING")
+    return _collect(value, (t[0], t[1], t[2], 0))
 
 
 def _decode_aki(value: bytes) -> bytes | None:
@@ -713,6 +750,13 @@ def _decode_aki(value: bytes) -> bytes | None:
     keyid = None
     expected = [0x80, 0xA1, 0x82]
     for item in _items(value, s, e):
+        if item[0] == 0xA0:  # a constructed keyIdentifier
+            item = (0x80,) + item[1:]
+            if not expected or expected[0] != 0x80:
+                raise X509Error("bad AuthorityKeyIdentifier")
+            expected.pop(0)
+            keyid = _collect(value, (0xA0,) + item[1:])
+            continue
         while expected and item[0] != expected[0]:
             expected.pop(0)
         if not expected:
@@ -803,6 +847,58 @@ def _der_tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag, 0x80 | len(body)]) + body + content
 
 
+# (p, a, b) of the prime curves (SEC 2, RFC 5639) whose points are checked as OpenSSL's EC_POINT_oct2point does
+_PRIME_CURVES = {
+    "1.2.840.10045.3.1.1": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFC, 0x64210519E59C80E70FA7E9AB72243049FEB8DEECC146B9B1),  # prime192v1
+    "1.3.132.0.33": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF000000000000000000000001, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFE, 0xB4050A850C04B3ABF54132565044B0B7D7BFD8BA270B39432355FFB4),  # secp224r1
+    "1.2.840.10045.3.1.7": (0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF, 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFC, 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B),  # prime256v1
+    "1.3.132.0.34": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFF, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFFFF0000000000000000FFFFFFFC, 0xB3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875AC656398D8A2ED19D2A85C8EDD3EC2AEF),  # secp384r1
+    "1.3.132.0.35": (0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF, 0x1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC, 0x51953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF109E156193951EC7E937B1652C0BD3BB1BF073573DF883D2C34F1EF451FD46B503F00),  # secp521r1
+    "1.3.132.0.10": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F, 0x0, 0x7),  # secp256k1
+    "1.3.36.3.3.2.8.1.1.7": (0xA9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377, 0x7D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44F330B5D9, 0x26DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B6),  # brainpoolP256r1
+    "1.3.36.3.3.2.8.1.1.11": (0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B412B1DA197FB71123ACD3A729901D1A71874700133107EC53, 0x7BC382C63D8C150C3C72080ACE05AFA0C2BEA28E4FB22787139165EFBA91F90F8AA5814A503AD4EB04A8C7DD22CE2826, 0x4A8C7DD22CE28268B39B55416F0447C2FB77DE107DCD2A62E880EA53EEB62D57CB4390295DBC9943AB78696FA504C11),  # brainpoolP384r1
+    "1.3.36.3.3.2.8.1.1.13": (0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3, 0x7830A3318B603B89E2327145AC234CC594CBDD8D3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CA, 0x3DF91610A83441CAEA9863BC2DED5D5AA8253AA10A2EF1C98B9AC8B57F1117A72BF2C7B9E7C1AC4D77FC94CADC083E67984050B75EBAE5DD2809BD638016F723),  # brainpoolP512r1
+    "1.3.36.3.3.2.8.1.1.5": (0xD7C134AA264366862A18302575D1D787B09F075797DA89F57EC8C0FF, 0x68A5E62CA9CE6C1C299803A6C1530B514E182AD8B0042A59CAD29F43, 0x2580F63CCFE44138870713B1A92369E33E2135D266DBB372386C400B),  # brainpoolP224r1
+    "1.3.36.3.3.2.8.1.1.9": (0xD35E472036BC4FB7E13C785ED201E065F98FCFA6F6F40DEF4F92B9EC7893EC28FCD412B1F1B32E27, 0x3EE30B568FBAB0F883CCEBD46D3F3BB8A2A73513F5EB79DA66190EB085FFA9F492F375A97D860EB4, 0x520883949DFDBC42D3AD198640688A6FE13F41349554B49ACC31DCCD884539816F5EB4AC8FB1F1A6),  # brainpoolP320r1
+    "1.3.36.3.3.2.8.1.1.1": (0xE95E4A5F737059DC60DFC7AD95B3D8139515620F, 0x340E7BE2A280EB74E2BE61BADA745D97E8F7C300, 0x1E589A8595423412134FAA2DBDEC95C8D8675E58),  # brainpoolP160r1
+    "1.3.36.3.3.2.8.1.1.3": (0xC302F41D932A36CDA7A3463093D18DB78FCE476DE1A86297, 0x6A91174076B1E0E19C39C031FE8685C1CAE040E5C69A28EF, 0x469A28EF7C28CCA3DC721D044F4496BCCA7EF4146FBF25C9),  # brainpoolP192r1
+    "1.3.132.0.31": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFEE37, 0x0, 0x3),  # secp192k1
+    "1.3.132.0.32": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFE56D, 0x0, 0x5),  # secp224k1
+    "1.3.132.0.8": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF7FFFFFFF, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF7FFFFFFC, 0x1C97BEFC54BD7A8B65ACF89F81D4D4ADC565FA45),  # secp160r1
+    "1.3.132.0.9": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFAC73, 0x0, 0x7),  # secp160k1
+    "1.3.132.0.30": (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFAC73, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFAC70, 0xB4E134D3FB59EB8BAB57274904664D5AF50388BA),  # secp160r2
+}
+
+
+def _ec_point_ok(curve: str, point: bytes) -> bool:
+    """Would EC_POINT_oct2point accept this encoded point? (on the curve, coordinates below p, right length, the
+    parity bit of a hybrid point right); points of curves not listed are accepted as they are."""
+    if not point or point[0] not in (0, 2, 3, 4, 6, 7):
+        return False
+    if curve not in _PRIME_CURVES:
+        return True
+    p, a, b = _PRIME_CURVES[curve]
+    n = (p.bit_length() + 7) // 8
+    form = point[0] & ~1
+    if point[0] == 0:
+        return len(point) == 1
+    if form == 2:
+        if len(point) != 1 + n:
+            return False
+        x = int.from_bytes(point[1:], "big")
+        if x >= p:
+            return False
+        rhs = (x * x * x + a * x + b) % p
+        return pow(rhs, (p - 1) // 2, p) == 1 if rhs else not point[0] & 1
+    if len(point) != 1 + 2 * n:
+        return False
+    x = int.from_bytes(point[1 : 1 + n], "big")
+    y = int.from_bytes(point[1 + n :], "big")
+    if x >= p or y >= p or (form == 6 and (y & 1) != (point[0] & 1)):
+        return False
+    return (y * y - x * x * x - a * x - b) % p == 0
+
+
 def _der_unsigned(content: bytes) -> bytes:
     """An INTEGER TLV for the unsigned big-endian number ``content`` (BIGNUM → DER: minimal, positive)."""
     v = int.from_bytes(content, "big")
@@ -833,7 +929,7 @@ def _public_key(buf: bytes, spki) -> bytes | None:
             if len(alg) != 2 or alg[1][0] != 0x06:
                 return raw if len(alg) == 2 and alg[1][0] == 0x30 else None
             curve = _oid(buf, alg[1])
-            if not curve.startswith(_EC_CURVE_PREFIXES) or not key or key[0] not in (2, 3, 4, 6, 7):
+            if not curve.startswith(_EC_CURVE_PREFIXES) or not _ec_point_ok(curve, key):
                 return None
             return raw
         if oid == _DSA:
@@ -866,6 +962,7 @@ class Certificate:
             raise X509Error("not a SEQUENCE")
         self.der = der = der[:stop]  # like d2i_X509, bytes after the certificate are ignored
         self._cache = {}
+        not_der = _NOT_DER[0]
         top = _items(der, s, e)
         if len(top) != 3 or top[0][0] != 0x30:
             raise X509Error("not a Certificate")
@@ -918,13 +1015,14 @@ class Certificate:
                     raise X509Error("bad Extension")
                 oid = _oid(der, parts[0])
                 critical = _boolean(der, parts[1]) if len(parts) == 3 else False
-                if parts[-1][0] != 0x04:
+                if parts[-1][0] & 0xDF != 0x04:
                     raise X509Error("extension value is not an OCTET STRING")
-                self.extensions.append((oid, critical, der[parts[-1][1] : parts[-1][2]], ext[3], _tlv_end(der, ext)))
+                self.extensions.append((oid, critical, _collect(der, parts[-1]), ext[3], _tlv_end(der, ext)))
             self._cache["ext_field"] = rest[0]
             rest = rest[1:]
         if rest:
             raise X509Error("unexpected TBSCertificate field")
+        self._cache["der_lengths"] = _NOT_DER[0] == not_der
 
     def raw(self, item) -> bytes:
         """The encoding of one TLV of ``fields`` (e.g. ``raw(fields[5])``: the SubjectPublicKeyInfo as written)."""
@@ -1109,13 +1207,20 @@ class Certificate:
                     break
         tbs = self.tbs
         ext_field = self._cache.get("ext_field")
+        if self._cache["der_lengths"]:  # re-encoding gives the same bytes: splice the kept extensions
+            if ext_field is None or not drop:
+                return d[tbs[3] : tbs[2]]
+            kept = b"".join(d[e[3] : e[4]] for n, e in enumerate(self.extensions) if n not in drop)
+            new_ext = _der_tlv(0xA3, _der_tlv(0x30, kept)) if kept else b""
+            return _der_tlv(0x30, d[tbs[1] : ext_field[3]] + new_ext + d[ext_field[2] : tbs[2]])
+        same = _reencode
         if ext_field is None:
-            return _reencode(d, tbs)
+            return same(d, tbs)
         kept = [ext for n, ext in enumerate(self.extensions) if n not in drop]
-        head = b"".join(_reencode(d, f) for f in _items(d, tbs[1], ext_field[3]))
-        tail = b"".join(_reencode(d, f) for f in _items(d, _tlv_end(d, ext_field), tbs[2]))
+        head = b"".join(same(d, f) for f in _items(d, tbs[1], ext_field[3]))
+        tail = b"".join(same(d, f) for f in _items(d, _tlv_end(d, ext_field), tbs[2]))
         if kept or not drop:
-            seq = _der_tlv(0x30, b"".join(_reencode(d, _items(d, e[3], e[4])[0]) for e in kept))
+            seq = _der_tlv(0x30, b"".join(same(d, _items(d, e[3], e[4])[0]) for e in kept))
             new_ext = _der_tlv(0xA3, seq)
         else:
             new_ext = b""
@@ -1135,7 +1240,7 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
     month 1–12, seconds when two more digits follow (else 0); the rest (fractions, zone offsets) is ignored, and
     out-of-range days, hours, minutes and seconds roll over (timegm). None when it does not parse."""
     n = 10 if tag == 0x17 else 12
-    if len(text) < n or not all(0x30 <= b <= 0x39 for b in text[:n]):
+    if len(text) < n or not text[:n].isdigit():
         return None
     digits = text.decode("ascii")
     if tag == 0x17:
@@ -1145,11 +1250,15 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
     else:
         year = int(digits[:4])
         rest = digits[4:]
-    month, day, hour, minute = (int(rest[i : i + 2]) for i in range(0, 8, 2))
+    month, day, hour, minute = int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8])
     if not 1 <= month <= 12:
         return None
     tail = text[n : n + 2]
-    second = int(tail) if len(tail) == 2 and all(0x30 <= b <= 0x39 for b in tail) else 0
+    second = int(tail) if len(tail) == 2 and tail.isdigit() else 0
+    try:
+        return _dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        pass
     try:
         return _dt.datetime(year, month, 1) + _dt.timedelta(days=day - 1, hours=hour, minutes=minute,
                                                             seconds=second)

@@ -109,6 +109,7 @@ def _collect(buf: bytes, item, depth: int = 0) -> bytes:
     their tags, nested at most 5 deep (OpenSSL's asn1_collect)."""
     if not item[0] & 0x20:
         return buf[item[1] : item[2]]
+    _NOT_DER[0] += 1
     if depth >= 5:
         raise X509Error("string nested too deep")
     return b"".join(_collect(buf, part, depth + 1) for part in _items(buf, item[1], item[2]))
@@ -179,10 +180,11 @@ def _bit_string(buf: bytes, item, tag: int = 0x03) -> bytes:
     content = buf[item[1] : item[2]]
     if not content or content[0] > 7:
         raise X509Error("invalid BIT STRING")
-    data = bytearray(content[1:])
-    if data and content[0]:
-        data[-1] &= (0xFF << content[0]) & 0xFF
-    return bytes(data)
+    data = content[1:]
+    if data and content[0] and data[-1] & ~(0xFF << content[0]) & 0xFF:
+        _NOT_DER[0] += 1  # unused bits set: OpenSSL clears them
+        data = data[:-1] + bytes([data[-1] & (0xFF << content[0]) & 0xFF])
+    return data
 
 
 def _boolean(buf: bytes, item) -> bool:
@@ -198,7 +200,52 @@ def _check_algorithm(buf: bytes, item) -> str:
     parts = _items(buf, item[1], item[2])
     if not 1 <= len(parts) <= 2:
         raise X509Error("bad AlgorithmIdentifier")
+    if len(parts) == 2:
+        _check_any(buf, parts[1])
     return _oid(buf, parts[0])
+
+
+def _check_any(buf: bytes, item) -> None:
+    """An ANY value: universal primitive types are decoded (and so checked) by OpenSSL; SEQUENCE, SET and other
+    classes are kept as they are."""
+    tag = item[0]
+    if tag & 0xC0 or (tag & 0x1F) in (16, 17):
+        return
+    number = tag & 0x1F
+    if tag & 0x20 and number in (1, 2, 5, 6, 10):
+        raise X509Error("constructed primitive type")
+    data = _collect(buf, item)
+    if number == 1 and len(data) != 1:
+        raise X509Error("bad BOOLEAN")
+    if number in (2, 10):
+        _check_integer(data)
+    elif number == 3 and (not data or data[0] > 7):
+        raise X509Error("invalid BIT STRING")
+    elif number == 5 and data:
+        raise X509Error("NULL is not empty")
+    elif number == 6:
+        _check_oid(data)
+    elif (number == 30 and len(data) % 2) or (number == 28 and len(data) % 4):
+        raise X509Error("bad string length")
+
+
+def _der_any(buf: bytes, item) -> bytes:
+    """OpenSSL's re-encoding of an ANY value: SEQUENCE, SET and non-universal values as they were read, other
+    values DER-encoded from their (collected) contents."""
+    tag = item[0]
+    if tag & 0xC0 or (tag & 0x1F) in (16, 17):
+        return buf[item[3] : _tlv_end(buf, item)]
+    return _der_tlv(tag & 0x1F, _collect(buf, item))
+
+
+def _der_algorithm(buf: bytes, item) -> bytes:
+    parts = _items(buf, item[1], item[2])
+    return _der_tlv(0x30, b"".join(_der_any(buf, p) for p in parts))
+
+
+def _der_bit_string(buf: bytes, item, tag: int = 0x03) -> bytes:
+    content = _collect(buf, item)
+    return _der_tlv(tag, content[:1] + _bit_string(content, (0x03, 0, len(content), 0)))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -642,8 +689,10 @@ def _general_names(buf: bytes, start: int, end: int) -> list[tuple[int, object]]
         constructed = tag & 0x20
         if kind == 0:  # otherName: [0] IMPLICIT SEQUENCE { type-id OID, [0] EXPLICIT ANY }
             parts = _items(buf, item[1], item[2]) if constructed else ()
-            if len(parts) != 2 or parts[1][0] != 0xA0 or len(_items(buf, parts[1][1], parts[1][2])) != 1:
+            inner = _items(buf, parts[1][1], parts[1][2]) if len(parts) == 2 and parts[1][0] == 0xA0 else ()
+            if len(inner) != 1:
                 raise X509Error("bad otherName")
+            _check_any(buf, inner[0])
             out.append((0, _oid(buf, parts[0])))
         elif kind in (1, 2, 6):
             out.append((kind, _collect(buf, item)))
@@ -836,7 +885,25 @@ _KEEP_AS_IS = {
     "1.3.101.110", "1.3.101.111", "1.3.101.112", "1.3.101.113",  # X25519, X448, Ed25519, Ed448
     "1.2.840.113549.1.3.1", "1.2.840.10046.2.1",  # DH, X9.42 DH
 }
-_EC_CURVE_PREFIXES = ("1.2.840.10045.3.", "1.3.132.0.", "1.3.36.3.3.2.8.1.1.", "2.23.43.1.4.", "1.2.156.10197.1.301")
+# the named curves OpenSSL 3.0 knows (`openssl ecparam -list_curves`)
+_EC_CURVES = frozenset({
+    "1.2.156.10197.1.301", "1.2.840.10045.3.0.1", "1.2.840.10045.3.0.10", "1.2.840.10045.3.0.11",
+    "1.2.840.10045.3.0.12", "1.2.840.10045.3.0.13", "1.2.840.10045.3.0.16", "1.2.840.10045.3.0.17",
+    "1.2.840.10045.3.0.18", "1.2.840.10045.3.0.19", "1.2.840.10045.3.0.2", "1.2.840.10045.3.0.20",
+    "1.2.840.10045.3.0.3", "1.2.840.10045.3.0.4", "1.2.840.10045.3.0.5", "1.2.840.10045.3.0.6",
+    "1.2.840.10045.3.0.7", "1.2.840.10045.3.1.1", "1.2.840.10045.3.1.2", "1.2.840.10045.3.1.3",
+    "1.2.840.10045.3.1.4", "1.2.840.10045.3.1.5", "1.2.840.10045.3.1.6", "1.2.840.10045.3.1.7", "1.3.132.0.1",
+    "1.3.132.0.10", "1.3.132.0.15", "1.3.132.0.16", "1.3.132.0.17", "1.3.132.0.2", "1.3.132.0.22", "1.3.132.0.23",
+    "1.3.132.0.24", "1.3.132.0.25", "1.3.132.0.26", "1.3.132.0.27", "1.3.132.0.28", "1.3.132.0.29", "1.3.132.0.3",
+    "1.3.132.0.30", "1.3.132.0.31", "1.3.132.0.32", "1.3.132.0.33", "1.3.132.0.34", "1.3.132.0.35", "1.3.132.0.36",
+    "1.3.132.0.37", "1.3.132.0.38", "1.3.132.0.39", "1.3.132.0.4", "1.3.132.0.5", "1.3.132.0.6", "1.3.132.0.7",
+    "1.3.132.0.8", "1.3.132.0.9", "1.3.36.3.3.2.8.1.1.1", "1.3.36.3.3.2.8.1.1.10", "1.3.36.3.3.2.8.1.1.11",
+    "1.3.36.3.3.2.8.1.1.12", "1.3.36.3.3.2.8.1.1.13", "1.3.36.3.3.2.8.1.1.14", "1.3.36.3.3.2.8.1.1.2",
+    "1.3.36.3.3.2.8.1.1.3", "1.3.36.3.3.2.8.1.1.4", "1.3.36.3.3.2.8.1.1.5", "1.3.36.3.3.2.8.1.1.6",
+    "1.3.36.3.3.2.8.1.1.7", "1.3.36.3.3.2.8.1.1.8", "1.3.36.3.3.2.8.1.1.9", "2.23.43.1.4.1", "2.23.43.1.4.10",
+    "2.23.43.1.4.11", "2.23.43.1.4.12", "2.23.43.1.4.3", "2.23.43.1.4.4", "2.23.43.1.4.5", "2.23.43.1.4.6",
+    "2.23.43.1.4.7", "2.23.43.1.4.8", "2.23.43.1.4.9",
+})
 
 
 def _der_tlv(tag: int, content: bytes) -> bytes:
@@ -911,7 +978,7 @@ def _public_key(buf: bytes, spki) -> bytes | None:
     alg = _items(buf, parts[0][1], parts[0][2])
     oid = _oid(buf, alg[0])
     key = _bit_string(buf, parts[1])
-    raw = buf[spki[3] : _tlv_end(buf, spki)]
+    der_spki = _der_tlv(0x30, _der_algorithm(buf, parts[0]) + _der_bit_string(buf, parts[1]))
     try:
         if oid in (_RSA, _RSA_PSS):
             if oid == _RSA_PSS and len(alg) == 2 and alg[1][0] != 0x30:
@@ -927,17 +994,17 @@ def _public_key(buf: bytes, spki) -> bytes | None:
             return _der_tlv(0x30, algorithm + _der_tlv(0x03, b"\x00" + rsa))
         if oid == _EC:
             if len(alg) != 2 or alg[1][0] != 0x06:
-                return raw if len(alg) == 2 and alg[1][0] == 0x30 else None
+                return der_spki if len(alg) == 2 and alg[1][0] == 0x30 else None
             curve = _oid(buf, alg[1])
-            if not curve.startswith(_EC_CURVE_PREFIXES) or not _ec_point_ok(curve, key):
+            if curve not in _EC_CURVES or not _ec_point_ok(curve, key):
                 return None
-            return raw
+            return der_spki
         if oid == _DSA:
             t = _tlv(key, 0, len(key))
             _integer(key, (t[0], t[1], t[2], 0))
-            return raw
+            return der_spki
         if oid in _KEEP_AS_IS:
-            return raw
+            return der_spki
     except X509Error:
         return None
     return None
@@ -973,6 +1040,7 @@ class Certificate:
         i = 0
         self.version = 0  # X509_get_version: 0 = v1, 2 = v3
         if fields and fields[0][0] == 0xA0:
+            self._cache["version_item"] = fields[0]
             inner = _items(der, fields[0][1], fields[0][2])
             if len(inner) != 1:
                 raise X509Error("bad version")
@@ -1213,26 +1281,42 @@ class Certificate:
             kept = b"".join(d[e[3] : e[4]] for n, e in enumerate(self.extensions) if n not in drop)
             new_ext = _der_tlv(0xA3, _der_tlv(0x30, kept)) if kept else b""
             return _der_tlv(0x30, d[tbs[1] : ext_field[3]] + new_ext + d[ext_field[2] : tbs[2]])
-        same = _reencode
-        if ext_field is None:
-            return same(d, tbs)
-        kept = [ext for n, ext in enumerate(self.extensions) if n not in drop]
-        head = b"".join(same(d, f) for f in _items(d, tbs[1], ext_field[3]))
-        tail = b"".join(same(d, f) for f in _items(d, _tlv_end(d, ext_field), tbs[2]))
-        if kept or not drop:
-            seq = _der_tlv(0x30, b"".join(same(d, _items(d, e[3], e[4])[0]) for e in kept))
-            new_ext = _der_tlv(0xA3, seq)
-        else:
-            new_ext = b""
-        return _der_tlv(0x30, head + new_ext + tail)
+        return self._der_tbs(drop)
 
-
-def _reencode(buf: bytes, item) -> bytes:
-    """A TLV with definite, minimal lengths (constructed contents re-encoded recursively)."""
-    tag = item[0]
-    if tag & 0x20:
-        return _der_tlv(tag, b"".join(_reencode(buf, c) for c in _items(buf, item[1], item[2])))
-    return _der_tlv(tag, buf[item[1] : item[2]])
+    def _der_tbs(self, drop: set) -> bytes:
+        """i2d_re_X509_tbs: every field DER-encoded from what was decoded; Names and SEQUENCE parameters are written
+        as they were read (OpenSSL keeps their encoding)."""
+        d = self.der
+        f = self.fields
+        out = []
+        version = self._cache.get("version_item")
+        if version is not None:
+            inner = _items(d, version[1], version[2])[0]
+            out.append(_der_tlv(0xA0, _der_tlv(0x02, d[inner[1] : inner[2]])))
+        out.append(_der_tlv(0x02, self.serial))
+        out.append(_der_algorithm(d, f[1]))
+        out.append(d[f[2][3] : _tlv_end(d, f[2])])
+        out.append(_der_tlv(0x30, b"".join(_der_tlv(tag, text) for tag, text in self.validity)))
+        out.append(d[f[4][3] : _tlv_end(d, f[4])])
+        spki = _items(d, f[5][1], f[5][2])
+        out.append(_der_tlv(0x30, _der_algorithm(d, spki[0]) + _der_bit_string(d, spki[1])))
+        for item in f[6:]:
+            if item[0] in (0x81, 0x82):
+                out.append(_der_bit_string(d, item, item[0]))
+        if self._cache.get("ext_field") is not None:
+            exts = []
+            for n, ext in enumerate(self.extensions):
+                if n in drop:
+                    continue
+                parts = _items(d, ext[3], ext[4])
+                parts = _items(d, parts[0][1], parts[0][2])
+                body = _der_tlv(0x06, d[parts[0][1] : parts[0][2]])
+                if len(parts) == 3:
+                    body += _der_tlv(0x01, d[parts[1][1] : parts[1][2]])
+                exts.append(_der_tlv(0x30, body + _der_tlv(0x04, ext[2])))
+            if exts or not drop:
+                out.append(_der_tlv(0xA3, _der_tlv(0x30, b"".join(exts))))
+        return _der_tlv(0x30, b"".join(out))
 
 
 def _time(tag: int, text: bytes) -> _dt.datetime | None:
@@ -1242,7 +1326,7 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
     n = 10 if tag == 0x17 else 12
     if len(text) < n or not text[:n].isdigit():
         return None
-    digits = text.decode("ascii")
+    digits = text[:n].decode("ascii")
     if tag == 0x17:
         year = int(digits[:2])
         year += 2000 if year < 50 else 1900

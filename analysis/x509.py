@@ -10,7 +10,7 @@ crt.sh (:func:`analysis.crtsh.extract_fields`). It must therefore:
   refuses (duplicated or malformed: the function then sees no extension), OpenSSL's name printer with any flags,
   its object names, and libx509pq's own rules (``docs/crtsh.md``, section "x509_* functions").
 
-The regression corpus in ``tests/fixtures/x509`` (10,349 real and odd certificates, 48 calls each) holds
+The regression corpus in ``tests/fixtures/x509`` (10,358 real and odd certificates, 48 calls each) holds
 libx509pq's recorded outputs; ``tests/test_x509_corpus.py`` checks every one of them.
 
 Use :func:`call` for SQL semantics (``call("x509_subjectName", der, None)``); the per-function helpers below raise

@@ -278,12 +278,6 @@ def _dotted(text: str) -> str | None:
     return ".".join(str(a) for a in arcs)
 
 
-def obj_short_name(oid: str) -> str:
-    """OBJ_nid2sn, or the dotted OID for an unknown object."""
-    entry = _OBJ_BY_OID.get(oid)
-    return entry[1] if entry else oid
-
-
 def obj_long_name(oid: str) -> str:
     """OBJ_obj2txt(…, no_name=0): the long name, or the dotted OID for an unknown object."""
     entry = _OBJ_BY_OID.get(oid)
@@ -647,10 +641,10 @@ def _name_print_compat(name: Name) -> str:
 def format_name(_der, name: Name, flags: int | None = None) -> str:
     """A Name printed as libx509pq prints it (flags None = crt.sh's format). The first argument is ignored (kept for
     callers that pass the certificate's bytes)."""
-    return _name_print_ex(name, CRTSH_NAME_FLAGS if flags is None else _int32(flags))
+    return _name_print_ex(name, CRTSH_NAME_FLAGS if flags is None else _c_unsigned_long(flags))
 
 
-def _int32(v: int) -> int:
+def _c_unsigned_long(v: int) -> int:
     """An SQL integer as the unsigned long OpenSSL receives (a negative int sign-extends)."""
     return v & 0xFFFFFFFFFFFFFFFF
 
@@ -1127,9 +1121,10 @@ class Certificate:
         return format_name(None, self.issuer, flags)
 
     def common_name(self) -> str | None:
+        """The first CN; NULL without one, or for a CN OpenSSL cannot convert to UTF-8 (libx509pq crashes there)."""
         for _index, oid, tag, data, _der in self.subject.entries:
             if oid == "2.5.4.3":
-                return _to_utf8(tag, data)
+                return _to_utf8(tag, data) if tag in _CHAR_WIDTH else None
         return None
 
     def name_attributes(self, attr: str | None, is_subject: bool | None, values: bool | None = True) -> list[str]:
@@ -1350,24 +1345,24 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
         return None
 
 
-_last: list = [None, None]
+_LAST: list = [None]  # (bytes, Certificate or X509Error) of the last parse, swapped in one assignment
 
 
 def parse(der) -> Certificate:
     """Decode once (the last certificate is cached: SQL calls one function after another on the same bytes)."""
-    if _last[0] is not None and (der is _last[0] or der == _last[0]):
-        if isinstance(_last[1], X509Error):
-            raise _last[1]
-        return _last[1]
-    try:
-        cert = Certificate(der)
-    except X509Error as exc:
-        cert = exc
-    except (IndexError, ValueError) as exc:
-        cert = X509Error(str(exc))
-    _last[0], _last[1] = der, cert
+    last = _LAST[0]
+    if last is not None and (der is last[0] or der == last[0]):
+        cert = last[1]
+    else:
+        try:
+            cert = Certificate(der)
+        except X509Error as exc:
+            cert = exc
+        except (IndexError, ValueError) as exc:
+            cert = X509Error(str(exc))
+        _LAST[0] = (der, cert)
     if isinstance(cert, X509Error):
-        raise cert
+        raise cert.with_traceback(None)
     return cert
 
 

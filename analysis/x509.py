@@ -10,7 +10,7 @@ crt.sh (:func:`analysis.crtsh.extract_fields`). It must therefore:
   refuses (duplicated or malformed: the function then sees no extension), OpenSSL's name printer with any flags,
   its object names, and libx509pq's own rules (``docs/crtsh.md``, section "x509_* functions").
 
-The regression corpus in ``tests/fixtures/x509`` (10,358 real and odd certificates, 48 calls each) holds
+The regression corpus in ``tests/fixtures/x509`` (10,358 real and odd certificates, 51 calls each) holds
 libx509pq's recorded outputs; ``tests/test_x509_corpus.py`` checks every one of them.
 
 Use :func:`call` for SQL semantics (``call("x509_subjectName", der, None)``); the per-function helpers below raise
@@ -592,8 +592,10 @@ def _name_print_ex(name: Name, flags: int) -> str:
             _print_value(tag, data, value_der, flags | orflags, out)
     except _PrintFailed:
         pass
-    # each character of ``out`` is one octet written to OpenSSL's BIO; the text is those octets as UTF-8
-    return "".join(out).encode("latin-1", "replace").decode("utf-8", "replace")
+    # each character of ``out`` is one octet written to OpenSSL's BIO; the text is those octets as UTF-8, up to a
+    # NUL octet (where PostgreSQL's text ends; only flags without ESC_CTRL let one through)
+    text = "".join(out).encode("latin-1", "replace").decode("utf-8", "replace")
+    return text.split("\x00", 1)[0]
 
 
 def _name_oneline(name: Name) -> str:

@@ -404,88 +404,30 @@ def _hex_lower(b) -> str | None:
     return None if b is None else bytes(b).hex()
 
 
-def _guard(fn, on_error):
-    try:
-        return fn()
-    except (x509.X509Error, ValueError, IndexError, UnicodeError):
-        return on_error
-
-
 def extract_fields(der: bytes) -> dict:
-    """The frame's fields from one DER certificate, parsed once, with libx509pq's per-function error values (each
-    field fails on its own, as each x509_* call does on the server). Mirrors unexpired_certificates.sql."""
+    """The frame's fields from one DER certificate, exactly as unexpired_certificates.sql computes them on the
+    server: every field is the same analysis.x509 function the SQL calls (x509.call, libx509pq's semantics and
+    error values, each field on its own), on one parse of the bytes."""
     der = bytes(der)
-    try:
-        cert = x509.parse(der)
-    except (x509.X509Error, ValueError, IndexError, UnicodeError):
-        cert = None
-    out = {"sha256": hashlib.sha256(der).digest()}
-    if cert is None:
-        out.update(serial_number=None, not_before=None, not_after=None, subject_o=None, subject_cn=x509.ERROR_TEXT,
-                   dns_names=[], policy_oids=[], is_precertificate=False, is_server_auth=False, dedup_key=None)
-        return out
-    validity = _guard(lambda: x509._children(der, cert.fields[3][1], cert.fields[3][2]), None)
-    out["serial_number"] = cert.content(cert.fields[0])
-    out["not_before"] = None if validity is None else _guard(lambda: x509._time(validity[0][0],
-                                                                                   cert.content(validity[0])), None)
-    out["not_after"] = None if validity is None else _guard(lambda: x509._time(validity[1][0],
-                                                                                  cert.content(validity[1])), None)
-    subject = _guard(lambda: x509._name_entries(der, cert.subject), None)
 
-    def first(oid):
-        for rdn in subject or ():
-            for entry_oid, value in rdn:
-                if entry_oid == oid:
-                    return x509._attribute_text(der, value)
-        return None
+    def sql(function, *args):
+        return x509.call(function, der, *args)
 
-    out["subject_o"] = _guard(lambda: first("2.5.4.10"), None)
-    out["subject_cn"] = x509.ERROR_TEXT if subject is None else _guard(lambda: first("2.5.4.3"), x509.ERROR_TEXT)
-    out["dns_names"] = _guard(lambda: _dns_names(cert), [])
-    out["policy_oids"] = _guard(lambda: _policies(cert), [])
-    ext = cert.extension(x509.CT_POISON)
-    out["is_precertificate"] = ext is not None and ext[1]
-    # x509_isEKUPermitted: TRUE without an EKU extension, or with serverAuth or anyExtendedKeyUsage in it
-    out["is_server_auth"] = _guard(lambda: x509.is_eku_permitted(der, SERVER_AUTH), False)
-    out["dedup_key"] = _guard(lambda: hashlib.sha256(_strip_ct(cert)).digest(), None)
-    return out
-
-
-def _dns_names(cert) -> list[str]:
-    value = cert.extension_value(x509.SUBJECT_ALT_NAME)
-    if value is None:
-        return []
-    return [content.decode("latin-1") for kind, content, _ in x509._general_names(value) if kind == 2]
-
-
-def _policies(cert) -> list[str]:
-    value = cert.extension_value(x509.CERTIFICATE_POLICIES)
-    if value is None:
-        return []
-    _, s, e, _ = x509._read_tlv(value, 0)
-    out = []
-    for info in x509._children(value, s, e):
-        first = x509._read_tlv(value, info[1])
-        out.append(x509._oid(value[first[1]:first[2]]))
-    return out
-
-
-def _strip_ct(cert) -> bytes:
-    # analysis.x509.tbscert_strip_ct_ext, from the parsed structure (no second parse)
-    d = cert.der
-    tbs = cert.tbs
-    ext_field = next((f for f in cert.fields[6:] if f[0] == 0xA3), None)
-    if ext_field is None:
-        return cert.raw(tbs)
-    kept = b"".join(d[e[4]:x509._read_tlv(d, e[4])[2]] for e in cert.extensions
-                    if e[0] not in (x509.CT_POISON, x509.CT_SCT_LIST))
-    if kept:
-        seq = b"\x30" + x509._encode_length(len(kept)) + kept
-        new_ext = b"\xa3" + x509._encode_length(len(seq)) + seq
-    else:
-        new_ext = b""
-    body = d[tbs[1]:ext_field[3]] + new_ext + d[ext_field[2]:tbs[2]]
-    return b"\x30" + x509._encode_length(len(body)) + body
+    subject_o = sql("x509_nameAttributes", "organizationName", True)
+    stripped = sql("x509_tbscert_strip_ct_ext")
+    return {
+        "sha256": hashlib.sha256(der).digest(),
+        "serial_number": sql("x509_serialNumber"),
+        "not_before": sql("x509_notBefore"),
+        "not_after": sql("x509_notAfter"),
+        "subject_o": subject_o[0] if subject_o else None,
+        "subject_cn": sql("x509_commonName"),
+        "dns_names": sql("x509_altNames", 2),
+        "policy_oids": sql("x509_certPolicies"),
+        "is_precertificate": sql("x509_hasExtension", x509.CT_POISON, True),
+        "is_server_auth": sql("x509_isEKUPermitted", SERVER_AUTH) or False,
+        "dedup_key": None if stripped is None else hashlib.sha256(stripped).digest(),
+    }
 
 
 def _record(certificate_id, issuer_ca_id, issuer_name, f: Mapping) -> dict:

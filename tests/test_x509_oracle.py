@@ -16,28 +16,36 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures" / "x509"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 QUERIES = EXPECTED["_about"]["queries"]
-# Functions crt.sh has that the project neither calls nor implements; and a flags argument we do not emulate.
-NOT_IMPLEMENTED = {"x509_keyAlgorithm", "x509_keySize", "x509_name_print(x509_name(c,true))", "x509_subjectName(c,0)"}
+# Functions crt.sh has that the project neither calls nor implements.
+NOT_IMPLEMENTED = {"x509_keyAlgorithm", "x509_keySize", "x509_name_print(x509_name(c,true))"}
 SETOF = ("x509_altNames", "x509_nameAttributes", "x509_certPolicies", "x509_extKeyUsages")
 
 
-@pytest.fixture(scope="module")
-def fixture_db(pg_cluster):
+def x509_database(pg_cluster, name: str, table: str, rows):
+    """A fresh database ``name`` with crt.sh's schema and functions, and a table (text key, bytea c) of ``rows``:
+    an autocommit connection to it."""
     from analysis.localdb import create_schema
 
     admin = psycopg2.connect(pg_cluster.dsn.replace("dbname=certwatch", "dbname=postgres"))
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute("DROP DATABASE IF EXISTS x509_oracle")
-        cur.execute("CREATE DATABASE x509_oracle")
-    dsn = pg_cluster.dsn.replace("dbname=certwatch", "dbname=x509_oracle")
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name}")
+    admin.close()
+    dsn = pg_cluster.dsn.replace("dbname=certwatch", f"dbname={name}")
     create_schema(dsn)
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute("CREATE TABLE fx (name text PRIMARY KEY, c bytea)")
-        for name in EXPECTED["fixtures"]:
-            cur.execute("INSERT INTO fx VALUES (%s, %s)", (name, (FIXTURES / name).read_bytes()))
+        cur.execute(table)
+        cur.executemany(f"INSERT INTO {table.split()[2]} VALUES (%s, %s)", rows)
+    return conn
+
+
+@pytest.fixture(scope="module")
+def fixture_db(pg_cluster):
+    conn = x509_database(pg_cluster, "x509_oracle", "CREATE TABLE fx (name text PRIMARY KEY, c bytea)",
+                         [(name, (FIXTURES / name).read_bytes()) for name in EXPECTED["fixtures"]])
     yield conn
     conn.close()
 

@@ -25,36 +25,33 @@ class Fn:
     name: str  # crt.sh's SQL name
     args: str  # SQL argument types with crt.sh's defaults (unnamed, as crt.sh declares them)
     returns: str  # SQL return type (SETOF … for set-returning functions)
-    call: str  # Python expression on PL/Python's positional ``args``
-    on_error: str  # Python literal libx509pq returns for input it cannot parse
 
 
-# What libx509pq returns on a certificate it cannot parse (measured on the real extension, tests/fixtures/x509):
-# 'ERROR!' for text, NULL for timestamps/bytea and x509_hasExtension, -1 for x509_getPathLenConstraint, false for the
-# other booleans, no rows for SETOF. Arguments are positional (unnamed), with crt.sh's defaults.
+# Every argument is passed to analysis.x509.call, which holds libx509pq's semantics (NULL arguments, the values
+# for a certificate OpenSSL cannot decode, the 'Unsupported …' rows), so the SQL functions and the client-side
+# parser give one answer. Arguments are positional (unnamed), with crt.sh's defaults.
 FUNCTIONS = [
-    Fn("x509_subjectName", "bytea, integer DEFAULT NULL", "text", "m.subject_name(args[0])", "'ERROR!'"),
-    Fn("x509_issuerName", "bytea, integer DEFAULT NULL", "text", "m.issuer_name(args[0])", "'ERROR!'"),
-    Fn("x509_commonName", "bytea", "text", "m.common_name(args[0])", "'ERROR!'"),
-    Fn("x509_nameAttributes", "bytea, text, boolean, boolean DEFAULT TRUE", "SETOF text",
-       "m.name_attributes(args[0], args[1], args[2], args[3])", "[]"),
-    Fn("x509_altNames", "bytea, integer DEFAULT NULL, boolean DEFAULT TRUE, boolean DEFAULT TRUE", "SETOF text",
-       "m.alt_names(args[0], args[1], args[2], args[3])", "m.alt_names_on_error(args[1])"),
-    Fn("x509_notBefore", "bytea", "timestamp", "m.not_before(args[0])", "None"),
-    Fn("x509_notAfter", "bytea", "timestamp", "m.not_after(args[0])", "None"),
-    Fn("x509_serialNumber", "bytea", "bytea", "m.serial_number(args[0])", "None"),
-    Fn("x509_publicKey", "bytea", "bytea", "m.public_key(args[0])", "None"),
-    Fn("x509_hasExtension", "bytea, text, boolean DEFAULT NULL", "boolean",
-       "m.has_extension(args[0], args[1], args[2])", "None"),
-    Fn("x509_canIssueCerts", "bytea", "boolean", "m.can_issue_certs(args[0])", "False"),
-    Fn("x509_getPathLenConstraint", "bytea", "integer", "m.path_len_constraint(args[0])", "-1"),
-    Fn("x509_certPolicies", "bytea", "SETOF text", "m.cert_policies(args[0])", "[]"),
-    Fn("x509_extKeyUsages", "bytea, boolean DEFAULT TRUE", "SETOF text", "m.ext_key_usages(args[0], args[1])", "[]"),
-    Fn("x509_isEKUPermitted", "bytea, text", "boolean", "m.is_eku_permitted(args[0], args[1])", "False"),
-    Fn("x509_subjectKeyIdentifier", "bytea", "bytea", "m.subject_key_identifier(args[0])", "None"),
-    Fn("x509_authorityKeyId", "bytea", "bytea", "m.authority_key_id(args[0])", "None"),
-    Fn("x509_tbscert_strip_ct_ext", "bytea", "bytea", "m.tbscert_strip_ct_ext(args[0])", "None"),
+    Fn("x509_subjectName", "bytea, integer DEFAULT NULL", "text"),
+    Fn("x509_issuerName", "bytea, integer DEFAULT NULL", "text"),
+    Fn("x509_commonName", "bytea", "text"),
+    Fn("x509_nameAttributes", "bytea, text, boolean, boolean DEFAULT TRUE", "SETOF text"),
+    Fn("x509_altNames", "bytea, integer DEFAULT NULL, boolean DEFAULT TRUE, boolean DEFAULT TRUE", "SETOF text"),
+    Fn("x509_notBefore", "bytea", "timestamp"),
+    Fn("x509_notAfter", "bytea", "timestamp"),
+    Fn("x509_serialNumber", "bytea", "bytea"),
+    Fn("x509_publicKey", "bytea", "bytea"),
+    Fn("x509_hasExtension", "bytea, text, boolean DEFAULT NULL", "boolean"),
+    Fn("x509_canIssueCerts", "bytea", "boolean"),
+    Fn("x509_getPathLenConstraint", "bytea", "integer"),
+    Fn("x509_certPolicies", "bytea", "SETOF text"),
+    Fn("x509_extKeyUsages", "bytea, boolean DEFAULT TRUE", "SETOF text"),
+    Fn("x509_isEKUPermitted", "bytea, text", "boolean"),
+    Fn("x509_subjectKeyIdentifier", "bytea", "bytea"),
+    Fn("x509_authorityKeyId", "bytea", "bytea"),
+    Fn("x509_tbscert_strip_ct_ext", "bytea", "bytea"),
 ]
+if {fn.name for fn in FUNCTIONS} != set(x509.FUNCTIONS):
+    raise SchemaError("analysis.x509.FUNCTIONS and the SQL declarations differ")
 
 _LOADER = '''m = GD.get("distrust_impact_x509")
 if m is None:
@@ -81,13 +78,7 @@ def functions_sql() -> str:
         + ";"
     ]
     for fn in FUNCTIONS:
-        on_null = "[]" if fn.returns.startswith("SETOF") else "None"
-        body = (
-            _LOADER
-            + f"if args[0] is None:\n    return {on_null}\n"
-            + f"try:\n    return {fn.call}\nexcept (m.X509Error, ValueError, IndexError, UnicodeError):\n"
-            + f"    return {fn.on_error}\n"
-        )
+        body = _LOADER + f"return m.call({fn.name!r}, *args)\n"
         # IMMUTABLE, not STRICT, PARALLEL UNSAFE, as crt.sh declares them. A NULL certificate gives NULL or no rows
         # (libx509pq's x509_hasExtension and x509_tbscert_strip_ct_ext crash the server on NULL: never rely on it).
         parts.append(

@@ -23,20 +23,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "ccadb_import"
 
 # Certificates on which the project's x509 functions (analysis/x509.py, not the loader) still differ from libx509pq,
 # so their CA identity, and what joins it, differs. Remove an entry once analysis/x509.py matches on it.
-X509_DIFFERENCES = {
-    "4898B1749717A594": "Microsoft Authenticode(tm) Root Authority: old-draft basicConstraints (2.5.29.10); "
-                        "x509_canIssueCerts is true on crt.sh, false here",
-    "EC02314A59A30399": "Microsoft RSA TLS Issuing AOC CA 01: keyUsage not encoded as a BIT STRING; a CA on crt.sh, "
-                        "unparsable here",
-    "3ACD6F50D569963E": "Microsoft RSA TLS Issuing AOC CA 02: same as AOC CA 01",
-    "EB79C04645B9137E": "Microsoft RSA TLS Issuing EOC CA 01: same as AOC CA 01",
-    "3B7D95D4FF780B5E": "Microsoft RSA TLS Issuing EOC CA 02: same as AOC CA 01",
-    "D1C339EA2784EB87": "Entrust.net Certification Authority (2048), Netscape cert type only: not a CA on crt.sh, "
-                        "a CA here",
-    "49F74F824F2E059F": "Baltimore EZ by DST: rfc822Mailbox prints as its OID here, as mail= on crt.sh (ca.name)",
-    "F773BC65659F1BC5": "SERVICIOS DE CERTIFICACION - A.N.C.: rfc822Mailbox prints as its OID here, as mail= on "
-                        "crt.sh (ca.name)",
-}
+X509_DIFFERENCES: dict[str, str] = {}  # certificate SHA-256 prefix -> why analysis.x509 reads it differently
 
 
 def _read_gz_csv(path: Path) -> list[dict[str, str]]:

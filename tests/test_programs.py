@@ -222,3 +222,15 @@ def test_symantec_the_day_before_and_after_chrome_70():
     assert a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
     # Firefox 63 (2018-10-23) was not out on either day: only Firefox 60's notBefore rule (2018-05-09) is known
     assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [2, 2, 2, 0, "2018-05-09", "2019-03-01"]
+
+
+def test_cross_program_figure_is_reproducible(norm, fetched, tmp_path):
+    from analysis.figures_programs import plot_programs
+
+    cmp = programs.entrust_demo_comparison(norm, [_demo_root()], hierarchy=fetched.hierarchy)
+    for run in ("a", "b"):
+        fig = plot_programs(cmp, ca="Demo Root CA", source="demo population (synthetic)", path_stem=tmp_path / run)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0].startswith("Mozilla: 467 affected") and labels[3].startswith("Microsoft: 0 affected")
+    for ext in ("png", "svg"):
+        assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()

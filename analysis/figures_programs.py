@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import matplotlib.dates as mdates
+from matplotlib.ticker import MaxNLocator
 
 from analysis.figures import PALETTE, label_figure, new_figure, save
 
@@ -32,13 +33,14 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
         ax.step(series["date"], values, where="post", lw=2.2, ls=styles[i % len(styles)],
                 color=PALETTE[i % len(PALETTE)], label=label)
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.legend(loc="upper right", title="root program (its actual rule)")
     when = f"; as known on {comparison.as_of:%Y-%m-%d}" if comparison.as_of is not None else ""
     label_figure(fig, ax, what="Certificates broken per root program", ca=ca, xlabel="date (UTC)",
-                 ylabel="certificates broken that day (count)", n=peak, source=source, query_time=query_time,
+                 ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source, query_time=query_time,
                  policy="each program's actual rule, alternate trust paths decided per program" + when,
                  subtitle="Each line: certificates that program no longer accepts and that have not yet expired")
     if path_stem is not None:

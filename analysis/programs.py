@@ -48,18 +48,20 @@ class ProgramComparison:
     series: pd.DataFrame
     notes: dict[str, str] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
+    short_notes: dict[str, str] = field(default_factory=dict)
 
     def to_text(self, width: int = 72, title: str | None = None) -> str:
-        """The table as plain text no wider than ``width`` (:func:`analysis.textfmt.format_table`), followed by
-        one line per program naming its rule and sources."""
-        t = self.table.copy()
+        """The table as plain text no wider than ``width`` (:func:`analysis.textfmt.format_table`), the rules
+        below it: one paragraph per program naming its actions and their sources (:attr:`short_notes`)."""
+        t = self.table[self.table["metric"] != "rule"].copy()
         t["metric"] = t["metric"].str.replace("_", " ")
         head = title or ("Every root program side by side" + (f", as known on {self.as_of:%Y-%m-%d}"
                                                                 if self.as_of is not None else ""))
         body = format_table(t.astype(str), width=width, max_rows=None, title=head)
         import textwrap
 
-        notes = [textwrap.fill(f"{p}: {n}", width=width, subsequent_indent="  ") for p, n in self.notes.items()]
+        notes = [textwrap.fill(f"{p}: {self.short_notes.get(p, n)}", width=width, subsequent_indent="  ",
+                               break_long_words=True) for p, n in self.notes.items()]
         return body + "\n" + "\n".join(notes)
 
 
@@ -128,6 +130,7 @@ def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | 
     g = graph
     evaluations: dict[str, tables.Evaluation | None] = {}
     notes: dict[str, str] = {}
+    short_notes: dict[str, str] = {}
     columns: dict[str, list] = {}
     for program in programs:
         mine = [p for p in record if p.program == program and _known_by(p, asof)]
@@ -162,8 +165,22 @@ def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | 
         notes[program] = rule + ("" if ignore_alternate_paths else
                                  f" Alternate paths decided against {store.source}.")
         columns[program] = _metrics(ev, "proposal" if proposal is not None else short_rule(mine))
+        short_notes[program] = (f"proposal: {base.name}" if proposal is not None else
+                                f"{short_rule(mine)} [{_cited(mine)}]") + ("; alternate paths ignored"
+                                                                            if ignore_alternate_paths else
+                                                                            f"; paths: {store.source}")
     table = pd.DataFrame({"metric": list(METRICS), **columns})
-    return ProgramComparison(table, evaluations, broken_series(evaluations), notes, asof)
+    return ProgramComparison(table, evaluations, broken_series(evaluations), notes, asof, short_notes)
+
+
+def _cited(found: list[presets_mod.Preset]) -> str:
+    """The sources of a program's actions in a few words: actions.csv rows and NSS commits."""
+    rows = [p.action_id for p in found if p.action_id]
+    nss = [str(p.extra["nss_commit"]) for p in found if p.extra.get("nss_commit")]
+    crt = [str(p.extra["certificate_id"]) for p in found if "certificate_id" in p.extra and not p.action_id]
+    parts = ([f"data/root_programs/actions.csv {', '.join(rows)}"] if rows else []) + \
+        ([f"NSS {', '.join(nss)}"] if nss else []) + ([f"crt.sh root_trust_purpose {', '.join(crt)}"] if crt else [])
+    return "; ".join(parts)
 
 
 def _metrics(ev: tables.Evaluation, rule: str) -> list:

@@ -234,3 +234,13 @@ def test_cross_program_figure_is_reproducible(norm, fetched, tmp_path):
     assert labels[0].startswith("Mozilla: 467 affected") and labels[3].startswith("Microsoft: 0 affected")
     for ext in ("png", "svg"):
         assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
+
+
+def test_input_checksum_survives_the_cache_round_trip(fetched):
+    from analysis import repro
+
+    frames = {"certificates": fetched.certificates, "revocations": fetched.revocations, "ct": fetched.ct}
+    again = crtsh.load_cached(fetched.cache_path)
+    shuffled = {"certificates": again.certificates.sample(frac=1, random_state=1)[again.certificates.columns[::-1]],
+                "revocations": again.revocations, "ct": again.ct}
+    assert repro.input_checksum(frames) == repro.input_checksum(shuffled)

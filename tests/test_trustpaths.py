@@ -175,3 +175,26 @@ def test_replayed_nss_store_keeps_the_state_of_that_day():
     ms = RootTrust.for_program("Microsoft")
     assert not ms.trusted(STARTCOM_CA, "2017-12-01")  # out of NSS on 2017-10-17 already
     assert "stand-in" in ms.source
+
+
+def test_real_mozilla_startcom_distrust_with_the_certinomis_path_decided(startcom):
+    """Leaves under the real StartCom BR SSL ICA, with Mozilla's actual StartCom actions (Firefox 51's notBefore
+    rule from 2017-01-24, then the roots' removal from NSS on 2017-10-17): the Certinomis cross-sign (from
+    2017-04-13) saves them while Certinomis - Root CA is in NSS (until 2019-06-04)."""
+    from analysis import presets, programs
+
+    hierarchy, ica = startcom
+    norm = normalise(_population(ica, [("2017-05-01", "2018-05-01"),    # saved until it expires
+                                       ("2018-01-01", "2020-01-01"),    # saved until 2019-06-03, breaks 2019-06-04
+                                       ("2017-04-10", "2017-12-01")]))  # before the cross-sign: breaks at once
+    record = presets.actual_record([STARTCOM_CA], hierarchy=hierarchy)
+    cmp = programs.compare_programs(norm, record, ["Mozilla"], hierarchy=hierarchy)
+    v = cmp.evaluations["Mozilla"].verdicts
+    assert v["category"].astype(str).tolist() == ["saved_by_path", "path_ends", "distrusted_not_before"]
+    assert v["breaks_on"].tolist()[1:] == [D("2019-06-04"), D("2017-04-10")]
+    assert "StartCom BR SSL ICA -> Certinomis - Root CA" in v["reason"].iloc[0]
+    t = cmp.table.set_index("metric")["Mozilla"]
+    assert t["affected"] == 2 and t["saved_by_other_path"] == 1
+    assert (t["breakage_starts"], t["breakage_ends"]) == ("2017-04-10", "2020-01-01")
+    plain = programs.compare_programs(norm, record, ["Mozilla"], hierarchy=hierarchy, ignore_alternate_paths=True)
+    assert plain.table.set_index("metric")["Mozilla"]["affected"] == 3

@@ -188,7 +188,8 @@ def _ccadb_keys(meta: pd.DataFrame) -> dict[str, str]:
 
 def nss_server_trust(as_of=None, events: pd.DataFrame | None = None) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
     """Root SHA-256 -> the periods ``[start, end)`` (UTC days) in which certdata.txt had its server trust bit set to
-    ``CKT_NSS_TRUSTED_DELEGATOR`` with no server distrust-after date. ``as_of``: only NSS versions committed on or
+    ``CKT_NSS_TRUSTED_DELEGATOR`` with no server distrust-after date, from the NSS commit day (or the Firefox
+    release that shipped it, where the bundled sources name one: :func:`_released_dates`). ``as_of``: only NSS versions committed on or
     before that day are read; the store as of then is kept for every later day (the replay of a past day)."""
     from analysis import rootstore
 
@@ -196,9 +197,10 @@ def nss_server_trust(as_of=None, events: pd.DataFrame | None = None) -> dict[str
     if as_of is not None:
         e = e[e["date"] <= _day(as_of)]
     e = e.sort_values("date", kind="stable")
+    released = _released_dates(e)
     open_since: dict[str, pd.Timestamp] = {}
     out: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
-    for date, event, sha, server, da in zip(e["date"], e["event"], e["sha256"], e["after_server"],
+    for date, event, sha, server, da in zip(released, e["event"], e["sha256"], e["after_server"],
                                             e["after_server_distrust_after"]):
         trusted = event in ("added", "changed") and server == TRUSTED_DELEGATOR and pd.isna(da)
         if trusted and sha not in open_since:
@@ -210,6 +212,16 @@ def nss_server_trust(as_of=None, events: pd.DataFrame | None = None) -> dict[str
     for sha, start in open_since.items():
         out.setdefault(sha, []).append((start, _FAR))
     return out
+
+
+def _released_dates(e: pd.DataFrame) -> list[pd.Timestamp]:
+    """Each event's date: the Firefox release that shipped the NSS change when the bundled sources name it
+    (:data:`analysis.presets.FIREFOX_RELEASES`: Certinomis' removal, NSS 2019-06-04, shipped in Firefox 69 on
+    2019-09-03), else the NSS commit day -- the same dates the Mozilla presets use."""
+    from analysis.presets import FIREFOX_RELEASES
+
+    return [pd.Timestamp(FIREFOX_RELEASES[c]["date"]) if c in FIREFOX_RELEASES else d
+            for d, c in zip(e["date"], e["nss_commit"])]
 
 
 @dataclass
@@ -443,29 +455,31 @@ class PathAware(policies.Policy):
 
         for ca in np.unique(issuer[hit]):
             rows = np.flatnonzero(hit & (issuer == ca))
-            lo = pd.Timestamp(b[rows].min()).normalize()
-            hi = pd.Timestamp(na[rows].max()).normalize()
-            tl = self.timeline(int(ca), lo, hi)
-            for i in rows:
-                day, last = pd.Timestamp(b[i]).normalize(), pd.Timestamp(na[i]).normalize()
-                seg = next((s for s in tl if s[0] <= day < s[1]), None)
-                if seg is None or seg[2] is None:
+            day = b[rows].astype("datetime64[D]")
+            last = na[rows].astype("datetime64[D]")
+            tl = self.timeline(int(ca), pd.Timestamp(day.min()), pd.Timestamp(last.max()))
+            starts = np.array([s[0].to_datetime64() for s in tl], dtype="datetime64[D]")
+            # per segment: the end of the run of consecutive segments that all have a path
+            run_end = [s[1] for s in tl]
+            for k in range(len(tl) - 2, -1, -1):
+                if tl[k][2] is not None and tl[k + 1][2] is not None:
+                    run_end[k] = run_end[k + 1]
+            run_end = np.array([e.to_datetime64() for e in run_end], dtype="datetime64[D]")
+            seg = np.searchsorted(starts, day, side="right") - 1
+            for i, k, d, end, last_day in zip(rows, seg, day, run_end[seg], last):
+                path = tl[k][2]
+                if path is None:
                     continue
-                path = seg[2]
-                end = seg[1]
-                for s in tl:
-                    if s[0] == end and s[2] is not None:
-                        end = s[1]
-                if end > last:
-                    codes[i] = code_for(SAVED, f"still validates on {day:%Y-%m-%d} and until it expires through "
-                                               f"{path.describe(self.graph)}, trusted by {self.trust.program} "
-                                               f"[{self.trust.source}]")
+                if end > last_day:
+                    codes[i] = code_for(SAVED, f"still validates on {pd.Timestamp(d):%Y-%m-%d} and until it "
+                                               f"expires through {path.describe(self.graph)}, trusted by "
+                                               f"{self.trust.program} [{self.trust.source}]")
                     breaks[i] = np.datetime64("NaT")
                 else:
                     codes[i] = code_for(PATH_ENDS, f"validates through {path.describe(self.graph)} until "
-                                                   f"{end - pd.Timedelta(days=1):%Y-%m-%d}, then no path to a root "
+                                                   f"{pd.Timestamp(end - 1):%Y-%m-%d}, then no path to a root "
                                                    f"{self.trust.program} trusts [{self.trust.source}]")
-                    breaks[i] = np.datetime64(end.to_datetime64())
+                    breaks[i] = end.astype("datetime64[ns]")
         table = list(zip(cats, reasons)) + sorted(extra, key=extra.get)
         return policies._verdicts(v.index, breaks.astype("datetime64[ns]").view("i8"), codes, table)
 

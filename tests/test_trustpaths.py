@@ -147,9 +147,10 @@ def test_real_startcom_ica_saved_by_the_certinomis_cross_sign_until_certinomis_l
     assert p.root_sha256 == CERTINOMIS_ROOT
     assert [e.sha256 for e in p.edges] == ["6D9A258172F5CD1BDFF447EF64F9A9593070F4ACCBFD07465E4A7CBD205A5CFC"]
     assert p.describe(g).startswith("StartCom BR SSL ICA -> Certinomis - Root CA [cert 6D9A258172F5…, to 2027-04-13]")
-    # Certinomis - Root CA left NSS on 2019-06-04 (Bug 1552374): the cross-sign saves nothing from that day
-    assert find_path(g, g.node(ica), "2019-06-03", mozilla, avoid) is not None
-    assert find_path(g, g.node(ica), "2019-06-04", mozilla, avoid) is None
+    # Certinomis - Root CA left NSS on 2019-06-04 (Bug 1552374), shipped in Firefox 69 on 2019-09-03: the
+    # cross-sign saves nothing from that day
+    assert find_path(g, g.node(ica), "2019-09-02", mozilla, avoid) is not None
+    assert find_path(g, g.node(ica), "2019-09-03", mozilla, avoid) is None
     # Without the CCADB table the crt.sh tree alone does not hold Certinomis - Root CA's certificates
     assert find_path(CAGraph.build(hierarchy, ccadb=False), g.node(ica), "2018-06-01", mozilla, avoid) is None
 
@@ -180,18 +181,18 @@ def test_replayed_nss_store_keeps_the_state_of_that_day():
 def test_real_mozilla_startcom_distrust_with_the_certinomis_path_decided(startcom):
     """Leaves under the real StartCom BR SSL ICA, with Mozilla's actual StartCom actions (Firefox 51's notBefore
     rule from 2017-01-24, then the roots' removal from NSS on 2017-10-17): the Certinomis cross-sign (from
-    2017-04-13) saves them while Certinomis - Root CA is in NSS (until 2019-06-04)."""
+    2017-04-13) saves them while Firefox trusts Certinomis - Root CA (until Firefox 69, 2019-09-03)."""
     from analysis import presets, programs
 
     hierarchy, ica = startcom
     norm = normalise(_population(ica, [("2017-05-01", "2018-05-01"),    # saved until it expires
-                                       ("2018-01-01", "2020-01-01"),    # saved until 2019-06-03, breaks 2019-06-04
+                                       ("2018-01-01", "2020-01-01"),    # saved until 2019-09-02, breaks 2019-09-03
                                        ("2017-04-10", "2017-12-01")]))  # before the cross-sign: breaks at once
     record = presets.actual_record([STARTCOM_CA], hierarchy=hierarchy)
     cmp = programs.compare_programs(norm, record, ["Mozilla"], hierarchy=hierarchy)
     v = cmp.evaluations["Mozilla"].verdicts
     assert v["category"].astype(str).tolist() == ["saved_by_path", "path_ends", "distrusted_not_before"]
-    assert v["breaks_on"].tolist()[1:] == [D("2019-06-04"), D("2017-04-10")]
+    assert v["breaks_on"].tolist()[1:] == [D("2019-09-03"), D("2017-04-10")]
     assert "StartCom BR SSL ICA -> Certinomis - Root CA" in v["reason"].iloc[0]
     t = cmp.table.set_index("metric")["Mozilla"]
     assert t["affected"] == 2 and t["saved_by_other_path"] == 1

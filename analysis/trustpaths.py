@@ -137,6 +137,16 @@ class CAGraph:
         self.names.setdefault(n, f"crt.sh CA {int(ca_id)}")
         return n
 
+    def ca_ids(self, node: str) -> list[int]:
+        """The crt.sh CA ids of a node (empty when only the CCADB table knows it)."""
+        return sorted(i for i, n in self.ca_node.items() if n == node)
+
+    def label(self, node: str) -> str:
+        """A node's name, with its crt.sh CA id(s) when known: ``StartCom BR SSL ICA (crt.sh CA 31)``."""
+        ids = self.ca_ids(node)
+        name = self.names.get(node, node)
+        return f"{name} (crt.sh CA {', '.join(map(str, ids))})" if ids else name
+
     def nodes_of(self, sha256s: Iterable[str]) -> set[str]:
         """The nodes holding any of these certificates."""
         want = {s.upper() for s in sha256s}
@@ -320,12 +330,26 @@ class Path:
     root_sha256: str
 
     def describe(self, graph: CAGraph) -> str:
+        """``Issuing CA -> Cross-signing CA [cert 6D9A258172F5…, to 2027-04-13] -> … (root 2A99F5BC1174B73C…)``:
+        each CA by name (with its crt.sh id when known), each certificate used by SHA-256 prefix and notAfter."""
         if not self.edges:
-            return f"{graph.names.get(self.root_node, self.root_node)} (itself a trusted root {self.root_sha256[:16]}…)"
-        parts = [graph.names.get(self.edges[0].child, self.edges[0].child)]
+            return f"{graph.label(self.root_node)} (itself a trusted root {self.root_sha256[:16]}…)"
+        parts = [graph.label(self.edges[0].child)]
         for e in self.edges:
-            parts.append(f"{graph.names.get(e.parent, e.parent)} [cert {e.sha256[:12]}…, to {e.not_after:%Y-%m-%d}]")
+            parts.append(f"{graph.label(e.parent)} [cert {e.sha256[:12]}…, to {e.not_after:%Y-%m-%d}]")
         return " -> ".join(parts) + f" (root {self.root_sha256[:16]}…)"
+
+    def chain(self, graph: CAGraph) -> list[dict]:
+        """The path as rows: ``ca`` (name), ``crtsh_ca_ids``, ``certificate_sha256`` (the certificate leading up
+        from the previous CA; None for the issuing CA), ``not_after``; the last row is the root, with
+        ``root_sha256``."""
+        rows = [{"ca": graph.names.get(self.edges[0].child if self.edges else self.root_node),
+                 "crtsh_ca_ids": graph.ca_ids(self.edges[0].child if self.edges else self.root_node),
+                 "certificate_sha256": None, "not_after": None}]
+        rows += [{"ca": graph.names.get(e.parent), "crtsh_ca_ids": graph.ca_ids(e.parent),
+                  "certificate_sha256": e.sha256, "not_after": e.not_after} for e in self.edges]
+        rows[-1]["root_sha256"] = self.root_sha256
+        return rows
 
 
 def find_path(graph: CAGraph, start: str, day, trust: RootTrust, avoid: set[str] = frozenset(),
@@ -424,6 +448,7 @@ class PathAware(policies.Policy):
                                    f"; except certificates that still validate through another path to a root "
                                    f"{trust.program} trusts ({trust.source})")
         self.timelines: dict[str, list] = {}
+        self.paths: pd.Series = pd.Series(dtype=object)  # after evaluate(): issuance -> the Path of its break day
 
     def timeline(self, ca_id: int, start_day=None, end_day=None):
         node = self.graph.node(int(ca_id))
@@ -447,6 +472,7 @@ class PathAware(policies.Policy):
         codes = v["category"].cat.codes.to_numpy().astype(np.int64).copy()
         breaks = b.copy()
         extra: dict[tuple[str, str], int] = {}
+        found: dict[object, Path] = {}
 
         def code_for(cat: str, reason: str) -> int:
             if (cat, reason) not in extra:
@@ -470,6 +496,7 @@ class PathAware(policies.Policy):
                 path = tl[k][2]
                 if path is None:
                     continue
+                found[v.index[i]] = path
                 if end > last_day:
                     codes[i] = code_for(SAVED, f"still validates on {pd.Timestamp(d):%Y-%m-%d} and until it "
                                                f"expires through {path.describe(self.graph)}, trusted by "
@@ -480,6 +507,7 @@ class PathAware(policies.Policy):
                                                    f"{pd.Timestamp(end - 1):%Y-%m-%d}, then no path to a root "
                                                    f"{self.trust.program} trusts [{self.trust.source}]")
                     breaks[i] = end.astype("datetime64[ns]")
+        self.paths = pd.Series(found, dtype=object)
         table = list(zip(cats, reasons)) + sorted(extra, key=extra.get)
         return policies._verdicts(v.index, breaks.astype("datetime64[ns]").view("i8"), codes, table)
 

@@ -101,8 +101,9 @@ def test_wrapper_saves_moves_and_ignores():
     v = wrapped.evaluate(norm)
     assert list(v["category"].astype(str)) == ["saved_by_path", "saved_by_path", "path_ends", "expires_before_break"]
     assert list(v["breaks_on"]) == [pd.NaT, pd.NaT, D("2022-03-01"), pd.NaT]
-    assert "R2 [cert B2" in v["reason"].iloc[0] and "R2 [cert B2" in v["reason"].iloc[1]
+    assert all("-> R2 (crt.sh CA 2) [cert B2…, to 2020-12-31] (root A2…)" in r for r in v["reason"].iloc[:2])
     assert "until 2022-02-28" in v["reason"].iloc[2]
+    assert [p.root_sha256 for p in wrapped.paths] == ["A2", "A2", "A2"]  # the path of the break day (2020-06-01)
     status = policies.classify(norm, wrapped)["status"].astype(str).tolist()
     assert status == ["survives", "survives", "affected", "survives"]
     same = trustpaths.PathAware(base, g, trust, ["A1"], ignore_alternate_paths=True).evaluate(norm)
@@ -146,7 +147,12 @@ def test_real_startcom_ica_saved_by_the_certinomis_cross_sign_until_certinomis_l
     p = find_path(g, g.node(ica), "2018-06-01", mozilla, avoid)
     assert p.root_sha256 == CERTINOMIS_ROOT
     assert [e.sha256 for e in p.edges] == ["6D9A258172F5CD1BDFF447EF64F9A9593070F4ACCBFD07465E4A7CBD205A5CFC"]
-    assert p.describe(g).startswith("StartCom BR SSL ICA -> Certinomis - Root CA [cert 6D9A258172F5…, to 2027-04-13]")
+    assert p.describe(g) == (f"StartCom BR SSL ICA (crt.sh CA {ica}) -> Certinomis - Root CA [cert 6D9A258172F5…, "
+                             f"to 2027-04-13] (root 2A99F5BC1174B73C…)")
+    assert [(r["ca"], r["crtsh_ca_ids"], r["certificate_sha256"]) for r in p.chain(g)] == [
+        ("StartCom BR SSL ICA", [ica], None),
+        ("Certinomis - Root CA", [], "6D9A258172F5CD1BDFF447EF64F9A9593070F4ACCBFD07465E4A7CBD205A5CFC")]
+    assert p.chain(g)[-1]["root_sha256"] == CERTINOMIS_ROOT
     # Certinomis - Root CA left NSS on 2019-06-04 (Bug 1552374), shipped in Firefox 69 on 2019-09-03: the
     # cross-sign saves nothing from that day
     assert find_path(g, g.node(ica), "2019-09-02", mozilla, avoid) is not None
@@ -193,7 +199,7 @@ def test_real_mozilla_startcom_distrust_with_the_certinomis_path_decided(startco
     v = cmp.evaluations["Mozilla"].verdicts
     assert v["category"].astype(str).tolist() == ["saved_by_path", "path_ends", "distrusted_not_before"]
     assert v["breaks_on"].tolist()[1:] == [D("2019-09-03"), D("2017-04-10")]
-    assert "StartCom BR SSL ICA -> Certinomis - Root CA" in v["reason"].iloc[0]
+    assert f"StartCom BR SSL ICA (crt.sh CA {ica}) -> Certinomis - Root CA" in v["reason"].iloc[0]
     t = cmp.table.set_index("metric")["Mozilla"]
     assert t["affected"] == 2 and t["saved_by_other_path"] == 1
     assert (t["breakage_starts"], t["breakage_ends"]) == ("2017-04-10", "2020-01-01")

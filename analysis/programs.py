@@ -65,6 +65,37 @@ class ProgramComparison:
         return body + "\n" + "\n".join(notes)
 
 
+def parse_programs(value: str | Iterable[str] | None) -> list[str]:
+    """``"all"`` (or None/empty) -> every program; ``"mozilla,chrome"`` -> ``["Mozilla", "Chrome"]`` (any case,
+    spaces ignored, duplicates dropped, order kept). An unknown name is a one-line ``ValueError`` listing the
+    choices."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "all")):
+        return list(presets_mod.PROGRAMS)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    by_lower = {p.lower(): p for p in presets_mod.PROGRAMS}
+    out: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if item.lower() not in by_lower:
+            raise ValueError(f"unknown root program {item!r}; choose from all, "
+                             f"{', '.join(p.lower() for p in presets_mod.PROGRAMS)}")
+        if by_lower[item.lower()] not in out:
+            out.append(by_lower[item.lower()])
+    return out
+
+
+def record_for(fetched) -> presets_mod.ActualRecord:
+    """Every program's actions on a fetched root (:class:`analysis.crtsh.FetchResult`: ``root``, ``hierarchy``,
+    ``trust``), with the crt.sh certificate ids of the root's certificates mapped to their SHA-256 -- what
+    :func:`compare_programs` takes as ``record``."""
+    root = fetched.root
+    if root is None or "sha256" not in root or not len(root):
+        return presets_mod.ActualRecord()
+    shas = [str(h).upper() for h in root["sha256"].dropna().unique()]
+    ids = {int(c): str(h).upper() for c, h in zip(root.get("certificate_id", []), root["sha256"]) if pd.notna(h)}
+    return presets_mod.actual_record(shas, trust=getattr(fetched, "trust", None),
+                                     hierarchy=getattr(fetched, "hierarchy", None), sha256_by_certificate_id=ids)
+
+
 def _known_by(p: presets_mod.Preset, as_of: pd.Timestamp | None) -> bool:
     """Whether a preset was announced by ``as_of``: its client release, else its source's date, else its date."""
     if as_of is None:

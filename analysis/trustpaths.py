@@ -512,6 +512,21 @@ class PathAware(policies.Policy):
         return policies._verdicts(v.index, breaks.astype("datetime64[ns]").view("i8"), codes, table)
 
 
+def with_paths(policy: policies.Policy, *, program: str, hierarchy: pd.DataFrame | None, root_sha256s: Iterable[str],
+               as_of=None, trust: pd.DataFrame | None = None,
+               sha256_by_certificate_id: Mapping[int, str] | None = None, ignore_alternate_paths: bool = False,
+               graph: CAGraph | None = None) -> policies.Policy:
+    """``policy`` with alternate paths decided for ``program`` (one call for a report's option): the graph of
+    ``hierarchy`` + the bundled CCADB table, ``program``'s store (:meth:`RootTrust.for_program`, as of ``as_of``),
+    the report's root certificates (``root_sha256s``) never an anchor. ``ignore_alternate_paths=True`` returns
+    ``policy`` itself."""
+    if ignore_alternate_paths:
+        return policy
+    g = graph if graph is not None else CAGraph.build(hierarchy)
+    store = RootTrust.for_program(program, as_of=as_of, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
+    return PathAware(policy, g, store, root_sha256s)
+
+
 def saved_by_path(verdicts: pd.DataFrame) -> pd.DataFrame:
     """Issuances each path saved: ``category``, ``reason`` (naming the path) and ``certificates``, most first."""
     v = verdicts[verdicts["category"].astype(str).isin([SAVED, PATH_ENDS])]

@@ -244,3 +244,24 @@ def test_input_checksum_survives_the_cache_round_trip(fetched):
     shuffled = {"certificates": again.certificates.sample(frac=1, random_state=1)[again.certificates.columns[::-1]],
                 "revocations": again.revocations, "ct": again.ct}
     assert repro.input_checksum(frames) == repro.input_checksum(shuffled)
+
+
+def test_programs_argument():
+    assert programs.parse_programs("all") == ["Mozilla", "Chrome", "Apple", "Microsoft"]
+    assert programs.parse_programs(" chrome, Mozilla,chrome") == ["Chrome", "Mozilla"]
+    with pytest.raises(ValueError, match="unknown root program 'safari'; choose from all, mozilla, chrome"):
+        programs.parse_programs("mozilla,safari")
+
+
+def test_record_for_a_fetched_root_and_with_paths(fetched, norm):
+    record = programs.record_for(fetched)
+    # the root's two certificates (self-signed, and the partner's cross-certificate); nobody ever acted on them
+    assert _demo_root() in record.root_sha256s and len(record.root_sha256s) == 2 and list(record) == []
+    cmp = programs.compare_programs(norm, record)
+    assert cmp.table.set_index("metric").loc["affected"].tolist() == [programs.NOT_IN_STORE] * 4
+    base = policies.Removal("2019-09-03")
+    assert trustpaths.with_paths(base, program="Mozilla", hierarchy=fetched.hierarchy, root_sha256s=[_demo_root()],
+                                 ignore_alternate_paths=True) is base
+    wrapped = trustpaths.with_paths(base, program="Mozilla", hierarchy=fetched.hierarchy, root_sha256s=[_demo_root()])
+    # the partner root is in no real store: nothing saved, same verdicts
+    assert policies.classify(norm, wrapped)["status"].tolist() == policies.classify(norm, base)["status"].tolist()

@@ -175,6 +175,7 @@ def test_certinomis_replayed_on_2019_05_17_knew_of_no_action(norm):
     assert then.table.set_index("metric")["Mozilla"].tolist() == [programs.NO_ACTION, 0, 0, 0, 0, "-", "-"]
     now = programs.compare_programs(norm, record, ["Mozilla"], ignore_alternate_paths=True)
     want = _expected(lambda nb, na, sct: max(pd.Timestamp("2019-09-03"), nb))
+    assert want == [1290, 116, 269, 0, "2019-09-03", "2021-11-08"]
     assert now.table.set_index("metric")["Mozilla"].tolist()[1:] == want
     proposal = programs.compare_programs(norm, record, ["Mozilla"], as_of="2019-05-17",
                                          proposals={"Mozilla": policies.Removal("2019-09-03")},
@@ -182,7 +183,8 @@ def test_certinomis_replayed_on_2019_05_17_knew_of_no_action(norm):
     ev = proposal.evaluations["Mozilla"]
     issued_by_then = [i for i, _ in _by_construction(lambda nb, na, sct: max(pd.Timestamp("2019-09-03"), nb))
                       if _naive(i.not_before) < pd.Timestamp("2019-05-18")]
-    assert ev.summary_values()["affected"] == len(issued_by_then)
+    assert ev.summary_values()["affected"] == len(issued_by_then) == 1144  # 1,290 - 146 issued after 2019-05-17
+    assert ev.summary_values()["excluded_issued_after"] == 150
 
 
 # -- Symantec, replayed the day before and the day after Chrome 70 (2018-10-16) -------------------------------------

@@ -37,7 +37,7 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.legend(loc="upper right", title="root program (its actual rule)")
+    ax.legend(loc="best", title="root program (its actual rule)")
     when = f"; as known on {comparison.as_of:%Y-%m-%d}" if comparison.as_of is not None else ""
     label_figure(fig, ax, what="Certificates broken per root program", ca=ca, xlabel="date (UTC)",
                  ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source, query_time=query_time,

@@ -211,6 +211,8 @@ def _cited(found: list[presets_mod.Preset]) -> str:
     crt = [str(p.extra["certificate_id"]) for p in found if "certificate_id" in p.extra and not p.action_id]
     parts = ([f"data/root_programs/actions.csv {', '.join(rows)}"] if rows else []) + \
         ([f"NSS {', '.join(nss)}"] if nss else []) + ([f"crt.sh root_trust_purpose {', '.join(crt)}"] if crt else [])
+    shifted = {p.extra["shifted_days"] for p in found if "shifted_days" in p.extra}
+    parts += [f"dates moved {n:,} days earlier" for n in sorted(shifted)]
     return "; ".join(parts)
 
 

@@ -40,7 +40,8 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
     ax.legend(loc="best", title="root program (its actual rule)")
     when = f"; as known on {comparison.as_of:%Y-%m-%d}" if comparison.as_of is not None else ""
     label_figure(fig, ax, what="Certificates broken per root program", ca=ca, xlabel="date (UTC)",
-                 ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source, query_time=query_time,
+                 ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source,
+                 query_time=query_time,
                  policy="each program's actual rule, alternate trust paths decided per program" + when,
                  subtitle="Each line: certificates that program no longer accepts and that have not yet expired")
     if path_stem is not None:

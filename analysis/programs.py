@@ -126,7 +126,8 @@ def _in_store(program: str, roots: Iterable[str], presets: list, trust, sha_by_i
     return False
 
 
-def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | list, programs: Iterable[str] | None = None,
+def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | list,
+                     programs: Iterable[str] | None = None,
                      *, proposals: Mapping[str, policies.Policy] | None = None, hierarchy: pd.DataFrame | None = None,
                      as_of=None, ignore_alternate_paths: bool = False, trust: pd.DataFrame | None = None,
                      sha256_by_certificate_id: Mapping[int, str] | None = None, expires_on_or_before=None,
@@ -263,7 +264,8 @@ def broken_series(evaluations: Mapping[str, tables.Evaluation | None]) -> pd.Dat
     days = np.arange(min(starts), max(ends) + _DAY, _DAY)
     out = {"date": days.astype("datetime64[ns]")}
     for program, (b, na) in spans.items():
-        out[program] = (np.searchsorted(b, days, side="right") - np.searchsorted(na, days, side="left")).astype(np.int64)
+        broken = np.searchsorted(b, days, side="right") - np.searchsorted(na, days, side="left")
+        out[program] = broken.astype(np.int64)
     return pd.DataFrame(out)
 
 

@@ -196,11 +196,15 @@ def _ccadb_keys(meta: pd.DataFrame) -> dict[str, str]:
 # Which roots a program trusts on a day
 # ----------------------------------------------------------------------------------------------------------------
 
-def nss_server_trust(as_of=None, events: pd.DataFrame | None = None) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+Periods = dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]
+
+
+def nss_server_trust(as_of=None, events: pd.DataFrame | None = None) -> Periods:
     """Root SHA-256 -> the periods ``[start, end)`` (UTC days) in which certdata.txt had its server trust bit set to
     ``CKT_NSS_TRUSTED_DELEGATOR`` with no server distrust-after date, from the NSS commit day (or the Firefox
-    release that shipped it, where the bundled sources name one: :func:`_released_dates`). ``as_of``: only NSS versions committed on or
-    before that day are read; the store as of then is kept for every later day (the replay of a past day)."""
+    release that shipped it, where the bundled sources name one: :func:`_released_dates`). ``as_of``: only NSS
+    versions committed on or before that day are read; the store as of then is kept for every later day (the
+    replay of a past day)."""
     from analysis import rootstore
 
     e = rootstore.load_events() if events is None else events
@@ -394,7 +398,8 @@ def find_path(graph: CAGraph, start: str, day, trust: RootTrust, avoid: set[str]
 
 
 def path_timeline(graph: CAGraph, start: str, trust: RootTrust, avoid: set[str] = frozenset(), *,
-                  start_day=None, end_day=None, through_avoided: bool = True) -> list[tuple[pd.Timestamp, pd.Timestamp, Path | None]]:
+                  start_day=None, end_day=None,
+                  through_avoided: bool = True) -> list[tuple[pd.Timestamp, pd.Timestamp, Path | None]]:
     """``[(from, until_exclusive, path or None)]``: the chain that works on each day of ``[start_day, end_day]``,
     piecewise constant between the days on which a certificate of the reachable subgraph starts or stops being
     valid or a reachable root enters or leaves the store."""

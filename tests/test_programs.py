@@ -113,7 +113,8 @@ def test_demo_treated_like_entrust_by_each_program(norm, fetched):
                                       "after 2019-05-21", "after 2019-10-20"]
     text = cmp.to_text()
     assert max(len(line) for line in text.splitlines()) <= 72
-    assert "Chrome: SCT after 2019-05-17 [data/root_programs/actions.csv chrome-\n  entrust-131; dates moved 2,005 days earlier]" in text
+    assert ("Chrome: SCT after 2019-05-17 [data/root_programs/actions.csv chrome-\n"
+            "  entrust-131; dates moved 2,005 days earlier]") in text
 
 
 def test_survival_series_counts_broken_certificates_per_day(norm, fetched):

@@ -92,7 +92,8 @@ def test_wrapper_saves_moves_and_ignores():
     g = _graph()
     trust = RootTrust("Test", {"A4": [(D("2000-01-01"), D("2022-03-01"))], "A2": [(D("2000-01-01"), D("2100-01-01"))]},
                       "R2; R4 until 2022-03-01")
-    norm = normalise(_population(10, [("2020-01-01", "2020-11-30"),   # saved through R2 (cross-sign valid to 2020-12-31)
+    # first: saved through R2 (cross-sign valid to 2020-12-31)
+    norm = normalise(_population(10, [("2020-01-01", "2020-11-30"),
                                       ("2020-01-01", "2021-06-30"),   # R2 cross-sign expires; R4 from 2019 takes over
                                       ("2020-01-01", "2022-06-30"),   # R4 leaves on 2022-03-01: breaks then
                                       ("2014-01-01", "2014-12-31")]))  # expired before the removal: untouched

@@ -1,8 +1,8 @@
 """Does a report folder still match what its inputs give? A manifest written next to the outputs, and its check.
 
-:func:`write_manifest` records, in ``<folder>/reproduce.json``, the reproduce line (:func:`analysis.repro.reproduce_line`),
-the input checksum and the SHA-256 of every output file (CSV tables, ``summary.txt``, figures). :func:`verify_folder`
-compares the folder with it, and -- given ``rebuild``, a function that writes the outputs again from the cached input
+:func:`write_manifest` records, in ``<folder>/reproduce.json``, the reproduce line
+(:func:`analysis.repro.reproduce_line`), the input checksum and the SHA-256 of every output file (CSV tables,
+``summary.txt``, figures). :func:`verify_folder` compares the folder with it, and -- given ``rebuild``, a function that writes the outputs again from the cached input
 into another folder (the report's own writer) and ``inputs`` (the cached frames) -- re-derives everything and says
 which file differs. A mismatch is one :class:`Mismatch` per file; an empty list means every output still matches.
 """
@@ -79,13 +79,7 @@ def verify_folder(path: str | Path, *, rebuild: Callable[[Path], object] | None 
     manifest = read_manifest(folder)
     listed: dict[str, str] = manifest["files"]
     present = _outputs(folder)
-    out: list[Mismatch] = []
-    for name, want in sorted(listed.items()):
-        got = present.get(name)
-        if got is None:
-            out.append(Mismatch(name, "missing", want, None))
-        elif got != want:
-            out.append(Mismatch(name, "changed", want, got))
+    out = _compare(listed, present, "missing", "changed")
     out += [Mismatch(name, "unlisted", None, got) for name, got in sorted(present.items()) if name not in listed]
     if inputs is not None:
         checksum = repro.input_checksum(inputs)
@@ -95,10 +89,15 @@ def verify_folder(path: str | Path, *, rebuild: Callable[[Path], object] | None 
         with tempfile.TemporaryDirectory(prefix="distrust-impact-verify-") as tmp:
             rebuild(Path(tmp))
             again = _outputs(Path(tmp))
-        for name, want in sorted(listed.items()):
-            got = again.get(name)
-            if got is None:
-                out.append(Mismatch(name, "not_rederived", want, None))
-            elif got != want:
-                out.append(Mismatch(name, "rederived_differs", want, got))
+        out += _compare(listed, again, "not_rederived", "rederived_differs")
+    return out
+
+
+def _compare(listed: Mapping[str, str], found: Mapping[str, str], missing: str, changed: str) -> list[Mismatch]:
+    """A mismatch for each listed file absent from ``found`` (kind ``missing``) or with another hash (``changed``)."""
+    out = []
+    for name, want in sorted(listed.items()):
+        got = found.get(name)
+        if got is None or got != want:
+            out.append(Mismatch(name, missing if got is None else changed, want, got))
     return out

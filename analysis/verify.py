@@ -2,9 +2,10 @@
 
 :func:`write_manifest` records, in ``<folder>/reproduce.json``, the reproduce line
 (:func:`analysis.repro.reproduce_line`), the input checksum and the SHA-256 of every output file (CSV tables,
-``summary.txt``, figures). :func:`verify_folder` compares the folder with it, and -- given ``rebuild``, a function that writes the outputs again from the cached input
-into another folder (the report's own writer) and ``inputs`` (the cached frames) -- re-derives everything and says
-which file differs. A mismatch is one :class:`Mismatch` per file; an empty list means every output still matches.
+``summary.txt``, figures). :func:`verify_folder` compares the folder with it, and -- given ``rebuild``, a function
+that writes the outputs again from the cached input into another folder (the report's own writer), and ``inputs``
+(the cached frames) -- re-derives everything and says which file differs. A mismatch is one :class:`Mismatch` per
+file; an empty list means every output still matches.
 """
 
 from __future__ import annotations

@@ -268,3 +268,18 @@ def test_record_for_a_fetched_root_and_with_paths(fetched, norm):
     wrapped = trustpaths.with_paths(base, program="Mozilla", hierarchy=fetched.hierarchy, root_sha256s=[_demo_root()])
     # the partner root is in no real store: nothing saved, same verdicts
     assert policies.classify(norm, wrapped)["status"].tolist() == policies.classify(norm, base)["status"].tolist()
+
+
+def test_demo_treated_like_entrust_premium_2048(norm, fetched):
+    """Entrust.net Premium 2048: the same cut-offs, but Mozilla removed it from NSS on 2025-04-16 (moved:
+    2019-10-20) where it turned Root G2's server trust bit off only on 2026-04-09."""
+    cmp = programs.entrust_demo_comparison(norm, [_demo_root()], hierarchy=fetched.hierarchy,
+                                           entrust_root=programs.ENTRUST_PREMIUM_2048)
+    t = cmp.table.set_index("metric")
+    assert t.loc["rule", "Mozilla"] == "after 2019-06-05 + removed 2019-10-20"
+    mozilla = _earliest(_distrust_after("2019-06-05 23:59:59", "2019-06-05 23:59:59"),
+                        lambda nb, na, sct: max(pd.Timestamp("2019-10-20"), nb))
+    assert t["Mozilla"].tolist()[1:] == _expected(mozilla)
+    for program in ("Chrome", "Apple", "Microsoft"):
+        assert t[program].tolist()[1:] == _expected(EXPECTED_RULES[program]), program
+    assert t.loc["affected"].tolist() == [1189, 150, 148, 0]

@@ -50,6 +50,14 @@ class ProgramComparison:
     as_of: pd.Timestamp | None = None
     short_notes: dict[str, str] = field(default_factory=dict)
 
+    def paths(self) -> pd.DataFrame:
+        """Certificates each alternate path saved, per program: ``program``, ``category`` (``saved_by_path`` or
+        ``path_ends``), ``reason`` (naming the path), ``certificates`` (:func:`analysis.trustpaths.saved_by_path`)."""
+        frames = [trustpaths.saved_by_path(ev.verdicts).assign(program=p) for p, ev in self.evaluations.items()
+                  if ev is not None]
+        cols = ["program", "category", "reason", "certificates"]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
     def to_text(self, width: int = 72, title: str | None = None) -> str:
         """The table as plain text no wider than ``width`` (:func:`analysis.textfmt.format_table`), the rules
         below it: one paragraph per program naming its actions and their sources (:attr:`short_notes`)."""

@@ -203,6 +203,8 @@ def test_real_mozilla_startcom_distrust_with_the_certinomis_path_decided(startco
     assert f"StartCom BR SSL ICA (crt.sh CA {ica}) -> Certinomis - Root CA" in v["reason"].iloc[0]
     t = cmp.table.set_index("metric")["Mozilla"]
     assert t["affected"] == 2 and t["saved_by_other_path"] == 1
+    assert cmp.paths()[["program", "category", "certificates"]].values.tolist() == [
+        ["Mozilla", "saved_by_path", 1], ["Mozilla", "path_ends", 1]]
     assert (t["breakage_starts"], t["breakage_ends"]) == ("2017-04-10", "2020-01-01")
     plain = programs.compare_programs(norm, record, ["Mozilla"], hierarchy=hierarchy, ignore_alternate_paths=True)
     assert plain.table.set_index("metric")["Mozilla"]["affected"] == 3

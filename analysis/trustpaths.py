@@ -532,6 +532,28 @@ def with_paths(policy: policies.Policy, *, program: str, hierarchy: pd.DataFrame
     return PathAware(policy, g, store, root_sha256s)
 
 
+def crosscheck_trusted_in(graph: CAGraph, hierarchy: pd.DataFrame, trust: RootTrust, day,
+                          purpose: str = "Server Authentication") -> pd.DataFrame:
+    """Where crt.sh and this module disagree about a CA of ``hierarchy`` on ``day`` (normally the query day): crt.sh's
+    ``trusted_in`` (``ca_trust_purpose``, time-valid over all paths, e.g. ``Mozilla/Server Authentication``) against
+    :func:`find_path` for ``trust.program`` with nothing avoided. Columns ``ca_id, ca_name, crtsh_trusted,
+    decided_trusted, path``; only disagreeing CAs (empty: they agree, or crt.sh filled no ``trusted_in``)."""
+    rows = []
+    if "trusted_in" not in hierarchy:
+        return pd.DataFrame(columns=["ca_id", "ca_name", "crtsh_trusted", "decided_trusted", "path"])
+    want = f"{trust.program}/{purpose}"
+    for ca_id, group in hierarchy.groupby("ca_id", sort=True):
+        values = [v for v in group["trusted_in"] if v is not None and not (isinstance(v, float) and pd.isna(v))]
+        if not values:
+            continue
+        crtsh_says = any(want in list(v) for v in values)
+        p = find_path(graph, graph.node(int(ca_id)), day, trust)
+        if crtsh_says != (p is not None):
+            rows.append((int(ca_id), graph.label(graph.node(int(ca_id))), crtsh_says, p is not None,
+                         p.describe(graph) if p else None))
+    return pd.DataFrame(rows, columns=["ca_id", "ca_name", "crtsh_trusted", "decided_trusted", "path"])
+
+
 def saved_by_path(verdicts: pd.DataFrame) -> pd.DataFrame:
     """Issuances each path saved: ``category``, ``reason`` (naming the path) and ``certificates``, most first."""
     v = verdicts[verdicts["category"].astype(str).isin([SAVED, PATH_ENDS])]

@@ -208,3 +208,16 @@ def test_real_mozilla_startcom_distrust_with_the_certinomis_path_decided(startco
     assert (t["breakage_starts"], t["breakage_ends"]) == ("2017-04-10", "2020-01-01")
     plain = programs.compare_programs(norm, record, ["Mozilla"], hierarchy=hierarchy, ignore_alternate_paths=True)
     assert plain.table.set_index("metric")["Mozilla"]["affected"] == 3
+
+
+def test_crosscheck_with_crtsh_trusted_in(startcom):
+    """crt.sh's ca_trust_purpose (``trusted_in``) is empty on the local database: filled here by hand as crt.sh would
+    have had it on 2018-06-01 for StartCom BR SSL ICA (Mozilla, through Certinomis), and wrongly for StartCom G3."""
+    hierarchy, ica = startcom
+    h = hierarchy.copy()
+    g3 = int(h.loc[h["ca_name"].str.endswith("CN=StartCom Certification Authority G3"), "ca_id"].iloc[0])
+    h["trusted_in"] = [["Mozilla/Server Authentication"] if c in (ica, g3) else None for c in h["ca_id"]]
+    g = CAGraph.build(h)
+    out = trustpaths.crosscheck_trusted_in(g, h, RootTrust.for_program("Mozilla"), "2018-06-01")
+    assert out[["ca_id", "crtsh_trusted", "decided_trusted"]].values.tolist() == [[g3, True, False]]
+    assert trustpaths.crosscheck_trusted_in(g, hierarchy, RootTrust.for_program("Mozilla"), "2018-06-01").empty

@@ -429,6 +429,13 @@ class ActualRecord(list):
         return out
 
 
+def _action_key(p: Preset) -> tuple:
+    """One action, whichever certificate of the root's CA it was found on (a CA's certificates share its actions:
+    an actions-file row lists several of them, NSS acts on each re-issue)."""
+    return (p.program, p.mechanism, p.date, p.basis, p.purpose,
+            p.action_id or (p.extra or {}).get("nss_commit") or p.provenance)
+
+
 def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = None,
                   hierarchy: pd.DataFrame | None = None,
                   sha256_by_certificate_id: Mapping[int, str] | None = None) -> ActualRecord:
@@ -439,7 +446,7 @@ def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = N
     for program in PROGRAMS:
         for sha in shas:
             found, source = program_presets(program, sha, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
-            presets += [p for p in found if p not in presets]  # one CA's certificates share its actions
+            presets += [p for p in found if _action_key(p) not in {_action_key(q) for q in presets}]
             sources[program] = source if program not in sources or found else sources[program]
     return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy)
 

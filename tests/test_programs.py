@@ -200,7 +200,7 @@ def _symantec_population():
             ("2016-03-01", "2019-03-01"),   # old: broken by Chrome 66
             ("2016-08-01", "2018-10-15"),   # new, expires the day before Chrome 70: never broken
             ("2017-01-01", "2019-06-01"),   # new: broken only by Chrome 70 (2018-10-16)
-            ("2018-06-01", "2020-06-01")]   # new: broken only by Chrome 70
+            ("2018-06-01", "2020-06-01")]   # issued after 2017-12-01: broken by Chrome 66 from its notBefore
     n = len(rows)
     frame = pd.DataFrame({
         "certificate_id": np.arange(1, n + 1, dtype=np.int64), "issuer_ca_id": np.full(n, 424242, dtype=np.int64),
@@ -221,9 +221,9 @@ def test_symantec_the_day_before_and_after_chrome_70():
     before = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-15")
     after = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-17")
     b, a = before.table.set_index("metric"), after.table.set_index("metric")
-    assert b["Chrome"].tolist()[1:] == [2, 2, 2, 0, "2018-04-17", "2019-03-01"]
+    assert b["Chrome"].tolist()[1:] == [3, 3, 3, 0, "2018-04-17", "2020-06-01"]
     assert a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
-    # Firefox 63 (2018-10-23) was not out on either day: only Firefox 60's notBefore rule (2018-05-09) is known
+    # Firefox 64 (2018-12-11; the full distrust planned for 63) was not out on either day: only Firefox 60's notBefore rule (2018-05-09) is known
     assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [2, 2, 2, 0, "2018-05-09", "2019-03-01"]
 
 

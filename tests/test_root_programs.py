@@ -51,9 +51,9 @@ def verdict(program: str, root: str, norm, hierarchy=HIERARCHY) -> pd.DataFrame:
 
 def test_the_actions_file_is_valid_and_cited():
     actions = root_programs.load_actions()
-    assert len(actions) == 35
+    assert len(actions) == 36
     per_program = pd.Series([a.program for a in actions]).value_counts().to_dict()
-    assert per_program == {"Microsoft": 12, "Mozilla": 9, "Chrome": 8, "Apple": 6}
+    assert per_program == {"Microsoft": 12, "Mozilla": 9, "Chrome": 9, "Apple": 6}
     assert all(a.source_url.startswith("https://") for a in actions)
     assert {a.mechanism for a in actions} <= set(root_programs.MECHANISMS)
     chrome66 = next(a for a in actions if a.action_id == "chrome-symantec-66")
@@ -84,12 +84,13 @@ def test_a_bad_row_is_refused_in_one_line(tmp_path, column, value, message):
     assert "\n" not in str(err.value) and "apple-entrust-2024" in str(err.value)
 
 
-def test_symantec_leaf_valid_after_firefox_63_is_affected_under_firefox_and_chrome():
+def test_symantec_leaf_valid_after_2018_10_23_is_affected_under_firefox_and_chrome():
+    """Firefox 63 was the planned release; Mozilla delayed the full distrust to Firefox 64 (2018-12-11)."""
     norm = population((SYMANTEC_LEAF, 10, "Symantec Class 3 Secure Server CA - G4"))
     moz = verdict("Mozilla", VERISIGN_G3, norm)
     assert moz["status"].tolist() == ["affected"]
-    assert moz["breaks_on"].iloc[0] == pd.Timestamp("2018-10-23")  # Firefox 63; notBefore 2016-08-06 passed FF60
-    assert "Firefox 63" in moz["reason"].iloc[0] and "distrust-symantec-tls-certificates" in moz["reason"].iloc[0]
+    assert moz["breaks_on"].iloc[0] == pd.Timestamp("2018-12-11")  # Firefox 64; notBefore 2016-08-06 passed FF60
+    assert "Firefox 64" in moz["reason"].iloc[0] and "delaying-further-symantec" in moz["reason"].iloc[0]
     chrome = verdict("Chrome", VERISIGN_G3, norm)
     assert chrome["status"].tolist() == ["affected"]
     assert chrome["breaks_on"].iloc[0] == pd.Timestamp("2018-10-16")  # Chrome 70
@@ -129,7 +130,8 @@ def test_a_root_no_program_acted_on_gets_a_clear_line():
 
 def test_a_program_that_acted_twice_applies_both_in_order():
     found, _ = presets.program_presets("Chrome", GEOTRUST_GLOBAL)
-    assert [p.action_id for p in found] == ["chrome-symantec-66", "chrome-symantec-70"]
+    assert [p.action_id for p in found] == ["chrome-symantec-66", "chrome-symantec-66-after-2017-12",
+                                            "chrome-symantec-70"]
     apple, _ = presets.program_presets("Apple", GEOTRUST_GLOBAL)
     assert [p.mechanism for p in apple] == ["distrust_before", "distrust_after", "removal"]
 
@@ -184,7 +186,8 @@ def test_crtsh_root_trust_purpose_comes_first_when_connected():
     # attached to GeoTrust Global CA here), in date order.
     sym = presets.actual_record([GEOTRUST_GLOBAL], trust=trust.assign(certificate_id=7),
                                 sha256_by_certificate_id={7: GEOTRUST_GLOBAL})
-    assert [p.action_id for p in sym.of("Chrome")] == ["chrome-symantec-66", "chrome-symantec-70", None]
+    assert [p.action_id for p in sym.of("Chrome")] == ["chrome-symantec-66", "chrome-symantec-66-after-2017-12",
+                                                      "chrome-symantec-70", None]
 
 
 def test_crosscheck_script_prints_agreements_and_differences(tmp_path, capsys):
@@ -205,5 +208,5 @@ def test_crosscheck_script_prints_agreements_and_differences(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"agree         chrome-entrust-131             {ENTRUST_2048[:16]}…" in out
     assert "differ        apple-entrust-2024" in out and "crt.sh notbefore_until 2024-11-15 00:00:00" in out
-    assert out.rstrip().endswith("1 agree, 1 differ, 138 not in crt.sh")
+    assert out.rstrip().endswith("1 agree, 1 differ, 192 not in crt.sh")
     assert crosscheck.main([str(tmp_path / "absent.csv")]) == 2

@@ -120,7 +120,8 @@ def test_every_program_has_an_actual_option():
     s = Scenario.from_strings(**{**SEED, "options": "chrome-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"})
     assert s.options[0].label == "Chrome: GeoTrust Global CA"
     policy = s.policy_for(s.options[0])
-    assert [p.citation.split(",")[0] for p in policy.policies] == ["Chrome distrust-before", "Chrome removal"]
+    assert [p.citation.split(",")[0] for p in policy.policies] == [
+        "Chrome distrust-before", "Chrome distrust-after", "Chrome removal"]
     ms = s.policy_for(parse_option("microsoft-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"))
     assert [p.citation.split(",")[0] for p in ms.policies] == ["Microsoft distrust-after", "Microsoft removal"]
     epki = "C0A6F4DC63A24BFDCF54EF2A6A082A0A72DE35803E2FF5FF527AE5D87206DFD5"  # Chunghwa: Chrome only

@@ -37,7 +37,6 @@ from analysis.normalise import Normalised, normalise_dns_name, release_arrow_mem
 
 STATUSES = ("affected", "survives", "revoked", "excluded_expired", "excluded_issued_after", "unparsable")
 VERDICT_COLUMNS = ("breaks_on", "category", "reason")
-RESULT_COLUMNS = VERDICT_COLUMNS + ("status",)
 EXPIRES_BEFORE_BREAK = "expires_before_break"
 
 _NAT = np.iinfo(np.int64).min
@@ -495,7 +494,7 @@ def _filter_masks(iss: pd.DataFrame, expires_on_or_before, issued_after) -> tupl
 
 def classify(normalised: Normalised, policy: Policy, *, expires_on_or_before=None,
              issued_after=None) -> pd.DataFrame:
-    """Verdict and ``status`` for every issuance (index: issuance; columns ``RESULT_COLUMNS``).
+    """Verdict and ``status`` for every issuance (index: issuance; columns ``VERDICT_COLUMNS`` and ``status``).
 
     Precedence (each issuance gets exactly one status, so the statuses add up to the issuances):
 

@@ -32,6 +32,10 @@ Files written by :func:`generate` (the contract is in ``docs/design.md``, "Demo 
     manifest.json           seed, generator version, counts and the expected headline numbers
 
 Timestamps in the CSV files are ISO 8601 UTC with a ``Z`` suffix.
+
+Over 500 lines on purpose: the plan (every random choice) and the certificate builders must stay together, since
+the determinism contract depends on the order in which they draw from the one ``random.Random``; splitting them
+would make a reordering (and a silently different population) easy.
 """
 
 from __future__ import annotations

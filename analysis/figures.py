@@ -18,6 +18,9 @@ a dollar sign. Fonts (:func:`font_chain`): DejaVu Sans (Latin, Greek, Cyrillic, 
 matplotlib), then Noto Sans CJK (Chinese, Japanese, Korean; Debian package ``fonts-noto-cjk``) and other Noto or
 WenQuanYi fonts when installed; matplotlib takes each glyph from the first font of the chain that has it and shapes
 Arabic right to left.
+
+Over 500 lines: the one plotting module by design (one style, one labelling and one writer for every figure);
+each ``plot_<what>`` is short, and a figure belongs here rather than in a module of its own.
 """
 
 from __future__ import annotations

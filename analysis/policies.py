@@ -22,6 +22,9 @@ choices, not root-program rules: README "Counting rules") and revocations, givin
 Not modelled here: alternate trust paths (a leaf under an intermediate cross-signed by a still-trusted root may
 survive; that needs crt.sh's ``ca_trust_purpose`` per CA). Non-browser stores (certifi, p11-kit, webpki-roots)
 cannot express distrust-after: model them with :class:`Removal`.
+
+Over 500 lines: every policy with the shared verdict helpers and :func:`classify`, which must agree on the break and
+status rules (docs/rules.md, "Distrust mechanisms"); one mechanism per class keeps each short.
 """
 
 from __future__ import annotations

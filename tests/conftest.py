@@ -1,8 +1,11 @@
 """Shared fixtures: one throwaway PostgreSQL cluster per test session (real server, no mocks).
 
 Every test that needs that cluster (through any fixture: ``item.fixturenames`` is the whole closure), starts a
-cluster of its own, or executes a notebook is marked ``integration`` here, so ``make test-fast``
-(``-m "not integration and not slow"``) runs the unit tests alone in seconds.
+cluster of its own, or executes a notebook is marked ``integration`` here; one that starts the command as a
+subprocess, generates the whole demo population or is a property-based test (hypothesis: many examples through the
+whole impact library) is marked ``slow``. ``make test-fast`` (``-m "not integration and not slow"``) runs the rest:
+the example-based unit tests, in seconds. A module that declares ``pytestmark = pytest.mark.integration`` is not even
+imported then (its imports, papermill and nbconvert, cost seconds of their own).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import pytest
 from analysis import demo
 from analysis.demo_db import load_demo
 from analysis.localdb import LocalCluster, create_schema
-
 
 # What a test or one of its fixtures calls when it starts PostgreSQL or papermill itself rather than through the
 # fixtures below; and what makes a test slow without either: a subprocess of the command (its whole start-up, seconds
@@ -41,11 +43,21 @@ def _calls(item, calls) -> bool:
     return False
 
 
+INTEGRATION_MODULE = "pytestmark = pytest.mark.integration"
+
+
+def pytest_ignore_collect(collection_path, config):
+    markexpr = config.getoption("markexpr", "") or ""
+    if "not integration" in markexpr and collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        return INTEGRATION_MODULE in collection_path.read_text(encoding="utf-8") or None
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "pg_cluster" in getattr(item, "fixturenames", ()) or _calls(item, _INTEGRATION_CALLS):
             item.add_marker(pytest.mark.integration)
-        elif _calls(item, _SLOW_CALLS):
+        elif _calls(item, _SLOW_CALLS) or getattr(getattr(item, "function", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.slow)
     if os.environ.get("DISTRUST_IMPACT_LIVE") == "1":
         return

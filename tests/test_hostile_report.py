@@ -29,6 +29,9 @@ from analysis.localdb import create_schema, load_paths
 from analysis.runs import run_reports
 from tests import pki
 
+# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+pytestmark = pytest.mark.integration
+
 MARK = "PWNED"  # what any payload below sets document.title to if it runs
 ROOT_CN = f"<img src=x onerror=document.title='{MARK}'>"  # 42 characters: a CN holds at most 64
 # "$x^2$" only here: an O= with $…$ reaches figure labels, where matplotlib's mathtext fails on it (figures' part)

@@ -30,6 +30,9 @@ from analysis.sources import ReportError, demo_root_sha256, fetch_population, re
 from analysis.textfmt import display_width
 from tests import pki
 
+# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+pytestmark = pytest.mark.integration
+
 SEED = dict(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17", expires_on_or_before="2019-08-31",
             issued_after="2019-05-17", options="removal;constrain:gouv.fr;allowlist:2020-06-30")
 

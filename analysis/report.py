@@ -21,10 +21,15 @@ from analysis.config import PROJECT_ROOT
 from analysis.normalise import issuance_codes, normalise
 from analysis.policies import _filter_masks
 from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError
-from analysis.sources import ReportError, ca_folder_name, fetch_population, notebook_cache_dir, source_label  # noqa: F401  (ca_folder_name, ReportError: re-exported for existing callers)
+from analysis.sources import (
+    ReportError,
+    ca_folder_name,  # noqa: F401  (tests/test_scenario.py imports it from here)
+    fetch_population,
+    notebook_cache_dir,
+    source_label,
+)
 
 TEXT_WIDTH = 72  # a plain-text mailing-list post
-
 
 
 LAST_DATE = pd.Timestamp.max.date()  # 2262-04-11: pandas' nanosecond timestamps end there

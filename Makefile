@@ -8,20 +8,24 @@ KERNEL := distrust-impact
 LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help report test system-deps venv bench clean lab figures
+.PHONY: help report test test-fast lint format lock system-deps venv bench clean lab figures
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # pip prints one line per package it collects and installs (about 3 minutes on a fresh machine: pandas, pyarrow,
 # matplotlib, JupyterLab); no download progress bars, so a log file stays one line per event.
-$(STAMP): pyproject.toml
+# The dependencies come from requirements.lock (exact versions and hashes, so figures are byte-identical across
+# machines); the package itself is then installed without resolving anything again. `make lock` refreshes the lock.
+$(STAMP): pyproject.toml requirements.lock
 	@echo "==> creating the virtual environment in $(VENV) (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	@echo "==> upgrading pip"
 	$(BIN)/pip install --progress-bar off --upgrade pip
-	@echo "==> installing the package and its dependencies (pyproject.toml)"
-	$(BIN)/pip install --progress-bar off --editable '.[test]'
+	@echo "==> installing the locked dependencies (requirements.lock)"
+	$(BIN)/pip install --progress-bar off --require-hashes -r requirements.lock
+	@echo "==> installing the package itself (pyproject.toml)"
+	$(BIN)/pip install --progress-bar off --no-deps --editable .
 	@echo "==> installing the Jupyter kernel '$(KERNEL)' the notebooks name"
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python 3 (distrust-impact)" >/dev/null
 	touch $(STAMP)
@@ -37,6 +41,23 @@ report: system-deps venv ## THE MAIN JOB: full report on the embedded demo popul
 
 test: system-deps venv ## run the whole test suite (starts and removes its own PostgreSQL)
 	$(BIN)/pytest
+
+test-fast: venv ## the unit tests only (no PostgreSQL, no notebook, no subprocess): seconds, for the edit loop
+	$(BIN)/pytest -q -m "not integration and not slow"
+
+lint: venv ## check the code with ruff (configuration in pyproject.toml)
+	$(BIN)/ruff check .
+
+format: venv ## fix what ruff can fix by itself (import order, modern syntax)
+	$(BIN)/ruff check --fix .
+
+# Resolved for Python 3.11 on Linux from pyproject.toml (the package's dependencies and its test extra) with
+# pip-tools in a throwaway environment; commit the result with the change that needed it.
+lock: ## refresh requirements.lock from pyproject.toml (needs the network)
+	rm -rf build/lock-env && $(PYTHON) -m venv build/lock-env
+	build/lock-env/bin/pip install --progress-bar off pip-tools
+	build/lock-env/bin/pip-compile --quiet --upgrade --extra test --generate-hashes --strip-extras \
+	    --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 bench: system-deps venv ## run the benchmarks (print tables; not part of the tests)
 	$(BIN)/python benchmarks/bench_impact.py

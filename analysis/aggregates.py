@@ -23,10 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import figures
+from analysis.crtsh import DEFAULT_MAX_ROWS
 from analysis.normalise import NO_ORGANISATION
-from analysis.report import TEXT_WIDTH, _wrap, check_max_rows, checked_scenario, fetch_population, notebook_cache_dir, \
-    source_label
+from analysis.report import TEXT_WIDTH, _wrap, check_max_rows, checked_scenario, code_version
 from analysis.scenario import Scenario
+from analysis.sources import fetch_population, notebook_cache_dir, source_label
+from analysis.textfmt import format_table, write_csv
 
 _O = re.compile(r'(?:^|, )O=("(?:[^"\\]|\\.)*"|[^,]*)')
 
@@ -57,8 +60,6 @@ class AggregateReport:
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
               output_dir: str = "", max_rows: int | None = None, fetched=None) -> "AggregateReport":
-        from analysis.crtsh import DEFAULT_MAX_ROWS
-
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,
                                     options=options)
@@ -172,8 +173,6 @@ class AggregateReport:
         return str(self.fetched.provenance.get("fetched_at", "unknown"))
 
     def provenance(self) -> pd.DataFrame:
-        from analysis.report import code_version
-
         s = self.scenario
         rows = [("CA", self.ca_name), ("root crt.sh CA id", str(self.fetched.root_ca_id)),
                 ("source", source_label(self.source)), ("query time (UTC)", self.query_time),
@@ -205,16 +204,12 @@ class AggregateReport:
         return f"removal on {self.scenario.distrust_date} (upper bound; server-side counts)"
 
     def figure_expiry(self):
-        from analysis import figures
-
         return figures.plot_expiry_histogram(self._hist(), ca=self.ca_short_name,
                                              distrust_date=self.scenario.distrust_date,
                                              source=source_label(self.source), query_time=self.query_time,
                                              policy=self._policy(), path_stem=self._stem("expiry_by_month"))
 
     def figure_top_organisations(self, top: int = 15):
-        from analysis import figures
-
         orgs = self.by_organisation()
         return figures.plot_top(orgs, "organisation", what="Top organisations by unexpired certificates",
                                 ca=self.ca_short_name, top=top, total=int(orgs["certificates"].sum()),
@@ -234,8 +229,6 @@ class AggregateReport:
         return f"Bar chart: the organisations holding the most unexpired certificates of {self.ca_short_name}{lead}."
 
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
-        from analysis.textfmt import format_table
-
         e = self.estimate().set_index("metric")["value"]
         s = self.scenario
         head = [f"Distrust impact (server-side counts): {self.ca_name}",
@@ -253,8 +246,6 @@ class AggregateReport:
         return "\n\n".join(blocks) + "\n"
 
     def write_outputs(self) -> list[Path]:
-        from analysis.textfmt import write_csv
-
         out = self.output_dir / "tables"
         out.mkdir(parents=True, exist_ok=True)
         paths = [write_csv(self.estimate(), out / "estimate.csv"),

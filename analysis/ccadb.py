@@ -15,19 +15,21 @@ Definitions used here (RFC 5280 6.1 path building, crt.sh's CA model):
 * **same CA** -- two certificates with the same subject key (``spki_sha256``) and subject CN/O: crt.sh's ``ca`` row.
 * **cross-sign** -- a certificate in the hierarchy whose CA (same subject + key) is also certified by a *different*
   root's hierarchy: a leaf under that CA may chain to the other root too (an alternate trust path, see
-  distrust-mechanisms.md "Alternate trust paths"). ``other_roots`` lists those roots.
+  docs/rules.md "Alternate trust paths"). ``other_roots`` lists those roots.
 * **roots of a certificate** -- the self-signed certificates reached by walking verified parents upwards.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import gzip
+import hashlib
 import os
 from collections import deque
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -243,9 +245,6 @@ def export_pems(sha256s: Iterable[str], out_dir: str | os.PathLike, pem_csv_dir:
     """Copy certificates out of the CCADB ``AllCertificatePEMsCSVFormat_NotBeforeYear_*.csv.gz`` reports (columns
     ``SHA-256 Fingerprint``, ``X.509 Certificate (PEM)``) into ``out_dir/<SHA256>.pem``, byte-for-byte PEM text as
     CCADB publishes it. Checks each fingerprint against the PEM. How data/ccadb/*/ was made; not used by tests."""
-    import base64
-    import hashlib
-
     wanted = {s.upper() for s in sha256s}
     found: dict[str, str] = {}
     for f in sorted(Path(pem_csv_dir).glob("*.csv.gz")):

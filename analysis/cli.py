@@ -4,17 +4,23 @@ authority — reports from crt.sh (or a crt.sh-compatible PostgreSQL) for one CA
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
 
-from analysis import __version__
+import psycopg2
+
+from analysis import __version__, demo
+from analysis.crtsh import add_fetch_parser
+from analysis.demo_db import load_demo
+from analysis.localdb import LocalCluster, create_schema, load_paths
 
 
 def _port_in_use(port: int) -> bool:
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         try:
             sock.bind(("127.0.0.1", port))
@@ -24,8 +30,6 @@ def _port_in_use(port: int) -> bool:
 
 
 def _cmd_db_start(args) -> int:
-    from analysis.localdb import LocalCluster, create_schema
-
     if args.port is not None:
         if not 1 <= args.port <= 65535:
             raise ValueError(f"--port {args.port}: not a TCP port (1-65535)")
@@ -37,8 +41,6 @@ def _cmd_db_start(args) -> int:
     try:
         create_schema(cluster.dsn)
         if args.demo:
-            from analysis.demo_db import load_demo
-
             print(load_demo(cluster.dsn).summary(), file=sys.stderr)
         print(f"PostgreSQL {cluster.bindir.parent.name} running; crt.sh-compatible database ready.", file=sys.stderr)
         print(f"  read-write: {cluster.dsn}", file=sys.stderr)
@@ -57,10 +59,6 @@ def _cmd_db_start(args) -> int:
 
 
 def _cmd_db_schema(args) -> int:
-    import psycopg2
-
-    from analysis.localdb import create_schema
-
     lacks = "the user of --dsn lacks the rights to create crt.sh's schema there ({}); use a role that may create " \
             "tables, types and functions in that database"
     conn = psycopg2.connect(args.dsn)
@@ -83,8 +81,6 @@ def _cmd_db_schema(args) -> int:
 
 
 def _cmd_load(args) -> int:
-    from analysis.localdb import load_paths
-
     report = load_paths(args.dsn, args.paths, revocations_csv=args.revocations, ct_logs_csv=args.ct_logs,
                         ct_entries_csv=args.ct_entries)
     print(report.summary())
@@ -92,8 +88,6 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_demo_generate(args) -> int:
-    from analysis import demo
-
     manifest = demo.generate(Path(args.out), seed=args.seed)
     for key, value in manifest["expected_as_of_2019_05_17"].items():
         print(f"{key}: {value}")
@@ -101,9 +95,11 @@ def _cmd_demo_generate(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from analysis import report
+    # The run machinery (papermill, nbconvert, matplotlib) is imported by the one command that runs notebooks:
+    # `db start`, `load` and `fetch` start without it.
+    from analysis import runs
 
-    params = dict(report.DEMO_DEFAULTS) if args.demo else {"source": "crtsh", "options": "removal"}
+    params = dict(runs.DEMO_DEFAULTS) if args.demo else {"source": "crtsh", "options": "removal"}
     if args.dsn:
         params["source"] = args.dsn
     for key in ("ca", "as_of", "expires_on_or_before", "issued_after"):
@@ -112,14 +108,15 @@ def _cmd_report(args) -> int:
             params[key] = value
     if args.option:
         params["options"] = ";".join(args.option)
-    dates = args.date or (report.default_demo_dates() if args.demo else [])
+    dates = args.date or (runs.default_demo_dates() if args.demo else [])
     if "ca" not in params:
-        raise report.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
-    results = report.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
-                                 refresh=args.refresh, max_rows=args.max_rows, log=report.stderr_log, **params)
+        raise runs.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
+    results = runs.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
+                               refresh=args.refresh, max_rows=args.max_rows, log=runs.stderr_log, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
-        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}" + (f" — {_one_line(r.error)}" if r.error else ""))
+        error = f" — {_one_line(r.error)}" if r.error else ""
+        print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}{error}")
     return 1 if failed else 0
 
 
@@ -146,15 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+", help="PEM or DER files, or folders of them")
     load.set_defaults(func=_cmd_load)
 
-    demo = sub.add_parser("demo", help="the synthetic demo population").add_subparsers(dest="demo_command",
-                                                                                       required=True)
-    gen = demo.add_parser("generate", help="write the demo certificates and CSVs to a folder")
+    demo_cmd = sub.add_parser("demo", help="the synthetic demo population").add_subparsers(dest="demo_command",
+                                                                                           required=True)
+    gen = demo_cmd.add_parser("generate", help="write the demo certificates and CSVs to a folder")
     gen.add_argument("out", help="folder to write the certificates and CSV files to")
     gen.add_argument("--seed", type=int, default=20190517,
                      help="random seed: the same seed writes the same population (default: %(default)s)")
     gen.set_defaults(func=_cmd_demo_generate)
-    from analysis.crtsh import add_fetch_parser
-
     fetch = add_fetch_parser(sub)
     for action in fetch._actions:
         if action.dest == "page_size" and not action.help:
@@ -188,8 +183,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _one_line(exc: BaseException | str) -> str:
     """An error message as one line: control and bidirectional-override characters (a CA name may hold them) are
     shown escaped, never as a line break or reordered text."""
-    import re
-
     return re.sub(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", str(exc))
 
 
@@ -201,8 +194,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"distrust-impact: interrupted{' ' + _one_line(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # one clear line, not a traceback wall; DISTRUST_IMPACT_DEBUG=1 shows it
-        import os
-
         if os.environ.get("DISTRUST_IMPACT_DEBUG"):
             raise
         print(f"distrust-impact: error: {_one_line(exc)}", file=sys.stderr)

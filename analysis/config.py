@@ -16,7 +16,8 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 CRTSH_DSN = "host=crt.sh port=5432 dbname=certwatch user=guest connect_timeout=15 application_name=distrust-impact"
 
-# Seed case (distrust-mechanisms.md): Certinomis - Root CA, removed from NSS 2019-06-04, Firefox 69 on 2019-09-03.
+# Seed case (docs/rules.md, "The seed case"): Certinomis - Root CA, removed from NSS 2019-06-04, Firefox 69
+# on 2019-09-03.
 CERTINOMIS_ROOT_SHA256 = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
 
 # CA/B Forum Baseline Requirements policy OIDs (BR 7.1.6.1, EV Guidelines 9.3.2).
@@ -26,6 +27,5 @@ POLICY_OID_LEVEL = {
     "2.23.140.1.2.3": "IV",
     "2.23.140.1.1": "EV",
 }
-# RFC 6962 3.1: the CT poison extension marks a precertificate; 1.3.6.1.4.1.11129.2.4.2 is the embedded SCT list.
-CT_POISON_OID = "1.3.6.1.4.1.11129.2.4.3"
+# RFC 6962 3.3: the embedded SCT list extension (the demo's final certificates carry one).
 CT_SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2"

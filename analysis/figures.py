@@ -1,6 +1,6 @@
 """The project's one plotting module: one house style, labelled figures, reproducible PNG + SVG files.
 
-Every figure made for a report goes through three steps (docs/conventions.md, rules 6-7):
+Every figure made for a report goes through three steps (docs/rules.md, "Figures and outputs"):
 
 1. :func:`apply_style` -- one style for all figures (seaborn "whitegrid" + the Okabe-Ito colour-blind-safe palette);
 2. :func:`label_figure` -- a title saying *what* is shown and *for which CA*, axis labels with units, ``n = ...``, and
@@ -18,6 +18,9 @@ a dollar sign. Fonts (:func:`font_chain`): DejaVu Sans (Latin, Greek, Cyrillic, 
 matplotlib), then Noto Sans CJK (Chinese, Japanese, Korean; Debian package ``fonts-noto-cjk``) and other Noto or
 WenQuanYi fonts when installed; matplotlib takes each glyph from the first font of the chain that has it and shapes
 Arabic right to left.
+
+Over 500 lines: the one plotting module by design (one style, one labelling and one writer for every figure);
+each ``plot_<what>`` is short, and a figure belongs here rather than in a module of its own.
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from analysis import rootstore  # noqa: E402
 from analysis.textfmt import display_width, ellipsize, escape_text, fill  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,8 +179,6 @@ def figure_text(value, width: int | None = None) -> str:
 
 def apply_style() -> None:
     """Apply the house style (idempotent). Call before creating a figure; :func:`new_figure` does it for you."""
-    import seaborn as sns
-
     rc = {**STYLE_RC, "font.family": list(font_chain())}
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, rc=rc)
     matplotlib.rcParams.update(rc)  # seaborn's context scaling would otherwise override the sizes
@@ -206,8 +209,8 @@ def _format_time(value) -> str:
 
 
 def footer_text(source: str, query_time=None, policy: str | None = None) -> str:
-    """``Source: ... | Query time: ... | Policy: ...`` -- what every figure's footer says (conventions rule 6); the
-    values are shown as data (:func:`figure_text`)."""
+    """``Source: ... | Query time: ... | Policy: ...`` -- what every figure's footer says (docs/rules.md, "Figures and
+    outputs"); the values are shown as data (:func:`figure_text`)."""
     parts = [f"Source: {figure_text(source)}", f"Query time: {figure_text(_format_time(query_time))}"]
     if policy:
         parts.append(f"Policy: {figure_text(policy)}")
@@ -286,7 +289,7 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
 
 
 def _atomic_write(path: Path, writer) -> None:
-    """Write via a temporary file in the same folder and rename into place (conventions rule 1)."""
+    """Write via a temporary file in the same folder and rename into place (docs/rules.md, "Figures and outputs")."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -334,8 +337,6 @@ def plot_root_store_history(data=None, *, path_stem: str | os.PathLike | None = 
 
 
 def _plot_root_store_history(data, path_stem) -> Figure:
-    from analysis import rootstore
-
     d = rootstore.history_figure_data() if data is None else data
     fig, ax = new_figure(figsize=(12.0, 6.6), fonts=("DejaVu Sans",))  # undone when the caller's rc_context ends
     fig.subplots_adjust(left=0.065, right=0.985, top=0.855, bottom=0.13)

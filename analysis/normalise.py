@@ -8,13 +8,16 @@ revocations and CT side frames. Output is a :class:`Normalised` bundle:
   constraints;
 * ``distinct_names`` — one row per distinct normalised DNS name, with its registrable domain and validity flags.
 
-The counting rules are those of the team's notes on root-program rules (``distrust-mechanisms.md``) ("Counting rules analysts expect").
+The counting rules are written up for users in ``docs/rules.md`` ("Counting rules").
 Nothing is silently dropped: unparsable rows become their own issuances (``is_unparsable``), names that are not
 valid hostnames stay in ``names`` with a ``name_issue``.
 
 Speed: every string operation (organisation keys, host-name checks, Public Suffix List look-ups) runs once per
 *distinct* value, never per row — a million crt.sh rows hold only tens of thousands of organisations and a few
 hundred thousand names.
+
+Over 500 lines: one job (rows to issuances) whose vectorised steps share private helpers on nanosecond arrays and
+factor codes; split, they would have to be imported across modules.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import tldextract
 
 from analysis.config import POLICY_OID_LEVEL
 
@@ -220,8 +225,6 @@ def _extractor():
     """tldextract with its *bundled* Public Suffix List snapshot: no URL to fetch, no cache dir, so no network
     access and no file writes at run time (``suffix_list_urls=()`` leaves only the snapshot). ICANN section only:
     private suffixes such as ``github.io`` would split one holder's names into many "registrable domains"."""
-    import tldextract
-
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
 
 
@@ -370,7 +373,7 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
               ct: pd.DataFrame | None = None) -> Normalised:
     """Normalise a certificates frame (``docs/design.md``) into one row per issuance.
 
-    Rules (``distrust-mechanisms.md`` "Counting rules analysts expect"):
+    Rules (``docs/rules.md``, "Counting rules"):
 
     * a precertificate and its final certificate count once (crt.sh's rule: same ``issuer_ca_id``,
       ``serial_number`` and ``dedup_key``); orphan precertificates are kept. ``certificate_id`` is the final
@@ -505,10 +508,8 @@ def release_arrow_memory() -> None:
     million rows that is hundreds of MB of resident memory that nothing uses. Cheap (milliseconds).
     """
     try:
-        import pyarrow as pa
-
         pa.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):  # pyarrow absent or too old: nothing to release
+    except AttributeError:  # an allocator without it: nothing to release
         pass
 
 

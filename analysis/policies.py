@@ -22,6 +22,9 @@ choices, not root-program rules: README "Counting rules") and revocations, givin
 Not modelled here: alternate trust paths (a leaf under an intermediate cross-signed by a still-trusted root may
 survive; that needs crt.sh's ``ca_trust_purpose`` per CA). Non-browser stores (certifi, p11-kit, webpki-roots)
 cannot express distrust-after: model them with :class:`Removal`.
+
+Over 500 lines: every policy with the shared verdict helpers and :func:`classify`, which must agree on the break and
+status rules (docs/rules.md, "Distrust mechanisms"); one mechanism per class keeps each short.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ from analysis.normalise import Normalised, normalise_dns_name, release_arrow_mem
 
 STATUSES = ("affected", "survives", "revoked", "excluded_expired", "excluded_issued_after", "unparsable")
 VERDICT_COLUMNS = ("breaks_on", "category", "reason")
-RESULT_COLUMNS = VERDICT_COLUMNS + ("status",)
 EXPIRES_BEFORE_BREAK = "expires_before_break"
 
 _NAT = np.iinfo(np.int64).min
@@ -495,7 +497,7 @@ def _filter_masks(iss: pd.DataFrame, expires_on_or_before, issued_after) -> tupl
 
 def classify(normalised: Normalised, policy: Policy, *, expires_on_or_before=None,
              issued_after=None) -> pd.DataFrame:
-    """Verdict and ``status`` for every issuance (index: issuance; columns ``RESULT_COLUMNS``).
+    """Verdict and ``status`` for every issuance (index: issuance; columns ``VERDICT_COLUMNS`` and ``status``).
 
     Precedence (each issuance gets exactly one status, so the statuses add up to the issuances):
 

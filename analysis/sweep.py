@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import tables
+from analysis import figures, tables
 from analysis.report import TEXT_WIDTH, Report, checked_scenario
 from analysis.scenario import ScenarioError
-
+from analysis.textfmt import format_table, write_csv
 
 # The text table's column headers, for a reader (the CSV keeps the column names).
 SUMMARY_HEADERS = {"distrust_date": "distrust date", "affected": "affected", "survivors": "survive",
@@ -49,8 +49,6 @@ class Sweep:
         return self.table[self.table["distrust_date"].isin(wanted)].reset_index(drop=True)
 
     def figure(self):
-        from analysis import figures
-
         r = self.report
         stem = None if self.output_dir is None else self.output_dir / "figures" / "date_sweep"
         return figures.plot_date_sweep(self.table, ca=r.ca_short_name, marked_dates=self.proposed,
@@ -67,15 +65,11 @@ class Sweep:
                 f"({points}).")
 
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
-        from analysis.textfmt import format_table
-
         t = self.at_proposed_dates()[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS)
         t["distrust date"] = t["distrust date"].dt.strftime("%Y-%m-%d")
         return format_table(t, width=width, title=f"Removal of {self.report.ca_short_name}, by distrust date") + "\n"
 
     def write_outputs(self) -> list[Path]:
-        from analysis.textfmt import write_csv
-
         if self.output_dir is None:
             raise ScenarioError("no output_dir: nothing to write to")
         self.output_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 -- name: earliest_ct_entries
 -- purpose: The earliest CT log entry of each of one CA's certificates unexpired at as_of: min(entry_timestamp)
 --          over ct_log_entry, the proxy for Chrome's "earliest SCT" (sct_not_after) rule. It misses SCTs delivered
---          by TLS extension or OCSP (distrust-mechanisms.md). Paged by the same windows as unexpired_certificates.
+--          by TLS extension or OCSP (docs/rules.md). Paged by the same windows as unexpired_certificates.
 -- param: issuer_ca_id  integer    crt.sh ca.id of the issuing CA
 -- param: as_of         timestamp  UTC, naive
 -- param: window_start  timestamp  UTC, naive, inclusive

@@ -4,6 +4,9 @@ written (a real process each time, as a user runs it)."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from analysis.cli import build_parser
+from analysis.config import NOTEBOOKS_DIR, PROJECT_ROOT
 
 
 def _cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -101,11 +105,6 @@ def test_db_schema_as_a_read_only_user_says_it_lacks_rights(empty_db):
 
 
 def test_the_notebooks_name_the_kernel_the_makefile_installs():
-    import json
-    import re
-
-    from analysis.config import NOTEBOOKS_DIR, PROJECT_ROOT
-
     kernel = re.search(r"^KERNEL\s*:=\s*(\S+)", (PROJECT_ROOT / "Makefile").read_text(), re.M).group(1)
     for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
         assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == kernel, path.name
@@ -113,10 +112,6 @@ def test_the_notebooks_name_the_kernel_the_makefile_installs():
 
 def test_make_lab_runs_as_root_and_not():
     """JupyterLab refuses root without --allow-root; the Makefile adds it for uid 0 only (dry run: nothing starts)."""
-    import os
-
-    from analysis.config import PROJECT_ROOT
-
     def lab_line(*as_user: str) -> str:
         dry = subprocess.run([*as_user, "make", "-n", "lab"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                              timeout=60)

@@ -22,12 +22,15 @@ import nbformat
 import psycopg2
 import pytest
 
-from analysis import report as report_module
+from analysis import runs as runs_module
 from analysis import x509
 from analysis.config import PROJECT_ROOT
 from analysis.localdb import create_schema, load_paths
-from analysis.report import run_reports
+from analysis.runs import run_reports
 from tests import pki
+
+# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+pytestmark = pytest.mark.integration
 
 MARK = "PWNED"  # what any payload below sets document.title to if it runs
 ROOT_CN = f"<img src=x onerror=document.title='{MARK}'>"  # 42 characters: a CN holds at most 64
@@ -190,7 +193,7 @@ def test_no_local_path_index_column_nat_or_cut_cell_in_the_export(hostile):
 
 def _broken_template(tmp_path: Path) -> Path:
     """The report template with a failing cell after the first section: a notebook failure mid-run."""
-    nb = nbformat.read(report_module.REPORT_TEMPLATE, as_version=4)
+    nb = nbformat.read(runs_module.REPORT_TEMPLATE, as_version=4)
     nb.cells.insert(5, nbformat.v4.new_code_cell("raise RuntimeError('injected failure')"))
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
@@ -200,7 +203,7 @@ def _broken_template(tmp_path: Path) -> Path:
 def test_a_failed_forced_run_leaves_the_previous_report(hostile, tmp_path, monkeypatch):
     folder = hostile["ca_dir"] / DATE
     before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    monkeypatch.setattr(report_module, "REPORT_TEMPLATE", _broken_template(tmp_path))
+    monkeypatch.setattr(runs_module, "REPORT_TEMPLATE", _broken_template(tmp_path))
     results = run_reports(ca=hostile["sha"], dates=[DATE], as_of=AS_OF, source=hostile["guest"],
                           out_root=hostile["ca_dir"].parent, cache_dir=hostile["out"] / "cache", force=True,
                           log=lambda m: None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import presets
+from analysis import policies, presets
 
 CERTINOMIS = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
 THAWTE_G2 = "A4310D50AF18A6447190372A86AFAF8B951FFB431D837F1E5688B45971ED1557"
@@ -75,7 +75,8 @@ ROWS = pd.DataFrame([
     {"CERTIFICATE_ID": 11, "TRUST_CONTEXT_ID": 5, "TRUST_PURPOSE_ID": 1, "DISABLED_FROM": None,
      "NOTBEFORE_UNTIL": pd.Timestamp("2024-11-30 23:59:59")},
     # plain trust: no preset; other purpose / unknown context: ignored
-    {"CERTIFICATE_ID": 13, "TRUST_CONTEXT_ID": 5, "TRUST_PURPOSE_ID": 1, "DISABLED_FROM": None, "NOTBEFORE_UNTIL": None},
+    {"CERTIFICATE_ID": 13, "TRUST_CONTEXT_ID": 5, "TRUST_PURPOSE_ID": 1, "DISABLED_FROM": None,
+     "NOTBEFORE_UNTIL": None},
     {"CERTIFICATE_ID": 11, "TRUST_CONTEXT_ID": 5, "TRUST_PURPOSE_ID": 3, "DISABLED_FROM": None,
      "NOTBEFORE_UNTIL": pd.Timestamp("2024-11-30")},
     {"CERTIFICATE_ID": 11, "TRUST_CONTEXT_ID": 17, "TRUST_PURPOSE_ID": 1, "DISABLED_FROM": None,
@@ -105,11 +106,10 @@ def test_presets_from_root_trust_purpose():
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# The policy objects (analysis.policies is written alongside; skipped if absent)
+# The policy objects
 # ------------------------------------------------------------------------------------------------------------------
 
 def test_policies():
-    policies = pytest.importorskip("analysis.policies")
     removal = presets.mozilla_preset(CERTINOMIS).policy()
     assert isinstance(removal, policies.Cited) and "Bug 1552374" in removal.citation  # every reason cites it
     assert isinstance(removal.policy, policies.Removal) and removal.date == pd.Timestamp("2019-06-04")
@@ -120,8 +120,7 @@ def test_policies():
     da = ps[0].policy()
     assert isinstance(da.policy, policies.DistrustAfter)
     assert (da.date, da.basis, da.dates_only) == (pd.Timestamp("2018-09-30"), "not_before", False)
-    if hasattr(da, "effective"):  # enforced from the NSS commit that set it, not from the (earlier) cutoff
-        assert da.effective == pd.Timestamp("2020-05-27")
+    assert da.effective == pd.Timestamp("2020-05-27")  # enforced from the NSS commit that set it, not the cutoff
     both = presets.combined_policy(ps)
     assert isinstance(both, policies.Compose)
 

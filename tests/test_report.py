@@ -9,14 +9,29 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
+from dataclasses import replace
 
+import nbformat
+import numpy as np
+import pandas as pd
+import psycopg2
 import pytest
 
 from analysis import crtsh
-from analysis.textfmt import display_width
-from analysis.report import DEMO_DEFAULTS, REPORT_TEMPLATE, Report, _run_one, demo_root_sha256, run_reports
+from analysis import report as report_module
+from analysis.aggregates import AggregateReport
+from analysis.demo_db import demo_files
+from analysis.display import show_table
+from analysis.localdb import load_paths
+from analysis.report import Report, check_filters, check_options, checked_scenario
+from analysis.runs import DEMO_DEFAULTS, REPORT_TEMPLATE, _run_one, run_reports, sweep_dates_for
 from analysis.scenario import ScenarioError
+from analysis.sources import ReportError, demo_root_sha256, fetch_population, resolve_ca_name, source_label
+from analysis.textfmt import display_width
+from tests import pki
+
+# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+pytestmark = pytest.mark.integration
 
 SEED = dict(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17", expires_on_or_before="2019-08-31",
             issued_after="2019-05-17", options="removal;constrain:gouv.fr;allowlist:2020-06-30")
@@ -38,15 +53,13 @@ def report(demo_cache):
 
 def _truth():
     """Expected numbers from the generator's own ground truth, computed here without the library."""
-    from analysis.demo_db import demo_files
-
     rows = list(csv.DictReader((demo_files() / "truth.csv").open(newline="")))
     issuances = {}
     for r in rows:
         if r["kind"] in ("leaf", "precert"):
             issuances.setdefault(r["issuance_id"], r)
     day = lambda s: dt.date.fromisoformat(s[:10])  # noqa: E731
-    as_of, exp_cut, after_cut = dt.date(2019, 5, 17), dt.date(2019, 8, 31), dt.date(2019, 5, 17)
+    exp_cut, after_cut = dt.date(2019, 8, 31), dt.date(2019, 5, 17)
     distrust = dt.datetime(2019, 9, 3)
     t = dict(issuances=0, excluded_expired=0, excluded_issued_after=0, revoked=0, affected=0, survivors=0,
              gouv_only_affected=0)
@@ -123,19 +136,18 @@ def test_figures_are_reproducible(report, tmp_path):
             assert a == (tmp_path / "b" / "figures" / f"{name}.{ext}").read_bytes(), name
 
 
-def test_run_reports_executes_every_notebook(demo_cache, tmp_path):
+def test_run_reports_executes_every_notebook(demo_cache, tmp_path, normalisations):
     out = tmp_path / "reports"
     params = {**DEMO_DEFAULTS}
     results = run_reports(dates=["2019-09-03", "2020-01-15"], out_root=out, cache_dir=demo_cache, log=lambda m: None,
                           **params)
     assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    assert normalisations == []  # the command normalises nothing itself: each notebook does, once
     day = out / "demo-root-ca" / "2019-09-03"
     for rel in ("report.ipynb", "report.html", "summary.txt", "summary.json", "tables/by_organisation.csv",
                 "tables/certificates.csv", "figures/expiry_by_month.png", "figures/survival.svg",
                 "figures/top_organisations.png", "figures/top_registrable_domains.png"):
         assert (day / rel).exists(), rel
-    import nbformat
-
     executed = nbformat.read(day / "report.ipynb", as_version=4)
     shown = [c.source for c in executed.cells if c.cell_type == "code"
              and any("<img " in o.get("data", {}).get("text/html", "") for o in c.get("outputs", []))]
@@ -157,6 +169,35 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path):
     # a second run into the same folders is refused unless forced
     with pytest.raises(ScenarioError, match="exists; pass --force"):
         run_reports(dates=["2019-09-03"], out_root=out, cache_dir=demo_cache, log=lambda m: None, **params)
+
+
+@pytest.fixture()
+def normalisations(monkeypatch):
+    """Every call of analysis.normalise.normalise made through analysis.report in this process."""
+    calls = []
+    real = report_module.normalise
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "normalise", counted)
+    return calls
+
+
+def test_each_date_is_normalised_once(demo_cache, normalisations):
+    """The checks a run makes before its notebooks normalise nothing; a report (one per date, in its notebook)
+    normalises once. So D dates cost D normalisations, plus one for the sweep (it was D + 2 with a probe report)."""
+    scenario = checked_scenario(**SEED)
+    fetched = fetch_population(scenario.ca, scenario.as_of, "demo", demo_cache)
+    check_options(scenario, fetched)
+    check_filters(scenario, fetched)
+    assert normalisations == []
+    Report.build(**SEED, source="demo", fetched=fetched)
+    assert len(normalisations) == 1
+    with pytest.raises(ScenarioError, match=r"the filters exclude every certificate \(\d"):
+        check_filters(checked_scenario(**{**SEED, "expires_on_or_before": "2030-01-01"}), fetched)
+    assert len(normalisations) == 1
 
 
 def test_filters_that_exclude_everything_are_refused(demo_cache, tmp_path):
@@ -184,8 +225,6 @@ def test_cli_bad_input_is_one_line_and_queries_nothing(tmp_path):
 
 
 def test_unknown_ca_is_refused_with_suggestions(demo_db, tmp_path):
-    from analysis.report import ReportError
-
     guest = demo_db.replace("user=postgres", "user=guest")
     with pytest.raises(ReportError, match=r"no CA matches .*close matches among CCADB roots: Certinomis - Root CA"):
         run_reports(ca="Certinomis - Rot CA", dates=["2019-09-03"], as_of="2019-05-17", source=guest,
@@ -198,9 +237,6 @@ def test_unknown_ca_is_refused_with_suggestions(demo_db, tmp_path):
 def test_a_ca_over_the_row_limit_is_reported_from_server_side_counts(demo_db, tmp_path):
     """With max_rows below the demo's 2,796 rows, only certificate_aggregates is fetched; the removal bounds and
     per-organisation counts equal what the generator's truth says, to the month."""
-    from analysis.aggregates import AggregateReport
-    from analysis.demo_db import demo_files
-
     guest = demo_db.replace("user=postgres", "user=guest")
     cache = tmp_path / "cache"
     fetched = crtsh.fetch_ca(demo_root_sha256(), as_of="2019-05-17", dsn=guest, cache_dir=cache,
@@ -230,8 +266,6 @@ def test_a_ca_over_the_row_limit_is_reported_from_server_side_counts(demo_db, tm
 
 
 def test_unreachable_source_names_what_the_cache_holds(demo_cache, tmp_path):
-    from analysis.report import ReportError
-
     nowhere = "host=unreachable.invalid port=5432 dbname=certwatch user=guest connect_timeout=2"
     with pytest.raises(ReportError) as err:
         run_reports(ca=demo_root_sha256(), dates=["2019-09-03"], as_of="2019-06-01", source=nowhere,
@@ -265,8 +299,6 @@ def test_no_password_reaches_the_notebooks(demo_db, tmp_path):
 
 def test_certificates_not_for_tls_servers_are_left_out(demo_cache):
     """S/MIME or client-only certificates (EKU without serverAuth) are not counted: server-trust rules do not apply."""
-    from dataclasses import replace
-
     base = Report.build(**SEED, source="demo", cache_dir=str(demo_cache))
     fetched = base.fetched
     certs = fetched.certificates.copy()
@@ -283,9 +315,6 @@ def test_certificates_not_for_tls_servers_are_left_out(demo_cache):
 def test_a_root_reached_through_a_cross_sign_is_flagged(empty_db, tmp_path):
     """R cross-signs Y, itself a self-signed root: Y's certificates count under R, and Y is flagged as a root of its
     own (the case of a root analysed together with a root it cross-signed)."""
-    from analysis.localdb import load_paths
-    from tests import pki
-
     r_k, y_k, leaf_k = pki.key("R"), pki.key("Y"), pki.key("leaf")
     r_n, y_n = pki.name("Root R"), pki.name("Root Y")
     far = dt.datetime(2035, 1, 1)
@@ -311,10 +340,6 @@ def test_a_root_reached_through_a_cross_sign_is_flagged(empty_db, tmp_path):
 def test_a_ca_name_searches_like_crtsh_and_tells_roots_from_intermediates(demo_db):
     """``--ca certinomis`` finds every CA with that text anywhere in its name, case-insensitive (crt.sh's CA
     search); several are listed as roots or intermediates, one intermediate is named with the root above it."""
-    import psycopg2
-
-    from analysis.report import ReportError, resolve_ca_name
-
     guest = demo_db.replace("user=postgres", "user=guest")
     with psycopg2.connect(guest) as conn, conn.cursor() as cur:
         cur.execute("SELECT ca.id, ca.name, bool_or(c.issuer_ca_id = ca.id) FROM ca "
@@ -343,11 +368,6 @@ def test_a_ca_name_searches_like_crtsh_and_tells_roots_from_intermediates(demo_d
 
 
 def test_show_table_cells_are_escaped_whole_and_missing_values_empty():
-    import numpy as np
-    import pandas as pd
-
-    from analysis.report import show_table
-
     frame = pd.DataFrame({"ids": [np.array([1, 2]), [3]], "when": [pd.NaT, pd.Timestamp("2020-01-01")],
                           "n": [1234.0, np.nan], "name": ["<b>x</b> $y$ " + "z" * 300, None]})
     page = show_table(frame).data
@@ -357,8 +377,6 @@ def test_show_table_cells_are_escaped_whole_and_missing_values_empty():
 
 
 def test_the_sweep_covers_every_date_reported_with_the_same_source_snapshot_and_filters(tmp_path):
-    from analysis.report import checked_scenario, source_label, sweep_dates_for
-
     def reported(day: str, source: str = "demo", **changed) -> None:
         params = checked_scenario(**{**SEED, "distrust_date": day, **changed}).parameters()
         (tmp_path / day).mkdir()

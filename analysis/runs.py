@@ -1,0 +1,397 @@
+"""Report runs, what the ``distrust-impact report`` command calls (never a notebook): validate every parameter and the
+output folder before any query, fetch once (into the cache), then execute the papermill templates in ``notebooks/``
+once per distrust date into ``<out>/<ca-slug>/<date>/`` (notebook, HTML export, figures, CSV tables,
+``summary.txt``) and a date-sweep notebook over every date reported for the CA.
+
+Each run is written into a new hidden folder next to its target and swapped in only when it succeeded; a failed or
+interrupted run is kept as ``<date>.failed``. One line per notebook goes to the log (on a terminal, a line rewritten
+as the cells run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from nbconvert import HTMLExporter
+
+from analysis import crtsh
+from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from analysis.report import check_filters, check_max_rows, check_options, checked_scenario
+from analysis.scenario import (
+    CERTINOMIS_ACTUAL,
+    SEED_AS_OF,
+    SEED_DISTRUST_DATE,
+    SEED_EXPIRES_ON_OR_BEFORE,
+    SEED_ISSUED_AFTER,
+    SEED_OPTIONS,
+    Scenario,
+    ScenarioError,
+)
+from analysis.sources import (
+    CACHE_DIR_ENV,
+    DEMO,
+    ReportError,
+    ca_folder_name,
+    cached_results,
+    fetch_population,
+    resolve_ca_name,
+    source_label,
+    suggest_cas,
+)
+
+REPORT_TEMPLATE = NOTEBOOKS_DIR / "ca_impact_report.ipynb"
+AGGREGATE_TEMPLATE = NOTEBOOKS_DIR / "ca_aggregate_report.ipynb"
+SWEEP_TEMPLATE = NOTEBOOKS_DIR / "date_sweep.ipynb"
+
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; the message says what was kept and where the partial run is."""
+
+
+@dataclass
+class RunResult:
+    date: str
+    folder: Path
+    ok: bool
+    error: str = ""
+
+
+def check_output_root(out_root: Path, folder: Path | None = None) -> None:
+    """Refuse, before any query, an output root that cannot take a report: a file, a folder without write
+    permission, or a place where folders cannot be made (``/proc``). Probes by making (and removing) ``folder`` (the
+    CA's folder below ``out_root``) and a file in it."""
+    out_root = Path(out_root)
+    folder = Path(folder) if folder is not None else out_root
+    made = []
+    probe = folder
+    while not probe.exists():
+        made.append(probe)
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ScenarioError(f"output folder {out_root}: {probe} is a file, not a folder")
+    try:
+        for part in reversed(made):
+            part.mkdir()
+        tempfile.TemporaryDirectory(prefix=".write-check-", dir=folder).cleanup()
+    except OSError as exc:
+        raise ScenarioError(f"output folder {out_root} is not writable ({exc.strerror or exc})") from None
+    finally:
+        for part in made:
+            try:
+                part.rmdir()
+            except OSError:
+                pass
+
+
+@contextmanager
+def _kernel_env(**values: str):
+    """Environment variables the notebook kernel inherits (papermill starts it from this process)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _cell_hook(template: Path, what: str, log):
+    """papermill's per-cell hook. It gives Ctrl-C back to Python (nbclient's own SIGINT handler only schedules the
+    kernel's shutdown and lets the run go on), so an interrupted run stops and is kept aside. On a terminal it also
+    shows one line per notebook, rewritten as its cells run (which step of how many, in which section); a log file
+    gets nothing per cell (no carriage-return runs in files)."""
+    where, code = {}, 0
+    show = log is not None and sys.stderr.isatty()
+    if show:
+        section = ""
+        for cell in nbformat.read(template, as_version=4).cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+                section = cell.source.lstrip().splitlines()[0].lstrip("# ").strip()
+            elif cell.cell_type == "code":
+                code += 1
+                where[cell.get("id")] = (code, section)
+
+    def on_cell_start(cell, cell_index, **_):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if show and cell.cell_type == "code":
+            step, name = where.get(cell.get("id"), (0, "parameters"))
+            line = f"  {what}: step {step}/{code} — {name}" if step else f"  {what}: {name}"
+            print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
+
+    on_cell_start.shows_progress = show
+    return on_cell_start
+
+
+def stderr_log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None) -> None:
+    # papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
+    # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without
+    # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
+    # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
+    extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
+    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=_kernel_name(),
+                        progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
+    _relative_provenance(out_nb, template)
+
+
+KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
+
+
+def _kernel_name() -> str:
+    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
+    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return "python3"
+    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
+
+
+def _relative_provenance(nb_path: Path, template: Path) -> None:
+    """papermill records the template and output as absolute paths: keep them relative (no local path in a report)."""
+    nb = nbformat.read(nb_path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    try:
+        meta["input_path"] = str(template.relative_to(PROJECT_ROOT))
+    except ValueError:
+        meta["input_path"] = template.name
+    meta["output_path"] = nb_path.name
+    nbformat.write(nb, nb_path)
+
+
+def _export_html(nb_path: Path) -> Path:
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    html_path = nb_path.with_suffix(".html")
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _stage(ca_dir: Path, name: str) -> Path:
+    """A new, empty folder next to the final one, where a run writes until it has succeeded."""
+    ca_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.running-", dir=ca_dir))
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report folder gets the usual permissions
+    return stage
+
+
+def _swap_in(stage: Path, final: Path) -> None:
+    """Put a finished run in place of the previous one: the previous folder is moved aside, the new one renamed in
+    (both renames in the same folder), then the previous one is removed."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.previous-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+    stage.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(stage: Path, final: Path) -> Path:
+    """A failed or interrupted run is kept, under ``<date>.failed`` (the newest failure replaces an older one)."""
+    failed = final.with_name(f"{final.name}.failed")
+    if failed.exists():
+        shutil.rmtree(failed)
+    stage.rename(failed)
+    return failed
+
+
+def _kept(final: Path) -> str:
+    return f"the previous report in {final} is unchanged" if final.exists() else f"{final} was not created"
+
+
+def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_before: str = "",
+                issued_after: str = "", options: str = "removal", source: str = "crtsh",
+                out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
+                refresh: bool = False, max_rows: int | None = None, log=print) -> list[RunResult]:
+    """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
+    date and the sweep over every date reported for this CA with the same snapshot and filters.
+
+    Each run is written into a new folder next to its target and swapped in only when it succeeded: a failed or
+    interrupted run (Ctrl-C) leaves the previous report as it was and is kept as ``<date>.failed``."""
+    if not dates:
+        raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
+    check_max_rows(max_rows)
+    scenarios = [checked_scenario(ca=ca, distrust_date=d, as_of=as_of, expires_on_or_before=expires_on_or_before,
+                                  issued_after=issued_after, options=options) for d in dates]
+    if len({s.distrust_date for s in scenarios}) != len(scenarios):
+        raise ScenarioError("the same distrust date is given twice")
+    if source not in (DEMO, "crtsh") and "=" not in source and "://" not in source:
+        raise ScenarioError(f"source {source!r}: use 'crtsh', 'demo', or a libpq DSN such as "
+                            f"'host=… dbname=certwatch user=…'")
+    out_root = Path(out_root)
+    ca_dir = out_root / ca_folder_name(ca, source)
+    folders = {s.distrust_date.isoformat(): ca_dir / s.distrust_date.isoformat() for s in scenarios}
+    existing = [p for p in folders.values() if p.exists()]
+    if existing and not force:
+        raise ScenarioError(f"output folder {existing[0]} exists; pass --force to replace it "
+                            f"(a previous run is never overwritten silently)")
+    check_output_root(out_root, ca_dir)
+
+    cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
+    log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
+    try:
+        resolved = resolve_ca_name(scenarios[0].ca, source)
+        fetched = fetch_population(resolved, scenarios[0].as_of, source, cache_dir, refresh=refresh,
+                                   progress=True if sys.stderr.isatty() else _phase_logger(log),
+                                   max_rows=max_rows)
+    except Exception as exc:
+        if isinstance(exc, crtsh.CrtshUnavailable):
+            cached = cached_results(ca, cache_dir)
+            hint = (f"; cached for this CA: {'; '.join(cached)} — rerun with that --as-of (and source) to use it"
+                    if cached else "; nothing is cached for this CA yet")
+            raise ReportError(f"{exc} — rerun when it is reachable{hint}") from None
+        if isinstance(exc, crtsh.CrtshError) and str(exc).startswith("no CA matches"):
+            raise ReportError(f"{exc}{suggest_cas(ca)}") from None
+        raise
+    if resolved != scenarios[0].ca:  # a name: the notebooks get the crt.sh CA id it resolved to
+        scenarios = [checked_scenario(**{**s.parameters(), "ca": resolved}) for s in scenarios]
+    log(fetched.summary())
+    # The notebooks read the result just cached (its key ignores passwords): they get the DSN without its password,
+    # so no secret lands in an executed notebook or its HTML.
+    source = source if source in (DEMO, "crtsh") else crtsh.public_dsn(source)
+
+    row_limit = crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}):
+        if fetched.mode == "aggregates":
+            log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
+                f"from crt.sh's server-side counts")
+            # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+            return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log)
+        # Every option is checked here, so an option this root cannot take (mozilla-actual for a root that was never
+        # in NSS) and filters that leave nothing to judge are reported before any notebook runs; without normalising
+        # the population (each date's notebook normalises it once).
+        check_options(scenarios[0], fetched)
+        check_filters(scenarios[0], fetched)
+
+        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log)
+        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
+        sweep_dir = ca_dir / "sweep"
+        base = scenarios[0].parameters()
+        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+            ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
+            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+            cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
+            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
+            f"CA ({', '.join(sweep_dates)})", log))
+    return results
+
+
+def _phase_logger(log):
+    """Fetch progress for a log file: one line when the phase changes (a terminal gets crtsh's rewritten line)."""
+    last = {"phase": None}
+
+    def progress(p) -> None:
+        phase = p.phase.split(" ")[0] if p.phase.startswith("CA ") else p.phase
+        if phase != last["phase"]:
+            last["phase"] = phase
+            log(f"  {p.phase}")
+
+    return progress
+
+
+def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
+    """The distrust dates the sweep covers: every date folder of this CA whose report has the same source, snapshot
+    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
+    mine = {k: scenario.parameters()[k] for k in ("as_of", "expires_on_or_before", "issued_after")}
+    dates = {scenario.distrust_date.isoformat()}
+    for folder in sorted(ca_dir.iterdir()) if ca_dir.is_dir() else []:
+        summary = folder / "summary.json"
+        if not (DATE_FOLDER.match(folder.name) and summary.is_file()):
+            continue
+        try:
+            written = json.loads(summary.read_text(encoding="utf-8"))
+            params = written["parameters"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        same = written.get("source") == source_label(source)
+        if same and all(str(params.get(k, "")) == str(v) for k, v in mine.items()):
+            dates.add(folder.name)
+    return sorted(dates)
+
+
+def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log) -> list[RunResult]:
+    """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded."""
+    results = []
+    for i, s in enumerate(scenarios, start=1):
+        day = s.distrust_date.isoformat()
+        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit)
+        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log))
+    return results
+
+
+def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,
+                log) -> RunResult:
+    stage = _stage(final.parent, final.name)
+    log(f"{what} → {final}")
+    started = dt.datetime.now()
+    try:
+        result = _run_one(template, stage / nb_name, parameters, label, log=log)
+    except KeyboardInterrupt:
+        failed = _keep_failed(stage, final)
+        raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
+                             f"{failed}") from None
+    if result.ok:
+        _swap_in(stage, final)
+        log(f"  done in {(dt.datetime.now() - started).total_seconds():.0f} s")
+        return RunResult(result.date, final, True)
+    failed = _keep_failed(stage, final)
+    return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
+
+
+def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) -> RunResult:
+    hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
+    try:
+        _execute(template, out_nb, parameters, on_cell_start=hook)
+    except pm.PapermillExecutionError as exc:
+        return RunResult(str(label), out_nb.parent, False,
+                         f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
+    finally:
+        if hook.shows_progress:
+            print(file=sys.stderr)
+    _export_html(out_nb)
+    return RunResult(str(label), out_nb.parent, True)
+
+
+def default_demo_dates() -> list[str]:
+    """The seed thread's date: Firefox 69, which shipped the Certinomis removal."""
+    return [SEED_DISTRUST_DATE]
+
+
+DEMO_DEFAULTS = dict(ca=DEMO, as_of=SEED_AS_OF, expires_on_or_before=SEED_EXPIRES_ON_OR_BEFORE,
+                     issued_after=SEED_ISSUED_AFTER, options=";".join(SEED_OPTIONS + (CERTINOMIS_ACTUAL,)),
+                     source=DEMO)

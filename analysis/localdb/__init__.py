@@ -1,6 +1,6 @@
 """A local crt.sh-compatible PostgreSQL database: throwaway clusters, crt.sh's schema and x509_* functions, a loader.
 
-The same query files run unchanged here and on crt.sh (see docs/crtsh.md in the shared docs)."""
+The same query files run unchanged here and on crt.sh (see docs/crtsh.md and docs/queries.md)."""
 
 from analysis.localdb.cluster import LocalCluster, ClusterError
 from analysis.localdb.schema import create_schema, SchemaError

@@ -37,7 +37,7 @@ system-deps: ## install PostgreSQL 15 + PL/Python if missing (Debian; needs root
 	@.ci/system-deps
 
 report: system-deps venv ## THE MAIN JOB: full report on the embedded demo population, offline
-	$(BIN)/distrust-impact report --demo --force
+	$(BIN)/distrust-impact report --demo --force --programs all
 
 test: system-deps venv ## run the whole test suite (starts and removes its own PostgreSQL)
 	$(BIN)/pytest

@@ -112,12 +112,25 @@ def _cmd_report(args) -> int:
     if "ca" not in params:
         raise runs.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
     results = runs.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
-                               refresh=args.refresh, max_rows=args.max_rows, log=runs.stderr_log, **params)
+                               refresh=args.refresh, max_rows=args.max_rows, programs=args.programs or "",
+                               log=runs.stderr_log, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
         error = f" — {_one_line(r.error)}" if r.error else ""
         print(f"{'ok    ' if r.ok else 'FAILED'} {r.date}: {r.folder}{error}")
     return 1 if failed else 0
+
+
+def _cmd_verify(args) -> int:
+    from analysis import runs
+
+    mismatches, n = runs.verify_report(args.folder, cache_dir=args.cache_dir)
+    for m in mismatches:
+        print(_one_line(m))
+    if mismatches:
+        return 1
+    print(f"all {n} outputs match")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,7 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--max-rows", type=int,
                      help="above this many unexpired crt.sh rows, report from server-side counts only "
                           "(default 2,000,000)")
+    rep.add_argument("--programs",
+                     help="also compare root programs side by side, each with its actual rule on this root: 'all' "
+                          "or a list such as 'mozilla,chrome'")
     rep.set_defaults(func=_cmd_report)
+
+    ver = sub.add_parser("verify", help="re-derive a report folder's tables, figures and summary.txt from the cached "
+                                        "input and say whether every output still matches")
+    ver.add_argument("folder", help="a report folder (one distrust date: it holds reproduce.json)")
+    ver.add_argument("--cache-dir", help="cache folder the report was fetched into (default: data/cache)")
+    ver.set_defaults(func=_cmd_verify)
     return p
 
 

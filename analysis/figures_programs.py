@@ -13,9 +13,9 @@ from analysis.figures import PALETTE, label_figure, new_figure, save
 
 def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_stem: str | os.PathLike | None = None):
     """Certificates broken on each day, one line per program (:attr:`analysis.programs.ProgramComparison.series`):
-    when each program's breakage starts, how large it gets and when it ends. A program with nothing broken (no
-    action, or not in its store) is listed in the legend with its reason. Returns the Figure; ``path_stem`` saves
-    PNG + SVG (byte-identical on re-runs)."""
+    when each program's breakage starts, how large it gets and when it ends. Every label names the program's rule;
+    a program with nothing broken (no action, or not in its store) is listed with its reason. Returns the Figure;
+    ``path_stem`` saves PNG + SVG (byte-identical on re-runs)."""
     fig, ax = new_figure()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
     series = comparison.series
@@ -24,11 +24,12 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
     peak = 0
     for i, program in enumerate(c for c in series.columns if c != "date"):
         values = series[program]
-        affected = table.loc["affected", program]
+        affected, rule = table.loc["affected", program], table.loc["rule", program]
         if isinstance(affected, str):  # not in the store
             label = f"{program}: {affected}"
         else:
-            label = f"{program}: {int(affected):,} affected, peak {int(values.max()) if len(values) else 0:,}"
+            label = (f"{program} ({rule}): {int(affected):,} affected, "
+                     f"peak {int(values.max()) if len(values) else 0:,}")
         peak = max(peak, int(values.max()) if len(values) else 0)
         ax.step(series["date"], values, where="post", lw=2.2, ls=styles[i % len(styles)],
                 color=PALETTE[i % len(PALETTE)], label=label)

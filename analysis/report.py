@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__, figures, presets, tables, textfmt
+from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, verify
+from analysis import programs as programs_mod
 from analysis.config import PROJECT_ROOT
 from analysis.normalise import issuance_codes, normalise
 from analysis.policies import _filter_masks
 from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError
 from analysis.sources import (
+    DEMO,
     ReportError,
     ca_folder_name,  # noqa: F401  (tests/test_scenario.py imports it from here)
     fetch_population,
@@ -47,6 +49,18 @@ def checked_scenario(**params) -> Scenario:
         if day is not None and day > LAST_DATE:
             raise ScenarioError(f"{what}: {day} is too far in the future (the last date handled is {LAST_DATE})")
     return scenario
+
+
+def checked_programs(value: str | None) -> list[str] | None:
+    """The ``programs`` parameter: empty (or None) is off (None); ``all`` or ``mozilla,chrome`` the programs
+    compared side by side (:func:`analysis.programs.parse_programs`). An unknown name is a one-line
+    :class:`ScenarioError`."""
+    if value is None or not str(value).strip():
+        return None
+    try:
+        return programs_mod.parse_programs(str(value))
+    except ValueError as exc:
+        raise ScenarioError(f"programs: {exc}") from None
 
 
 def check_max_rows(max_rows) -> None:
@@ -79,18 +93,22 @@ class Report:
     evaluations: dict  # option label -> analysis.tables.Evaluation
     presets: list = field(default_factory=list)  # analysis.presets.Preset (Mozilla's actual record)
     output_dir: Path | None = None
+    programs: list | None = None  # root programs compared side by side (None: that section is off)
+    command: list | None = None  # the command that reproduces this report (default: from the parameters)
+    _program_cmp: object = field(default=None, init=False, repr=False)
 
     # -- building -----------------------------------------------------------------------------------------------
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", max_rows: int | None = None, fetched=None) -> "Report":
+              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None) -> "Report":
         """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
         normalise it once and evaluate every option on it."""
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,
                                     options=options)
         check_max_rows(max_rows)
+        progs = checked_programs(programs)
         if fetched is None:
             fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=max_rows)
@@ -107,7 +125,7 @@ class Report:
                 norm, policy, expires_on_or_before=scenario.expires_on_or_before,
                 issued_after=scenario.issued_after)
         return cls(scenario, source, fetched, norm, evaluations, record,
-                   Path(output_dir) if output_dir else None)
+                   Path(output_dir) if output_dir else None, progs)
 
     # -- facts ------------------------------------------------------------------------------------------------
     @property
@@ -242,6 +260,54 @@ class Report:
                           for p in found]
         return lines
 
+    def _sha256_by_certificate_id(self) -> dict[int, str]:
+        root = self.fetched.root
+        if root is None or "sha256" not in root or "certificate_id" not in root:
+            return {}
+        return {int(c): str(h).upper() for c, h in zip(root["certificate_id"], root["sha256"]) if pd.notna(h)}
+
+    def program_comparison(self) -> programs_mod.ProgramComparison:
+        """Every root program asked for (``programs``; all when the section is off) side by side: each program's
+        actual rule on this root, alternate trust paths decided per program (:func:`analysis.programs.compare_programs`,
+        with this report's filters). The demo root is in no real store: the demo shows its second scenario instead,
+        the demo root treated the way each program treated Entrust (:func:`analysis.programs.entrust_demo_record`)."""
+        if self._program_cmp is None:
+            s = self.scenario
+            in_store = None
+            if self.source == DEMO:
+                roots = [str(h).upper() for h in self.fetched.root["sha256"].dropna().unique()]
+                record = programs_mod.entrust_demo_record(roots)
+                in_store = {p: True for p in presets.PROGRAMS}  # as Entrust's roots were, by construction
+            else:
+                record = programs_mod.record_for(self.fetched)
+            self._program_cmp = programs_mod.compare_programs(
+                self.normalised, record, self.programs or list(presets.PROGRAMS),
+                hierarchy=self.fetched.hierarchy, trust=getattr(self.fetched, "trust", None),
+                sha256_by_certificate_id=self._sha256_by_certificate_id(),
+                expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after, in_store=in_store)
+        return self._program_cmp
+
+    def program_paths(self) -> pd.DataFrame:
+        """Certificates each alternate trust path saved, per program (empty when none did)."""
+        return self.program_comparison().paths()
+
+    # -- reproducing ---------------------------------------------------------------------------------------------
+    def inputs(self) -> dict[str, pd.DataFrame | None]:
+        """The fetched frames every number is derived from (what :func:`analysis.repro.input_checksum` covers)."""
+        return input_frames(self.fetched)
+
+    def parameters(self) -> dict[str, str]:
+        """Every parameter of this report as plain strings (the scenario, source, programs)."""
+        return {**self.scenario.parameters(), "source": self.source, "programs": ",".join(self.programs or [])}
+
+    def reproduce_command(self) -> list[str]:
+        """The ``distrust-impact report`` command giving this report (:func:`command_for`)."""
+        return list(self.command) if self.command else command_for(self.parameters())
+
+    def reproduce_line(self) -> str:
+        """``reproduce: <command> (distrust-impact <version>; input rows sha256:…)``."""
+        return repro.reproduce_line(self.reproduce_command(), checksum=repro.input_checksum(self.inputs()))
+
     # -- figures ------------------------------------------------------------------------------------------------
     def _figure_path(self, name: str) -> Path | None:
         return None if self.output_dir is None else self.output_dir / "figures" / name
@@ -279,6 +345,20 @@ class Report:
             total=self.primary.summary_values()["affected"], source=self.source_name, query_time=self.query_time,
             policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"))
 
+    def figure_programs(self):
+        """One line per root program: certificates that program no longer accepts, day by day."""
+        return figures_programs.plot_programs(
+            self.program_comparison(), ca=self.ca_short_name, source=self.source_name, query_time=self.query_time,
+            path_stem=self._figure_path("programs"))
+
+    def write_figures(self) -> None:
+        """Every figure the notebook shows, saved under ``figures/`` (what :func:`analysis.verify` re-derives)."""
+        import matplotlib.pyplot as plt
+
+        makers = [self.figure_expiry, self.figure_survival, self.figure_top_organisations, self.figure_top_domains]
+        for make in makers + ([self.figure_programs] if self.programs else []):
+            plt.close(make())
+
     def figure_alt(self, which: str) -> str:
         """Alt text of a figure: what it shows and its main numbers, in a sentence (the names are plain text here; the
         HTML escapes them)."""
@@ -288,6 +368,12 @@ class Report:
             return (f"Bar chart: the unexpired certificates of {ca} by month of expiry, coloured by status under "
                     f"'{main}' ({v['affected']:,} affected, {v['survivors']:,} survive, {v['revoked']:,} revoked); "
                     f"a dashed line marks the distrust date {day}.")
+        if which == "programs":
+            t = self.program_comparison().table.set_index("metric")
+            counts = "; ".join(f"{p}: {t.loc['affected', p]}" + ("" if isinstance(t.loc["affected", p], str)
+                                                                    else " affected") for p in t.columns)
+            return (f"Line chart: for each root program, how many certificates of {ca} it no longer accepts on "
+                    f"each day under its actual rule ({counts}).")
         if which == "survival":
             counts = "; ".join(f"{label}: {ev.summary_values()['affected']:,} broken"
                                for label, ev in self.evaluations.items())
@@ -360,6 +446,8 @@ class Report:
         rules = self.actual_rules()
         if rules:
             blocks.append("\n".join(_wrap("- " + r, width) for r in rules))
+        if self.programs:
+            blocks.append(self.program_comparison().to_text(width))
         text = "\n\n".join(blocks) + "\n"
         too_long = [line for line in text.splitlines() if textfmt.display_width(line) > width]
         assert not too_long, too_long  # the post must fit; format_table/_wrap guarantee it
@@ -383,12 +471,20 @@ class Report:
             textfmt.write_csv(ev.certificates(status=None), out / "certificates.csv", crtsh_ids=self.source == "crtsh"),
             textfmt.write_csv(self.provenance(), out / "provenance.csv"),
         ]
+        if self.programs:
+            cmp = self.program_comparison()
+            written += [textfmt.write_csv(cmp.table, out / "programs_compared.csv"),
+                        textfmt.write_csv(cmp.series, out / "programs_broken_per_day.csv"),
+                        textfmt.write_csv(cmp.paths(), out / "programs_saved_by_path.csv")]
         summary = self.output_dir / "summary.txt"
-        summary.write_text(self.summary_text(), encoding="utf-8")
+        # the post, then the reproduce line: the one line that may pass 72 columns (it must paste into a shell whole)
+        summary.write_text(self.summary_text() + "\n" + self.reproduce_line() + "\n", encoding="utf-8")
         (self.output_dir / "summary.json").write_text(json.dumps(
             {"parameters": self.scenario.parameters(), "source": self.source_name, "query_time": self.query_time,
              "options": {label: ev.summary_values() for label, ev in self.evaluations.items()}},
             indent=1, sort_keys=True), encoding="utf-8")
+        verify.write_manifest(self.output_dir, command=self.reproduce_command(), inputs=self.inputs(),
+                              parameters=self.parameters())
         return written + [summary]
 
 
@@ -409,6 +505,34 @@ def _dated(table: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].dt.normalize()  # format_table prints midnight as YYYY-MM-DD
     return out
+
+
+def input_frames(fetched) -> dict[str, pd.DataFrame | None]:
+    """The frames of a fetched population that every number is derived from, by name."""
+    return {name: getattr(fetched, name, None)
+            for name in ("root", "hierarchy", "certificates", "revocations", "ct", "trust")}
+
+
+REPORT_FLAGS = (("ca", "--ca"), ("distrust_date", "--date"), ("as_of", "--as-of"),
+                ("expires_on_or_before", "--expires-on-or-before"), ("issued_after", "--issued-after"))
+
+
+def command_for(parameters: dict[str, str]) -> list[str]:
+    """The ``distrust-impact report`` command for a report's parameters (:meth:`Report.parameters`): every
+    parameter spelled out, so the command gives the same report whatever the defaults become."""
+    cmd = ["distrust-impact", "report"]
+    source = parameters.get("source", "crtsh")
+    if source == DEMO:
+        cmd.append("--demo")
+    elif source != "crtsh":
+        cmd += ["--dsn", source]
+    for key, flag in REPORT_FLAGS:
+        cmd += [flag, parameters.get(key, "")]
+    for option in (o for o in parameters.get("options", "").split(";") if o):
+        cmd += ["--option", option]
+    if parameters.get("programs"):
+        cmd += ["--programs", parameters["programs"].lower()]
+    return cmd
 
 
 def ca_certificate_ids(fetched) -> set[int]:

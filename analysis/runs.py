@@ -29,9 +29,17 @@ import papermill as pm
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbconvert import HTMLExporter
 
-from analysis import crtsh
+from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from analysis.report import check_filters, check_max_rows, check_options, checked_scenario
+from analysis.report import (
+    Report,
+    check_filters,
+    check_max_rows,
+    check_options,
+    checked_programs,
+    checked_scenario,
+    input_frames,
+)
 from analysis.scenario import (
     CERTINOMIS_ACTUAL,
     SEED_AS_OF,
@@ -49,6 +57,7 @@ from analysis.sources import (
     ca_folder_name,
     cached_results,
     fetch_population,
+    resolve_ca_argument,
     resolve_ca_name,
     source_label,
     suggest_cas,
@@ -236,7 +245,8 @@ def _kept(final: Path) -> str:
 def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_before: str = "",
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
-                refresh: bool = False, max_rows: int | None = None, log=print) -> list[RunResult]:
+                refresh: bool = False, max_rows: int | None = None, programs: str = "",
+                log=print) -> list[RunResult]:
     """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
     date and the sweep over every date reported for this CA with the same snapshot and filters.
 
@@ -245,6 +255,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     if not dates:
         raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
     check_max_rows(max_rows)
+    progs = checked_programs(programs)
+    programs = ",".join(p.lower() for p in progs) if progs else ""
     scenarios = [checked_scenario(ca=ca, distrust_date=d, as_of=as_of, expires_on_or_before=expires_on_or_before,
                                   issued_after=issued_after, options=options) for d in dates]
     if len({s.distrust_date for s in scenarios}) != len(scenarios):
@@ -297,7 +309,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
         check_options(scenarios[0], fetched)
         check_filters(scenarios[0], fetched)
 
-        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log)
+        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log,
+                             programs=programs)
         sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
         sweep_dir = ca_dir / "sweep"
         base = scenarios[0].parameters()
@@ -343,12 +356,14 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
     return sorted(dates)
 
 
-def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log) -> list[RunResult]:
-    """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded."""
+def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log,
+               **extra: str) -> list[RunResult]:
+    """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
+    more notebook parameters, e.g. ``programs``)."""
     results = []
     for i, s in enumerate(scenarios, start=1):
         day = s.distrust_date.isoformat()
-        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit)
+        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
         results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
                                    f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log))
     return results
@@ -385,6 +400,38 @@ def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) ->
             print(file=sys.stderr)
     _export_html(out_nb)
     return RunResult(str(label), out_nb.parent, True)
+
+
+def verify_report(folder: Path | str, cache_dir: Path | str | None = None) -> tuple[list[verify.Mismatch], int]:
+    """Re-derive a report folder's tables, figures and ``summary.txt`` from the cached input its manifest names
+    (never querying a database: a cache miss is a one-line error) and compare them byte for byte
+    (:func:`analysis.verify.verify_folder`). Returns the mismatches and how many outputs were compared."""
+    folder = Path(folder)
+    manifest = verify.read_manifest(folder)
+    params = dict(manifest.get("parameters") or {})
+    if not params.get("ca"):
+        raise ReportError(f"{folder / verify.MANIFEST}: no report parameters recorded; cannot re-derive it")
+    scenario = checked_scenario(**{k: params.get(k, "") for k in ("ca", "distrust_date", "as_of",
+                                                                  "expires_on_or_before", "issued_after",
+                                                                  "options")})
+    source = params.get("source", "crtsh")
+    cache = Path(cache_dir) if cache_dir else CACHE_DIR
+    try:
+        fetched = crtsh.fetch_ca(resolve_ca_argument(scenario.ca, source), as_of=scenario.as_of,
+                                 dsn=None if source in (DEMO, "crtsh") else source, cache_dir=cache, offline=True,
+                                 source_name=DEMO if source == DEMO else None)
+    except crtsh.CacheMiss as exc:
+        raise ReportError(f"the cached input of {folder} is not in {cache} ({exc}); verify re-derives from the "
+                          f"cache only") from None
+
+    def rebuild(tmp: Path) -> None:
+        report = Report.build(**scenario.parameters(), source=source, programs=params.get("programs", ""),
+                              output_dir=str(tmp), fetched=fetched)
+        report.write_figures()
+        report.write_outputs()
+
+    mismatches = verify.verify_folder(folder, rebuild=rebuild, inputs=input_frames(fetched))
+    return mismatches, len(manifest["files"])
 
 
 def default_demo_dates() -> list[str]:

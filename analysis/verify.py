@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 import pandas as pd
 
 from analysis import repro
 
 MANIFEST = "reproduce.json"
+# The executed notebook and its HTML export record when their cells ran: they are not outputs to re-derive.
+NOT_COMPARED = (".ipynb", ".html")
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,18 @@ def _sha256(path: Path) -> str:
 
 def _outputs(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): _sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")}
+            if p.is_file() and p.name != MANIFEST and not p.name.startswith(".") and p.suffix not in NOT_COMPARED}
 
 
 def write_manifest(folder: str | Path, *, command: list[str], inputs: Mapping[str, pd.DataFrame | None],
-                   version: str | None = None) -> Path:
-    """Write ``<folder>/reproduce.json``: the reproduce line, the input checksum and every file's SHA-256 (files
-    starting with a dot and the manifest itself excepted). Returns its path."""
+                   version: str | None = None, parameters: Mapping[str, str] | None = None) -> Path:
+    """Write ``<folder>/reproduce.json``: the reproduce line, the input checksum, the report's ``parameters`` (what
+    a rebuild needs) and every file's SHA-256 (files starting with a dot, notebooks and their HTML
+    (:data:`NOT_COMPARED`) and the manifest itself excepted). Returns its path."""
     folder = Path(folder)
     checksum = repro.input_checksum(inputs)
     doc = {"reproduce": repro.reproduce_line(command, checksum=checksum, version=version),
-           "input_checksum": checksum, "files": _outputs(folder)}
+           "input_checksum": checksum, "files": _outputs(folder), "parameters": dict(parameters or {})}
     path = folder / MANIFEST
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return path

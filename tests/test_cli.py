@@ -71,6 +71,23 @@ def test_out_of_range_numbers_and_dates_are_one_line_errors(args, message, tmp_p
     assert not any(tmp_path.iterdir())
 
 
+def test_an_unknown_root_program_is_a_one_line_error_before_any_fetch(tmp_path):
+    proc = _cli("report", "--demo", "--out", str(tmp_path), "--programs", "mozilla,netscape")
+    assert _one_line_error(proc) == ("programs: unknown root program 'netscape'; choose from all, mozilla, chrome, "
+                                     "apple, microsoft")
+    assert not any(tmp_path.iterdir())
+
+
+def test_verify_of_a_folder_without_a_manifest_says_so(tmp_path):
+    message = _one_line_error(_cli("verify", str(tmp_path)))
+    assert message == f"{tmp_path / 'reproduce.json'}: no reproduce.json here (was the report written with a " \
+                      f"reproduce manifest?)"
+
+
+def test_make_report_compares_every_program():
+    assert "distrust-impact report --demo --force --programs all" in (PROJECT_ROOT / "Makefile").read_text()
+
+
 def test_output_folders_are_checked_before_any_fetch(tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")

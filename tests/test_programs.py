@@ -3,7 +3,7 @@ program treated Entrust) asserted against numbers derived from the generator's p
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -11,8 +11,6 @@ import pytest
 
 from analysis import crtsh, demo, policies, presets, programs, trustpaths
 from analysis.normalise import normalise, organisation_key, registrable_domains
-
-UTC = timezone.utc
 
 
 def _demo_root() -> str:
@@ -223,7 +221,8 @@ def test_symantec_the_day_before_and_after_chrome_70():
     b, a = before.table.set_index("metric"), after.table.set_index("metric")
     assert b["Chrome"].tolist()[1:] == [3, 3, 3, 0, "2018-04-17", "2020-06-01"]
     assert a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
-    # Firefox 64 (2018-12-11; the full distrust planned for 63) was not out on either day: only Firefox 60's notBefore rule (2018-05-09) is known
+    # Firefox 64 (2018-12-11; the full distrust planned for 63) was not out on either day: only Firefox 60's
+    # notBefore rule (2018-05-09) is known
     assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [2, 2, 2, 0, "2018-05-09", "2019-03-01"]
 
 
@@ -234,7 +233,8 @@ def test_cross_program_figure_is_reproducible(norm, fetched, tmp_path):
     for run in ("a", "b"):
         fig = plot_programs(cmp, ca="Demo Root CA", source="demo population (synthetic)", path_stem=tmp_path / run)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0].startswith("Mozilla: 467 affected") and labels[3].startswith("Microsoft: 0 affected")
+    assert labels[0].startswith("Mozilla (after 2019-06-05 + removed 2020-10-12): 467 affected")
+    assert labels[3].startswith("Microsoft (after 2019-10-20): 0 affected")  # every label names the rule
     for ext in ("png", "svg"):
         assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
 

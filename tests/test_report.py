@@ -17,14 +17,14 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from analysis import crtsh
+from analysis import crtsh, repro, verify
 from analysis import report as report_module
 from analysis.aggregates import AggregateReport
 from analysis.demo_db import demo_files
 from analysis.display import show_table
 from analysis.localdb import load_paths
 from analysis.report import Report, check_filters, check_options, checked_scenario
-from analysis.runs import DEMO_DEFAULTS, REPORT_TEMPLATE, _run_one, run_reports, sweep_dates_for
+from analysis.runs import DEMO_DEFAULTS, REPORT_TEMPLATE, _run_one, run_reports, sweep_dates_for, verify_report
 from analysis.scenario import ScenarioError
 from analysis.sources import ReportError, demo_root_sha256, fetch_population, resolve_ca_name, source_label
 from analysis.textfmt import display_width
@@ -51,8 +51,9 @@ def report(demo_cache):
     return Report.build(**SEED, source="demo", cache_dir=str(demo_cache))
 
 
-def _truth():
-    """Expected numbers from the generator's own ground truth, computed here without the library."""
+def _truth(distrust: dt.datetime = dt.datetime(2019, 9, 3)):
+    """Expected numbers from the generator's own ground truth, computed here without the library (a removal on
+    ``distrust``)."""
     rows = list(csv.DictReader((demo_files() / "truth.csv").open(newline="")))
     issuances = {}
     for r in rows:
@@ -60,7 +61,6 @@ def _truth():
             issuances.setdefault(r["issuance_id"], r)
     day = lambda s: dt.date.fromisoformat(s[:10])  # noqa: E731
     exp_cut, after_cut = dt.date(2019, 8, 31), dt.date(2019, 5, 17)
-    distrust = dt.datetime(2019, 9, 3)
     t = dict(issuances=0, excluded_expired=0, excluded_issued_after=0, revoked=0, affected=0, survivors=0,
              gouv_only_affected=0)
     for r in issuances.values():
@@ -117,6 +117,73 @@ def test_summary_text_fits_a_mailing_list_post(report):
     assert "Under 'removal': 1,144 certificates affected (116 organisations, 256" in text
 
 
+@pytest.fixture(scope="module")
+def programs_report(report, tmp_path_factory):
+    """The seed report with every root program side by side, written (figures, tables, summary, manifest) once."""
+    r = replace(report, programs=["Mozilla", "Chrome", "Apple", "Microsoft"],
+                output_dir=tmp_path_factory.mktemp("programs"))
+    r.write_figures()
+    r.write_outputs()
+    return r
+
+
+def test_every_root_program_side_by_side_on_the_demo(report, programs_report):
+    """The demo root treated the way each program treated Entrust, with the seed's filters: every certificate
+    judged was issued by the snapshot (2019-05-17), so the programs' distrust-after cut-offs (Chrome: SCT after
+    2019-05-17, Apple after 2019-05-21, Microsoft after 2019-10-20, Mozilla after 2019-06-05) break nothing, and
+    only Mozilla's removal on 2020-10-12 breaks the certificates still valid then."""
+    t = programs_report.program_comparison().table.set_index("metric")
+    mozilla = _truth(dt.datetime(2020, 10, 12))
+    assert t.loc["affected"].tolist() == [mozilla["affected"], 0, 0, 0] == [332, 0, 0, 0]
+    assert t.loc["rule"].tolist() == ["after 2019-06-05 + removed 2020-10-12", "SCT after 2019-05-17",
+                                      "after 2019-05-21", "after 2019-10-20"]
+    assert t.loc["saved_by_other_path"].tolist() == [0, 0, 0, 0]  # no real store holds the demo partner root
+    assert t.loc["breakage_starts", "Mozilla"] == "2020-10-12" and t.loc["breakage_starts", "Chrome"] == "-"
+    # the existing tables are unchanged by the section
+    pd.testing.assert_frame_equal(programs_report.comparison(), report.comparison())
+    folder = programs_report.output_dir
+    rows = list(csv.DictReader((folder / "tables" / "programs_compared.csv").open(encoding="utf-8")))
+    assert [r["metric"] for r in rows][:2] == ["rule", "affected"] and rows[1]["Mozilla"] == "332"
+    per_day = pd.read_csv(folder / "tables" / "programs_broken_per_day.csv")
+    assert int(per_day["Mozilla"].max()) == 332 and int(per_day["Chrome"].max()) == 0
+    for ext in ("png", "svg"):
+        assert (folder / "figures" / f"programs.{ext}").stat().st_size > 0
+    assert "Mozilla: 332 affected" in programs_report.figure_alt("programs")
+
+
+def test_summary_ends_with_the_table_and_a_reproduce_line(report, programs_report):
+    text = (programs_report.output_dir / "summary.txt").read_text(encoding="utf-8")
+    body, last = text.rstrip("\n").rsplit("\n", 1)
+    assert all(display_width(line) <= 72 for line in body.splitlines())  # the post; the command line is whole
+    assert "Every root program side by side" in body and "affected             332" in body
+    command, version, checksum = repro.parse_reproduce_line(last)
+    assert command == ["distrust-impact", "report", "--demo", "--ca", "demo", "--date", "2019-09-03", "--as-of",
+                       "2019-05-17", "--expires-on-or-before", "2019-08-31", "--issued-after", "2019-05-17",
+                       "--option", "removal", "--option", "constrain:gouv.fr", "--option", "allowlist:2020-06-30",
+                       "--programs", "mozilla,chrome,apple,microsoft"]
+    assert checksum == repro.input_checksum(report.inputs())
+    # without the section the post is as before, and the table is absent
+    assert "Every root program side by side" not in report.summary_text()
+    assert verify.read_manifest(programs_report.output_dir)["reproduce"] == last
+
+
+def test_verify_rederives_a_report_folder_and_names_an_edited_file(programs_report, demo_cache):
+    folder = programs_report.output_dir
+    mismatches, n = verify_report(folder, cache_dir=demo_cache)
+    assert mismatches == [] and n == 24  # 12 CSV tables, 10 figure files, summary.txt and summary.json
+    edited = folder / "tables" / "by_organisation.csv"
+    original = edited.read_bytes()
+    try:
+        edited.write_bytes(original.replace(b"257", b"258", 1))
+        proc = subprocess.run([sys.executable, "-m", "analysis", "verify", str(folder), "--cache-dir",
+                               str(demo_cache)], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout.startswith("tables/by_organisation.csv: changed (expected "), proc.stdout
+        assert len(proc.stdout.splitlines()) == 1
+    finally:
+        edited.write_bytes(original)
+
+
 def test_zero_affected_still_reports(demo_cache):
     late = Report.build(**{**SEED, "distrust_date": "2030-01-01", "options": "removal"}, source="demo",
                         cache_dir=str(demo_cache))
@@ -140,22 +207,29 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path, normalisation
     out = tmp_path / "reports"
     params = {**DEMO_DEFAULTS}
     results = run_reports(dates=["2019-09-03", "2020-01-15"], out_root=out, cache_dir=demo_cache, log=lambda m: None,
-                          **params)
+                          programs="all", **params)
     assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
     assert normalisations == []  # the command normalises nothing itself: each notebook does, once
     day = out / "demo-root-ca" / "2019-09-03"
     for rel in ("report.ipynb", "report.html", "summary.txt", "summary.json", "tables/by_organisation.csv",
                 "tables/certificates.csv", "figures/expiry_by_month.png", "figures/survival.svg",
-                "figures/top_organisations.png", "figures/top_registrable_domains.png"):
+                "figures/top_organisations.png", "figures/top_registrable_domains.png", "figures/programs.png",
+                "tables/programs_compared.csv", "reproduce.json"):
         assert (day / rel).exists(), rel
     executed = nbformat.read(day / "report.ipynb", as_version=4)
     shown = [c.source for c in executed.cells if c.cell_type == "code"
              and any("<img " in o.get("data", {}).get("text/html", "") for o in c.get("outputs", []))]
-    assert len(shown) == 4, shown  # every figure is shown in the notebook (and so in its HTML export)
+    assert len(shown) == 5, shown  # every figure is shown in the notebook (and so in its HTML export)
     assert executed.metadata["papermill"]["parameters"]["distrust_date"] == "2019-09-03"
+    assert executed.metadata["papermill"]["parameters"]["programs"] == "mozilla,chrome,apple,microsoft"
+    # the folder the notebook wrote is re-derived byte for byte from the cache by `distrust-impact verify`
+    proc = subprocess.run([sys.executable, "-m", "analysis", "verify", str(day), "--cache-dir", str(demo_cache)],
+                          capture_output=True, text=True, timeout=600)
+    assert (proc.returncode, proc.stdout) == (0, "all 24 outputs match\n"), (proc.stdout, proc.stderr)
     summary = json.loads((day / "summary.json").read_text())
     assert summary["options"]["removal"]["affected"] == _truth()["affected"]
-    assert all(display_width(line) <= 72 for line in (day / "summary.txt").read_text().splitlines())
+    *post, reproduce = (day / "summary.txt").read_text().splitlines()
+    assert all(display_width(line) <= 72 for line in post) and reproduce.startswith("reproduce: distrust-impact ")
     later = json.loads((out / "demo-root-ca" / "2020-01-15" / "summary.json").read_text())
     assert later["options"]["removal"]["affected"] < summary["options"]["removal"]["affected"]
     sweep = out / "demo-root-ca" / "sweep"

@@ -64,7 +64,7 @@ bench: system-deps venv ## run the benchmarks (print tables; not part of the tes
 	$(BIN)/python benchmarks/bench_queries.py
 
 figures: system-deps venv ## regenerate the reference figures the README shows (demo report + root-store history)
-	$(BIN)/distrust-impact report --demo --force --out build/readme-report
+	$(BIN)/distrust-impact report --demo --force --programs all --out build/readme-report
 	mkdir -p figures/demo
 	cp build/readme-report/demo-root-ca/2019-09-03/figures/*.png build/readme-report/demo-root-ca/sweep/figures/*.png figures/demo/
 	$(BIN)/python -c "from analysis import figures; figures.plot_root_store_history(path_stem='figures/mozilla_root_store_history')"

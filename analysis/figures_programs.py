@@ -6,9 +6,8 @@ from __future__ import annotations
 import os
 
 import matplotlib.dates as mdates
-from matplotlib.ticker import MaxNLocator
 
-from analysis.figures import PALETTE, label_figure, new_figure, save
+from analysis.figures import LEGEND_BOX, PALETTE, _headroom, _top_band, label_figure, new_figure, save
 
 
 def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_stem: str | os.PathLike | None = None):
@@ -33,12 +32,11 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
         peak = max(peak, int(values.max()) if len(values) else 0)
         ax.step(series["date"], values, where="post", lw=2.2, ls=styles[i % len(styles)],
                 color=PALETTE[i % len(PALETTE)], label=label)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.legend(loc="best", title="root program (its actual rule)")
+    legend = ax.legend(loc="upper right", title="root program (its actual rule)", **LEGEND_BOX)
+    _headroom(ax, peak, _top_band(ax, legend))  # the legend in a band above the lines, never over them
     when = f"; as known on {comparison.as_of:%Y-%m-%d}" if comparison.as_of is not None else ""
     label_figure(fig, ax, what="Certificates broken per root program", ca=ca, xlabel="date (UTC)",
                  ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source,

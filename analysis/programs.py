@@ -285,7 +285,7 @@ ENTRUST_PREMIUM_2048 = "6DC47172E01CBCB0BF62580D895FE2B8AC9AD4F873801E0C10B9C837
 ENTRUST_ROOT_G2 = "43DF5774B03E7FEF5FE40D931A7BEDF1BB2E6B42738C4E6D3841103D3AA7F339"
 # Chrome's Entrust cut-off day (earliest SCT after 2024-11-11) lands on the demo's snapshot day.
 ENTRUST_ANCHOR = pd.Timestamp("2024-11-11")
-DEMO_ANCHOR = pd.Timestamp("2019-05-17")
+DEMO_ANCHOR = pd.Timestamp("2018-11-11")  # six months before the demo snapshot: cut-offs that break certificates
 
 
 def _shifted(p: presets_mod.Preset, delta: pd.Timedelta, root: str) -> presets_mod.Preset:
@@ -305,7 +305,8 @@ def entrust_demo_record(demo_root_sha256s: Iterable[str], *, entrust_root: str =
                         anchor: pd.Timestamp = DEMO_ANCHOR) -> presets_mod.ActualRecord:
     """Each program's actions on Entrust (``<program>-actual:<entrust_root>``: Entrust Root Certification
     Authority - G2 by default, or Entrust.net Premium 2048), moved by the same number of days so that Chrome's
-    cut-off day (2024-11-11) falls on ``anchor`` (the demo's snapshot day, 2019-05-17), applied to the demo root:
+    cut-off day (2024-11-11) falls on ``anchor`` (2018-11-11, six months before the demo's snapshot day 2019-05-17,
+    so that certificates issued after each cut-off exist by the snapshot), applied to the demo root:
     Chrome (earliest SCT after the cut-off), Mozilla (notBefore after 2024-11-30), Apple (notBefore after
     2024-11-15), Microsoft (notBefore after 2025-04-16) keep their own mechanisms and relative dates."""
     roots = [r.upper() for r in demo_root_sha256s]

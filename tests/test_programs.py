@@ -89,13 +89,13 @@ def _expected(rule):
             f"{max(_naive(i.not_after) for i, _ in hits):%Y-%m-%d}"]
 
 
-# Entrust Root Certification Authority - G2, every date moved 2,005 days earlier (2024-11-11 -> 2019-05-17)
+# Entrust Root Certification Authority - G2, every date moved 2,192 days earlier (2024-11-11 -> 2018-11-11)
 EXPECTED_RULES = {
-    "Chrome": _distrust_after("2019-05-17 23:59:59", "2019-05-18", "earliest_sct"),
-    "Mozilla": _earliest(_distrust_after("2019-06-05 23:59:59", "2019-06-05 23:59:59"),
-                         lambda nb, na, sct: max(pd.Timestamp("2020-10-12"), nb)),  # server trust off 2026-04-09
-    "Apple": _distrust_after("2019-05-21 23:59:59", "2019-05-21 23:59:59"),
-    "Microsoft": _distrust_after("2019-10-20", "2019-10-20"),
+    "Chrome": _distrust_after("2018-11-11 23:59:59", "2018-11-12", "earliest_sct"),
+    "Mozilla": _earliest(_distrust_after("2018-11-30 23:59:59", "2018-11-30 23:59:59"),
+                         lambda nb, na, sct: max(pd.Timestamp("2020-04-08"), nb)),  # server trust off 2026-04-09
+    "Apple": _distrust_after("2018-11-15 23:59:59", "2018-11-15 23:59:59"),
+    "Microsoft": _distrust_after("2019-04-16", "2019-04-16"),
 }
 
 
@@ -106,13 +106,13 @@ def test_demo_treated_like_entrust_by_each_program(norm, fetched):
         got = t[program].tolist()[1:]
         assert got == _expected(rule), program
     # the headline numbers, as a reader would quote them
-    assert t.loc["affected"].tolist() == [467, 150, 148, 0]
-    assert t.loc["rule"].tolist() == ["after 2019-06-05 + removed 2020-10-12", "SCT after 2019-05-17",
-                                      "after 2019-05-21", "after 2019-10-20"]
+    assert t.loc["affected"].tolist() == [998, 673, 663, 247]
+    assert t.loc["rule"].tolist() == ["after 2018-11-30 + removed 2020-04-08", "SCT after 2018-11-11",
+                                      "after 2018-11-15", "after 2019-04-16"]
     text = cmp.to_text()
     assert max(len(line) for line in text.splitlines()) <= 72
-    assert ("Chrome: SCT after 2019-05-17 [data/root_programs/actions.csv chrome-\n"
-            "  entrust-131; dates moved 2,005 days earlier]") in text
+    assert ("Chrome: SCT after 2018-11-11 [data/root_programs/actions.csv chrome-\n"
+            "  entrust-131; dates moved 2,192 days earlier]") in text
 
 
 def test_survival_series_counts_broken_certificates_per_day(norm, fetched):
@@ -144,7 +144,7 @@ def test_a_trusted_partner_root_saves_everything_through_the_cross_sign(norm, fe
     hits = _by_construction(EXPECTED_RULES["Apple"])
     n = len(hits)
     revoked_later = sum(i.revocation_date is not None for i, _ in hits)  # saved, so revoked before any break
-    assert (n, revoked_later) == (148, 4)
+    assert (n, revoked_later) == (663, 30)
     assert t.loc["affected", "Apple"] == 0 and t.loc["saved_by_other_path", "Apple"] == n - revoked_later
     reasons = saved.evaluations["Apple"].verdicts["reason"].astype(str)
     assert reasons[saved.evaluations["Apple"].verdicts["category"].astype(str) == "saved_by_path"].str.contains(
@@ -233,8 +233,8 @@ def test_cross_program_figure_is_reproducible(norm, fetched, tmp_path):
     for run in ("a", "b"):
         fig = plot_programs(cmp, ca="Demo Root CA", source="demo population (synthetic)", path_stem=tmp_path / run)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0].startswith("Mozilla (after 2019-06-05 + removed 2020-10-12): 467 affected")
-    assert labels[3].startswith("Microsoft (after 2019-10-20): 0 affected")  # every label names the rule
+    assert labels[0].startswith("Mozilla (after 2018-11-30 + removed 2020-04-08): 998 affected")
+    assert labels[3].startswith("Microsoft (after 2019-04-16): 247 affected")  # every label names the rule
     for ext in ("png", "svg"):
         assert (tmp_path / f"a.{ext}").read_bytes() == (tmp_path / f"b.{ext}").read_bytes()
 
@@ -272,14 +272,14 @@ def test_record_for_a_fetched_root_and_with_paths(fetched, norm):
 
 def test_demo_treated_like_entrust_premium_2048(norm, fetched):
     """Entrust.net Premium 2048: the same cut-offs, but Mozilla removed it from NSS on 2025-04-16 (moved:
-    2019-10-20) where it turned Root G2's server trust bit off only on 2026-04-09."""
+    2019-04-16) where it turned Root G2's server trust bit off only on 2026-04-09."""
     cmp = programs.entrust_demo_comparison(norm, [_demo_root()], hierarchy=fetched.hierarchy,
                                            entrust_root=programs.ENTRUST_PREMIUM_2048)
     t = cmp.table.set_index("metric")
-    assert t.loc["rule", "Mozilla"] == "after 2019-06-05 + removed 2019-10-20"
-    mozilla = _earliest(_distrust_after("2019-06-05 23:59:59", "2019-06-05 23:59:59"),
-                        lambda nb, na, sct: max(pd.Timestamp("2019-10-20"), nb))
+    assert t.loc["rule", "Mozilla"] == "after 2018-11-30 + removed 2019-04-16"
+    mozilla = _earliest(_distrust_after("2018-11-30 23:59:59", "2018-11-30 23:59:59"),
+                        lambda nb, na, sct: max(pd.Timestamp("2019-04-16"), nb))
     assert t["Mozilla"].tolist()[1:] == _expected(mozilla)
     for program in ("Chrome", "Apple", "Microsoft"):
         assert t[program].tolist()[1:] == _expected(EXPECTED_RULES[program]), program
-    assert t.loc["affected"].tolist() == [1189, 150, 148, 0]
+    assert t.loc["affected"].tolist() == [1521, 673, 663, 247]

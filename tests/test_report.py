@@ -127,35 +127,62 @@ def programs_report(report, tmp_path_factory):
     return r
 
 
+def _truth_broken(cutoff: str, effective: str, basis: str = "not_before", removal: str | None = None) -> int:
+    """Certificates the seed's filters keep (unexpired on 2019-05-17, not expiring by 2019-08-31, issued by
+    2019-05-17) that a distrust-after ``cutoff`` (on notBefore or the earliest CT entry, enforced from
+    ``effective``) or a ``removal`` breaks while they are valid, a certificate revoked before it breaks counting as
+    revoked: from the generator's ground truth, without the library."""
+    at = lambda s: dt.datetime.fromisoformat(s.replace("Z", "")[:19]) if s else None  # noqa: E731
+    issuances: dict[str, list[dict]] = {}
+    for r in csv.DictReader((demo_files() / "truth.csv").open(newline="")):
+        if r["kind"] in ("leaf", "precert"):
+            issuances.setdefault(r["issuance_id"], []).append(r)
+    n = 0
+    for rs in issuances.values():
+        nb, na = at(rs[0]["not_before"]), at(rs[0]["not_after"])
+        if na < dt.datetime(2019, 5, 17) or na.date() <= dt.date(2019, 8, 31) or nb.date() > dt.date(2019, 5, 17):
+            continue
+        key = nb if basis == "not_before" else min((at(r["earliest_ct_entry"]) for r in rs
+                                                    if r["earliest_ct_entry"]), default=None)
+        breaks = [max(at(effective), nb)] if key is None or key > at(cutoff) else []
+        breaks += [max(at(removal), nb)] if removal else []
+        if not breaks or min(breaks) > na:
+            continue
+        revoked = at(rs[0]["revocation_date"]) if rs[0]["revoked"].lower() in ("true", "1", "yes") else None
+        n += revoked is None or revoked > min(breaks)
+    return n
+
+
 def test_every_root_program_side_by_side_on_the_demo(report, programs_report):
-    """The demo root treated the way each program treated Entrust, with the seed's filters: every certificate
-    judged was issued by the snapshot (2019-05-17), so the programs' distrust-after cut-offs (Chrome: SCT after
-    2019-05-17, Apple after 2019-05-21, Microsoft after 2019-10-20, Mozilla after 2019-06-05) break nothing, and
-    only Mozilla's removal on 2020-10-12 breaks the certificates still valid then."""
+    """The demo root treated the way each program treated Entrust (dates moved 2,192 days earlier, so Chrome's
+    2024-11-11 cut-off falls on 2018-11-11), with the seed's filters: Mozilla distrusts notBefore after 2018-11-30
+    and removes the root on 2020-04-08, Chrome the earliest SCT after 2018-11-11, Apple notBefore after 2018-11-15,
+    Microsoft notBefore after 2019-04-16."""
     t = programs_report.program_comparison().table.set_index("metric")
-    mozilla = _truth(dt.datetime(2020, 10, 12))
-    assert t.loc["affected"].tolist() == [mozilla["affected"], 0, 0, 0] == [332, 0, 0, 0]
-    assert t.loc["rule"].tolist() == ["after 2019-06-05 + removed 2020-10-12", "SCT after 2019-05-17",
-                                      "after 2019-05-21", "after 2019-10-20"]
+    expected = [_truth_broken("2018-11-30 23:59:59", "2018-11-30 23:59:59", removal="2020-04-08"),
+                _truth_broken("2018-11-11 23:59:59", "2018-11-12", basis="earliest_sct"),
+                _truth_broken("2018-11-15 23:59:59", "2018-11-15 23:59:59"), _truth_broken("2019-04-16", "2019-04-16")]
+    assert t.loc["affected"].tolist() == expected == [848, 523, 513, 97]
+    assert t.loc["rule"].tolist() == ["after 2018-11-30 + removed 2020-04-08", "SCT after 2018-11-11",
+                                      "after 2018-11-15", "after 2019-04-16"]
     assert t.loc["saved_by_other_path"].tolist() == [0, 0, 0, 0]  # no real store holds the demo partner root
-    assert t.loc["breakage_starts", "Mozilla"] == "2020-10-12" and t.loc["breakage_starts", "Chrome"] == "-"
     # the existing tables are unchanged by the section
     pd.testing.assert_frame_equal(programs_report.comparison(), report.comparison())
     folder = programs_report.output_dir
     rows = list(csv.DictReader((folder / "tables" / "programs_compared.csv").open(encoding="utf-8")))
-    assert [r["metric"] for r in rows][:2] == ["rule", "affected"] and rows[1]["Mozilla"] == "332"
+    assert [r["metric"] for r in rows][:2] == ["rule", "affected"] and rows[1]["Mozilla"] == "848"
     per_day = pd.read_csv(folder / "tables" / "programs_broken_per_day.csv")
-    assert int(per_day["Mozilla"].max()) == 332 and int(per_day["Chrome"].max()) == 0
+    assert int(per_day["Microsoft"].max()) == 97 and int(per_day["Chrome"].max()) <= 523
     for ext in ("png", "svg"):
         assert (folder / "figures" / f"programs.{ext}").stat().st_size > 0
-    assert "Mozilla: 332 affected" in programs_report.figure_alt("programs")
+    assert "Mozilla: 848 affected" in programs_report.figure_alt("programs")
 
 
 def test_summary_ends_with_the_table_and_a_reproduce_line(report, programs_report):
     text = (programs_report.output_dir / "summary.txt").read_text(encoding="utf-8")
     body, last = text.rstrip("\n").rsplit("\n", 1)
     assert all(display_width(line) <= 72 for line in body.splitlines())  # the post; the command line is whole
-    assert "Every root program side by side" in body and "affected             332" in body
+    assert "Every root program side by side" in body and "affected             848" in body
     command, version, checksum = repro.parse_reproduce_line(last)
     assert command == ["distrust-impact", "report", "--demo", "--ca", "demo", "--date", "2019-09-03", "--as-of",
                        "2019-05-17", "--expires-on-or-before", "2019-08-31", "--issued-after", "2019-05-17",

@@ -341,14 +341,14 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     """
     n = len(certs)
     mergeable = (certs["parse_error"].isna() & certs["dedup_key"].notna()).to_numpy()
-    # Factorise whole columns (Arrow-backed strings factorise in C), then keep the mergeable rows.
-    k = pd.factorize(certs["dedup_key"])[0][mergeable]
-    s, su = pd.factorize(certs["serial_number"])
+    # Factorise whole columns (Arrow-backed strings in Arrow's C++: no Python objects), then keep mergeable rows.
+    k = _string_codes(certs["dedup_key"])[0][mergeable]
+    s, n_serials = _string_codes(certs["serial_number"])
     s = s[mergeable]
     i, iu = pd.factorize(certs["issuer_ca_id"])
     i = i[mergeable]
     # Combine factor codes pairwise (re-factorising) so no product can overflow int64.
-    c1, u1 = pd.factorize(k.astype(np.int64) * (len(su) + 1) + s)
+    c1, u1 = pd.factorize(k.astype(np.int64) * (n_serials + 1) + s)
     c2, _ = pd.factorize(c1.astype(np.int64) * (len(iu) + 1) + i)
     codes = np.empty(n, dtype=np.int64)
     codes[mergeable] = c2
@@ -357,6 +357,26 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     # Renumber in order of first appearance so results are stable.
     codes, _ = pd.factorize(codes)
     return codes.astype(np.int64)
+
+
+def _string_codes(series: pd.Series) -> tuple[np.ndarray, int]:
+    """(codes in order of first appearance, -1 for missing; number of distinct values) of a string column.
+
+    An Arrow-backed column is dictionary-encoded by Arrow: ``pd.factorize`` would hold a ~200 MB hash table of
+    Python-side state per million 64-character hex strings, which glibc then keeps.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = getattr(series.array, "_pa_array", None)
+    if not isinstance(data, (pa.Array, pa.ChunkedArray)) or not pa.types.is_string(data.type) and \
+            not pa.types.is_large_string(data.type):
+        codes, uniques = pd.factorize(series)
+        return codes.astype(np.int64), len(uniques)
+    enc = pc.dictionary_encode(data)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, len(enc.dictionary)
 
 
 def _first_per_group(sorted_groups: np.ndarray) -> np.ndarray:
@@ -394,6 +414,12 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
         revocations: ``certificate_id, revocation_date, reason_code`` (optional).
         ct: ``certificate_id, earliest_entry`` (optional).
     """
+    out = _normalise(certs, revocations, ct)
+    release_arrow_memory()  # after the temporaries above are gone
+    return out
+
+
+def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.DataFrame | None) -> Normalised:
     missing = [c for c in CERTIFICATES_COLUMNS if c not in certs.columns]
     if missing:
         raise ValueError(f"certificates frame lacks columns {missing} (see docs/design.md)")
@@ -494,12 +520,11 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
     cols["revocation_date"] = rdate.view("datetime64[ns]")
     cols["reason_code"] = rcode
     iss = pd.DataFrame({c: cols[c] for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"))
-    release_arrow_memory()
     return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows)
 
 
 def release_arrow_memory() -> None:
-    """Hand Arrow's freed temporaries back to the OS.
+    """Hand Arrow's and glibc's freed temporaries back to the OS.
 
     Arrow's default allocator (mimalloc/jemalloc) keeps freed blocks for reuse; after the string-heavy steps on a
     million rows that is hundreds of MB of resident memory that nothing uses. Cheap (milliseconds).
@@ -510,6 +535,26 @@ def release_arrow_memory() -> None:
         pa.default_memory_pool().release_unused()
     except (ImportError, AttributeError):  # pyarrow absent or too old: nothing to release
         pass
+    _malloc_trim()
+
+
+@functools.lru_cache(maxsize=1)
+def _libc_trim():
+    """glibc's ``malloc_trim``, or None (another C library)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _malloc_trim() -> None:
+    """Hand glibc's freed heap back to the OS: numpy/pandas temporaries of a million-row step leave ~200 MB of
+    free but resident heap behind, which would otherwise count towards every later step's peak."""
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _take(series: pd.Series, idx: np.ndarray):

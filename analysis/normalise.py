@@ -426,6 +426,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     certs = certs.reset_index(drop=True)
     n_rows = len(certs)
     group = issuance_codes(certs)
+    release_arrow_memory()  # the hash tables of the hex columns: gone before the issuance columns are built
     n = int(group.max()) + 1 if n_rows else 0
 
     ids = certs["certificate_id"].to_numpy(dtype=np.int64)
@@ -480,6 +481,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     }
 
     names, distinct = _names(dns_lists, np.asarray(cols["subject_cn"], dtype=object), n)
+    release_arrow_memory()
     owner, name_id = names["issuance"].to_numpy(), names["name_id"].to_numpy()
     from_san = ~names["from_subject_cn"].to_numpy()
     cols["dns_name_count"] = np.bincount(owner[from_san], minlength=n).astype(np.int64)
@@ -519,7 +521,9 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     cols["is_revoked"] = revoked
     cols["revocation_date"] = rdate.view("datetime64[ns]")
     cols["reason_code"] = rcode
-    iss = pd.DataFrame({c: cols[c] for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"))
+    # copy=False: the columns are this function's own arrays, so no second copy of every column is made.
+    iss = pd.DataFrame({c: cols.pop(c) for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"),
+                       copy=False)
     return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows)
 
 

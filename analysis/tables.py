@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise
+from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise, release_arrow_memory
 from analysis.policies import STATUSES, Policy, Removal, as_utc_timestamp, classify
 
 NO_REGISTRABLE_DOMAIN = "(no registrable domain)"
@@ -89,6 +89,7 @@ class Evaluation:
         """The summary as a dict (see :func:`summary`)."""
         if "summary" not in self._cache:
             self._cache["summary"] = _summary_values(self)
+            release_arrow_memory()
         return dict(self._cache["summary"])
 
     def summary(self) -> pd.DataFrame:
@@ -158,6 +159,7 @@ class Evaluation:
         key = tuple(tuple(k) if isinstance(k, (list, set, frozenset)) else k for k in key)
         if key not in self._cache:
             self._cache[key] = fn(*args)
+            release_arrow_memory()  # the group-by temporaries, before the next table adds its own
         return self._cache[key].copy()
 
     def by_registrable_domain(self, status="affected", examples: int = 3) -> pd.DataFrame:

@@ -393,9 +393,9 @@ class Allowlist(Policy):
             keep = (_day(_col_ns(iss, "not_before")) <= day) & ~iss["is_unparsable"].to_numpy()
             # Straight from the Arrow columns: no pandas concat of a million 64-character strings.
             keep = pa.array(keep)
-            hashes = pa.chunked_array([c.filter(keep) for col in ("sha256", "precertificate_sha256")
-                                       for c in pa.chunked_array([pa.array(iss[col].astype("str"))]).chunks])
-            return cls(date, sunset, sha256s=hashes)
+            parts = [pa.array(iss[col].astype("str")).filter(keep) for col in ("sha256", "precertificate_sha256")]
+            chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+            return cls(date, sunset, sha256s=pa.chunked_array(chunks, type=parts[0].type))
         nb = _day(_col_ns(source, "not_before"))
         hashes = source.loc[(nb <= day) & (nb != _NAT), "sha256"]
         return cls(date, sunset, sha256s=hashes.dropna().astype("str"))

@@ -492,13 +492,22 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     # Chrome's rule looks at the earliest SCT of the pair: take the earliest CT entry over every row.
     sct = np.full(n, _NAT, dtype=np.int64)
     if ct is not None and len(ct):
-        per_cert = ct.assign(_t=_ns(ct["earliest_entry"]))
-        per_cert = per_cert[per_cert["_t"] != _NAT].groupby("certificate_id")["_t"].min()
-        row_t = per_cert.reindex(ids).to_numpy()
-        hit = ~np.isnan(row_t) if row_t.dtype.kind == "f" else np.ones(len(row_t), dtype=bool)
-        if hit.any():
-            m = pd.Series(row_t[hit].astype(np.int64)).groupby(group[hit]).min()
-            sct[m.index.to_numpy()] = m.to_numpy()
+        # In numpy, sort-based: the earliest entry per crt.sh id, then per issuance (no copies of the CT frame).
+        t = _ns(ct["earliest_entry"])
+        seen = (t != _NAT) & ct["certificate_id"].notna().to_numpy()
+        cid = ct["certificate_id"].to_numpy(dtype=np.int64, na_value=0)[seen]
+        t = t[seen]
+        order = np.lexsort((t, cid))
+        cid, t = cid[order], t[order]
+        first = _first_per_group(cid)
+        cid, t = cid[first], t[first]
+        j = np.minimum(np.searchsorted(cid, ids), max(len(cid) - 1, 0))
+        hit = cid[j] == ids if len(cid) else np.zeros(len(ids), dtype=bool)
+        g, v = group[hit], t[j[hit]]
+        order = np.lexsort((v, g))
+        g, v = g[order], v[order]
+        first = _first_per_group(g)
+        sct[g[first]] = v[first]
     cols["earliest_sct"] = sct.view("datetime64[ns]")
 
     revoked = np.zeros(n, dtype=bool)

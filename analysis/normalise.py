@@ -456,6 +456,10 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     kind = np.where(unparsable, 3, kind)
     key, org = _organisations(_take(certs["subject_o"], rep))
     dns_lists = certs["dns_names"].to_numpy()[rep]
+    subject_cn = _take(certs["subject_cn"], rep)
+    # Names first: their temporaries are gone before the issuances' string columns are copied.
+    names, distinct = _names(dns_lists, np.asarray(subject_cn, dtype=object), n)
+    release_arrow_memory()
     cols = {
         "crtsh_id": np.where(has_final, final_id, pre_id),
         "certificate_id": pd.arrays.IntegerArray(np.where(has_final, final_id, 0), ~has_final),
@@ -473,15 +477,13 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         "subject_o": _take(certs["subject_o"], rep),
         "organisation_key": key,
         "organisation": org,
-        "subject_cn": _take(certs["subject_cn"], rep),
+        "subject_cn": subject_cn,
         "validation_level": validation_levels(certs["policy_oids"].to_numpy()[rep]),
         "dns_names": dns_lists,
         "parse_error": _take(certs["parse_error"], rep),
         "is_unparsable": unparsable,
     }
 
-    names, distinct = _names(dns_lists, np.asarray(cols["subject_cn"], dtype=object), n)
-    release_arrow_memory()
     owner, name_id = names["issuance"].to_numpy(), names["name_id"].to_numpy()
     from_san = ~names["from_subject_cn"].to_numpy()
     cols["dns_name_count"] = np.bincount(owner[from_san], minlength=n).astype(np.int64)

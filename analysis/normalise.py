@@ -344,14 +344,14 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     """
     n = len(certs)
     mergeable = (certs["parse_error"].isna() & certs["dedup_key"].notna()).to_numpy()
-    # Factorise whole columns (Arrow-backed strings factorise in C), then keep the mergeable rows.
-    k = pd.factorize(certs["dedup_key"])[0][mergeable]
-    s, su = pd.factorize(certs["serial_number"])
+    # Factorise whole columns (Arrow-backed strings in Arrow's C++: no Python objects), then keep mergeable rows.
+    k = _string_codes(certs["dedup_key"])[0][mergeable]
+    s, n_serials = _string_codes(certs["serial_number"])
     s = s[mergeable]
     i, iu = pd.factorize(certs["issuer_ca_id"])
     i = i[mergeable]
     # Combine factor codes pairwise (re-factorising) so no product can overflow int64.
-    c1, u1 = pd.factorize(k.astype(np.int64) * (len(su) + 1) + s)
+    c1, u1 = pd.factorize(k.astype(np.int64) * (n_serials + 1) + s)
     c2, _ = pd.factorize(c1.astype(np.int64) * (len(iu) + 1) + i)
     codes = np.empty(n, dtype=np.int64)
     codes[mergeable] = c2
@@ -360,6 +360,26 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     # Renumber in order of first appearance so results are stable.
     codes, _ = pd.factorize(codes)
     return codes.astype(np.int64)
+
+
+def _string_codes(series: pd.Series) -> tuple[np.ndarray, int]:
+    """(codes in order of first appearance, -1 for missing; number of distinct values) of a string column.
+
+    An Arrow-backed column is dictionary-encoded by Arrow: ``pd.factorize`` would hold a ~200 MB hash table of
+    Python-side state per million 64-character hex strings, which glibc then keeps.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = getattr(series.array, "_pa_array", None)
+    if not isinstance(data, (pa.Array, pa.ChunkedArray)) or not pa.types.is_string(data.type) and \
+            not pa.types.is_large_string(data.type):
+        codes, uniques = pd.factorize(series)
+        return codes.astype(np.int64), len(uniques)
+    enc = pc.dictionary_encode(data)
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, len(enc.dictionary)
 
 
 def _first_per_group(sorted_groups: np.ndarray) -> np.ndarray:
@@ -397,12 +417,19 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
         revocations: ``certificate_id, revocation_date, reason_code`` (optional).
         ct: ``certificate_id, earliest_entry`` (optional).
     """
+    out = _normalise(certs, revocations, ct)
+    release_arrow_memory()  # after the temporaries above are gone
+    return out
+
+
+def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.DataFrame | None) -> Normalised:
     missing = [c for c in CERTIFICATES_COLUMNS if c not in certs.columns]
     if missing:
         raise ValueError(f"certificates frame lacks columns {missing} (see docs/design.md)")
     certs = certs.reset_index(drop=True)
     n_rows = len(certs)
     group = issuance_codes(certs)
+    release_arrow_memory()  # the hash tables of the hex columns: gone before the issuance columns are built
     n = int(group.max()) + 1 if n_rows else 0
 
     ids = certs["certificate_id"].to_numpy(dtype=np.int64)
@@ -432,6 +459,10 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
     kind = np.where(unparsable, 3, kind)
     key, org = _organisations(_take(certs["subject_o"], rep))
     dns_lists = certs["dns_names"].to_numpy()[rep]
+    subject_cn = _take(certs["subject_cn"], rep)
+    # Names first: their temporaries are gone before the issuances' string columns are copied.
+    names, distinct = _names(dns_lists, np.asarray(subject_cn, dtype=object), n)
+    release_arrow_memory()
     cols = {
         "crtsh_id": np.where(has_final, final_id, pre_id),
         "certificate_id": pd.arrays.IntegerArray(np.where(has_final, final_id, 0), ~has_final),
@@ -449,14 +480,13 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
         "subject_o": _take(certs["subject_o"], rep),
         "organisation_key": key,
         "organisation": org,
-        "subject_cn": _take(certs["subject_cn"], rep),
+        "subject_cn": subject_cn,
         "validation_level": validation_levels(certs["policy_oids"].to_numpy()[rep]),
         "dns_names": dns_lists,
         "parse_error": _take(certs["parse_error"], rep),
         "is_unparsable": unparsable,
     }
 
-    names, distinct = _names(dns_lists, np.asarray(cols["subject_cn"], dtype=object), n)
     owner, name_id = names["issuance"].to_numpy(), names["name_id"].to_numpy()
     from_san = ~names["from_subject_cn"].to_numpy()
     cols["dns_name_count"] = np.bincount(owner[from_san], minlength=n).astype(np.int64)
@@ -467,13 +497,22 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
     # Chrome's rule looks at the earliest SCT of the pair: take the earliest CT entry over every row.
     sct = np.full(n, _NAT, dtype=np.int64)
     if ct is not None and len(ct):
-        per_cert = ct.assign(_t=_ns(ct["earliest_entry"]))
-        per_cert = per_cert[per_cert["_t"] != _NAT].groupby("certificate_id")["_t"].min()
-        row_t = per_cert.reindex(ids).to_numpy()
-        hit = ~np.isnan(row_t) if row_t.dtype.kind == "f" else np.ones(len(row_t), dtype=bool)
-        if hit.any():
-            m = pd.Series(row_t[hit].astype(np.int64)).groupby(group[hit]).min()
-            sct[m.index.to_numpy()] = m.to_numpy()
+        # In numpy, sort-based: the earliest entry per crt.sh id, then per issuance (no copies of the CT frame).
+        t = _ns(ct["earliest_entry"])
+        seen = (t != _NAT) & ct["certificate_id"].notna().to_numpy()
+        cid = ct["certificate_id"].to_numpy(dtype=np.int64, na_value=0)[seen]
+        t = t[seen]
+        order = np.lexsort((t, cid))
+        cid, t = cid[order], t[order]
+        first = _first_per_group(cid)
+        cid, t = cid[first], t[first]
+        j = np.minimum(np.searchsorted(cid, ids), max(len(cid) - 1, 0))
+        hit = cid[j] == ids if len(cid) else np.zeros(len(ids), dtype=bool)
+        g, v = group[hit], t[j[hit]]
+        order = np.lexsort((v, g))
+        g, v = g[order], v[order]
+        first = _first_per_group(g)
+        sct[g[first]] = v[first]
     cols["earliest_sct"] = sct.view("datetime64[ns]")
 
     revoked = np.zeros(n, dtype=bool)
@@ -496,13 +535,14 @@ def normalise(certs: pd.DataFrame, *, revocations: pd.DataFrame | None = None,
     cols["is_revoked"] = revoked
     cols["revocation_date"] = rdate.view("datetime64[ns]")
     cols["reason_code"] = rcode
-    iss = pd.DataFrame({c: cols[c] for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"))
-    release_arrow_memory()
+    # copy=False: the columns are this function's own arrays, so no second copy of every column is made.
+    iss = pd.DataFrame({c: cols.pop(c) for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"),
+                       copy=False)
     return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows)
 
 
 def release_arrow_memory() -> None:
-    """Hand Arrow's freed temporaries back to the OS.
+    """Hand Arrow's and glibc's freed temporaries back to the OS.
 
     Arrow's default allocator (mimalloc/jemalloc) keeps freed blocks for reuse; after the string-heavy steps on a
     million rows that is hundreds of MB of resident memory that nothing uses. Cheap (milliseconds).
@@ -511,6 +551,26 @@ def release_arrow_memory() -> None:
         pa.default_memory_pool().release_unused()
     except AttributeError:  # an allocator without it: nothing to release
         pass
+    _malloc_trim()
+
+
+@functools.lru_cache(maxsize=1)
+def _libc_trim():
+    """glibc's ``malloc_trim``, or None (another C library)."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _malloc_trim() -> None:
+    """Hand glibc's freed heap back to the OS: numpy/pandas temporaries of a million-row step leave ~200 MB of
+    free but resident heap behind, which would otherwise count towards every later step's peak."""
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _take(series: pd.Series, idx: np.ndarray):

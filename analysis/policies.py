@@ -367,8 +367,10 @@ class Allowlist(Policy):
         self.date = as_utc_timestamp(date)
         self.sunset = as_utc_timestamp(sunset)
         # Arrow, vectorised: an "allow everything that exists" list holds hundreds of thousands of hashes.
-        hashes = pc.drop_null(pa.array(pd.Series(
-            sha256s if isinstance(sha256s, (pd.Series, pd.Index, np.ndarray)) else list(sha256s), dtype="str")))
+        if not isinstance(sha256s, (pa.Array, pa.ChunkedArray)):
+            sha256s = pa.array(pd.Series(
+                sha256s if isinstance(sha256s, (pd.Series, pd.Index, np.ndarray)) else list(sha256s), dtype="str"))
+        hashes = pc.drop_null(sha256s) if sha256s.null_count else sha256s
         if pc.any(pc.match_substring_regex(hashes, "[a-z]")).as_py():  # crt.sh hashes are upper-case already
             hashes = pc.utf8_upper(hashes)
         self._sha_set = pc.unique(hashes)
@@ -391,10 +393,13 @@ class Allowlist(Policy):
         if isinstance(source, Normalised):
             iss = source.issuances
             keep = (_day(_col_ns(iss, "not_before")) <= day) & ~iss["is_unparsable"].to_numpy()
-            hashes = pd.concat([iss.loc[keep, "sha256"], iss.loc[keep, "precertificate_sha256"]])
-        else:
-            nb = _day(_col_ns(source, "not_before"))
-            hashes = source.loc[(nb <= day) & (nb != _NAT), "sha256"]
+            # Straight from the Arrow columns: no pandas concat of a million 64-character strings.
+            keep = pa.array(keep)
+            parts = [pa.array(iss[col].astype("str")).filter(keep) for col in ("sha256", "precertificate_sha256")]
+            chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+            return cls(date, sunset, sha256s=pa.chunked_array(chunks, type=parts[0].type))
+        nb = _day(_col_ns(source, "not_before"))
+        hashes = source.loc[(nb <= day) & (nb != _NAT), "sha256"]
         return cls(date, sunset, sha256s=hashes.dropna().astype("str"))
 
     def evaluate(self, normalised: Normalised) -> pd.DataFrame:

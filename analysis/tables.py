@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise
+from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise, release_arrow_memory
 from analysis.policies import STATUSES, Policy, Removal, as_utc_timestamp, classify
 
 NO_REGISTRABLE_DOMAIN = "(no registrable domain)"
@@ -89,6 +89,7 @@ class Evaluation:
         """The summary as a dict (see :func:`summary`)."""
         if "summary" not in self._cache:
             self._cache["summary"] = _summary_values(self)
+            release_arrow_memory()
         return dict(self._cache["summary"])
 
     def summary(self) -> pd.DataFrame:
@@ -158,6 +159,7 @@ class Evaluation:
         key = tuple(tuple(k) if isinstance(k, (list, set, frozenset)) else k for k in key)
         if key not in self._cache:
             self._cache[key] = fn(*args)
+            release_arrow_memory()  # the group-by temporaries, before the next table adds its own
         return self._cache[key].copy()
 
     def by_registrable_domain(self, status="affected", examples: int = 3) -> pd.DataFrame:
@@ -183,16 +185,16 @@ class Evaluation:
         ``registrable_domains`` (space-separated), ``validation_level, issuer_name, not_before, not_after,
         breaks_on, status, category, reason, is_revoked, revocation_date, parse_error``."""
         idx = np.flatnonzero(self.status_mask(status))
-        iss = self.normalised.issuances.iloc[idx]
-        v = self.verdicts.iloc[idx]
+        # Only the exported columns are taken (the hex dedup keys and serials are not copied).
+        iss = self.normalised.issuances[list(_EXPORTED_ISSUANCE_COLUMNS)].iloc[idx]
+        v = self.verdicts[["breaks_on", "status", "category", "reason"]].iloc[idx]
         out = pd.DataFrame({
             "crtsh_id": iss["crtsh_id"].to_numpy(), "certificate_id": iss["certificate_id"].array,
             "precertificate_id": iss["precertificate_id"].array,
             "sha256": iss["sha256"].array, "precertificate_sha256": iss["precertificate_sha256"].array,
             "organisation": iss["organisation"].array, "subject_o": iss["subject_o"].array,
             "subject_cn": iss["subject_cn"].array,
-            "dns_names": [" ".join(map(str, x)) if x is not None and not isinstance(x, float) else ""
-                          for x in iss["dns_names"].to_numpy()],
+            "dns_names": _joined(iss["dns_names"].to_numpy()),
             "registrable_domains": self._domain_strings(idx),
         })
         for c in ("validation_level", "issuer_name", "not_before", "not_after"):
@@ -212,13 +214,15 @@ class Evaluation:
         pi, pdom = pi[sel], pdom[sel]
         order = np.lexsort((_alpha_rank(self.normalised, "domains", duniq)[pdom], pi))  # alphabetical per row
         pi, lab = pi[order], duniq[pdom[order]]
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         pos = np.full(len(want), -1, dtype=np.int64)
         pos[idx] = np.arange(len(idx))
-        out = np.full(len(idx), "", dtype=object)
-        bounds = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1], True]) if len(pi) else np.array([0])
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            out[pos[pi[a]]] = " ".join(lab[a:b])
-        return out
+        # idx is ascending, so the rows' positions are too: one list per row, joined by Arrow (no per-row Python).
+        offsets = np.r_[0, np.cumsum(np.bincount(pos[pi], minlength=len(idx)))].astype(np.int32)
+        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(lab, type=pa.string()))
+        return pd.array(pc.binary_join(lists, " "), dtype="str")
 
     def to_csv(self, path, status="affected", *, crtsh_ids: bool = False) -> Path:
         """Write :meth:`certificates` as CSV with crt.sh links (see :func:`analysis.textfmt.write_csv`): by
@@ -282,6 +286,28 @@ _SUMMARY_DESCRIPTIONS = {
     "registrable_domains_affected": "distinct eTLD+1 of affected DNS names",
     "affected_with_invalid_name": "affected issuances with a name that is not a valid hostname",
 }
+
+
+_EXPORTED_ISSUANCE_COLUMNS = (
+    "crtsh_id", "certificate_id", "precertificate_id", "sha256", "precertificate_sha256", "organisation", "subject_o",
+    "subject_cn", "dns_names", "validation_level", "issuer_name", "not_before", "not_after", "is_revoked",
+    "revocation_date", "parse_error")
+
+
+def _joined(cells: np.ndarray):
+    """Space-separated text of each list cell (None/NaN cells: ""), joined by Arrow in C++; a cell Arrow cannot
+    take as a list of strings (a non-string name, an unpaired surrogate) sends the column down the Python path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        lists = pa.array(cells, type=pa.list_(pa.string()), from_pandas=True)
+        if pc.any(pc.is_null(pc.list_flatten(lists))).as_py():  # a None inside a list: written "None" below
+            raise pa.ArrowInvalid("null name")
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        return np.array([" ".join(map(str, x)) if x is not None and not isinstance(x, float) else ""
+                         for x in cells] + [None], dtype=object)[:-1]
+    return pd.array(pc.fill_null(pc.binary_join(lists, " "), ""), dtype="str")
 
 
 def _summary_values(ev: Evaluation) -> dict[str, int]:

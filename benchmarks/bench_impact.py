@@ -1,6 +1,13 @@
 """Benchmark the impact library on a synthetic 1,000,000-row certificates frame.
 
     .venv/bin/python benchmarks/bench_impact.py [--rows 1000000] [--seed 1] [--csv-dir /tmp]
+    .venv/bin/python benchmarks/bench_impact.py --scale [--large]     # memory/CPU table at 1M (and 3M) rows
+
+``--scale`` runs each size in its own process and prints one line per size: rows, issuances, peak MB above the
+input frames, bytes per certificate row, CPU seconds, and the ratio of the library's core steps (normalise,
+evaluate, summary and the group tables) to bare group-bys of the same columns (the issuance key, organisation,
+DNS name, intermediate) in pandas and, when installed, Polars and DuckDB (single-threaded), timed in the same
+process right after the library, so ratios hold on a busy machine.
 
 The frame follows ``docs/design.md`` (certificates frame + revocations + CT side frames) and is shaped like a large
 CA's crt.sh population: 60 % of rows are precertificate/certificate pairs, the rest final certificates, orphan
@@ -202,12 +209,159 @@ def run_references(results: list) -> None:
             r["reference_seconds"] = time.perf_counter() - t0
 
 
+def bare_groupbys(certs: pd.DataFrame) -> dict[str, tuple]:
+    """Bare group-bys of the columns the library's core steps group on, per engine: {engine: (run, prepare)}.
+
+    ``prepare`` (not measured) converts the frame to the engine's own format; ``run`` does the group-bys: issuances
+    (issuer, serial, dedup key: first id, notBefore/notAfter, O=), organisations (count, first/last expiry),
+    DNS names (exploded, distinct certificates), intermediates (count). No counting rules.
+    """
+    def pandas_run(df):
+        df.groupby(["issuer_ca_id", "serial_number", "dedup_key"], sort=False).agg(
+            first_id=("certificate_id", "min"), nb=("not_before", "min"), na=("not_after", "max"),
+            o=("subject_o", "first"))
+        df.groupby("subject_o").agg(n=("certificate_id", "size"), lo=("not_after", "min"), hi=("not_after", "max"))
+        df[["certificate_id", "dns_names"]].explode("dns_names").groupby("dns_names")["certificate_id"].nunique()
+        df.groupby(["issuer_ca_id", "issuer_name"]).size()
+
+    engines = {"pandas": (pandas_run, lambda: certs)}
+    cols = ["certificate_id", "issuer_ca_id", "issuer_name", "serial_number", "dedup_key", "not_before",
+            "not_after", "subject_o", "dns_names"]
+    try:
+        os.environ.setdefault("POLARS_MAX_THREADS", "1")
+        import polars as pl
+
+        def polars_run(df):
+            df.group_by(["issuer_ca_id", "serial_number", "dedup_key"]).agg(
+                pl.col("certificate_id").min(), pl.col("not_before").min(), pl.col("not_after").max(),
+                pl.col("subject_o").first())
+            df.group_by("subject_o").agg(pl.len(), pl.col("not_after").min().alias("lo"),
+                                         pl.col("not_after").max().alias("hi"))
+            df.select("certificate_id", "dns_names").explode("dns_names").group_by("dns_names").agg(
+                pl.col("certificate_id").n_unique())
+            df.group_by(["issuer_ca_id", "issuer_name"]).agg(pl.len())
+
+        engines["polars"] = (polars_run, lambda: pl.from_pandas(certs[cols]))
+    except ImportError:
+        pass
+    try:
+        import duckdb
+
+        def duckdb_run(tbl):
+            con = duckdb.connect(config={"threads": 1})
+            con.register("c", tbl)
+            for q in ("SELECT issuer_ca_id, serial_number, dedup_key, min(certificate_id), min(not_before), "
+                      "max(not_after), first(subject_o) FROM c GROUP BY ALL",
+                      "SELECT subject_o, count(*), min(not_after), max(not_after) FROM c GROUP BY ALL",
+                      "SELECT n, count(DISTINCT certificate_id) FROM (SELECT certificate_id, unnest(dns_names) "
+                      "AS n FROM c) GROUP BY n",
+                      "SELECT issuer_ca_id, issuer_name, count(*) FROM c GROUP BY ALL"):
+                con.sql(q).fetch_arrow_table()
+            con.close()
+
+        import pyarrow as pa
+
+        engines["duckdb"] = (duckdb_run, lambda: pa.Table.from_pandas(certs[cols], preserve_index=False))
+    except ImportError:
+        pass
+    return engines
+
+
+def measure(fn) -> tuple[float, float]:
+    """(CPU seconds of the process, peak RSS in bytes above the RSS at the start) while ``fn`` runs."""
+    gc.collect()
+    _malloc_trim()
+    with PeakRSS() as mem:
+        start = mem.peak
+        c0 = time.process_time()
+        fn()
+        cpu = time.process_time() - c0
+    return cpu, mem.peak - start
+
+
+def scale_one(rows: int, seed: int) -> dict:
+    """One size, in this process: the library's core and all steps, then the bare group-bys."""
+    certs, revocations, ct = generate(rows, seed)
+    out: dict = {"rows": rows}
+    state: dict = {}
+
+    def core():
+        norm = state["norm"] = normalise(certs, revocations=revocations, ct=ct)
+        ev = state["ev"] = evaluate(norm, Removal("2019-09-03"))
+        ev.summary(), ev.by_organisation(), ev.by_registrable_domain(), ev.by_intermediate()
+        out["issuances"] = len(norm.issuances)
+
+    def rest():
+        norm, ev = state["norm"], state["ev"]
+        cutoff, removal = "2019-05-17", "2019-09-03"
+        compare_options(norm, {"removal": Removal(removal), "gouv.fr": NameConstrained(["gouv.fr"], removal),
+                               "allowlist": Allowlist.existing(norm, cutoff, removal, "2020-06-30"),
+                               "sct_after": DistrustAfter(cutoff, basis="earliest_sct", effective=removal)})
+        date_sweep(norm, pd.date_range("2018-01-01", "2020-12-31", freq="D"))
+        ev.survival_curve(), ev.expiry_histogram()
+        with tempfile.TemporaryDirectory() as tmp:
+            ev.to_csv(Path(tmp) / "affected.csv")
+
+    with PeakRSS() as whole:
+        base = whole.peak
+        out["cpu_core"], out["peak_core"] = measure(core)
+        c0 = time.process_time()
+        rest()
+        out["cpu_all"] = out["cpu_core"] + time.process_time() - c0
+    out["peak_all"] = whole.peak - base
+    state.clear()
+    for engine, (run, prepare) in bare_groupbys(certs).items():
+        data = prepare()
+        out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda: run(data))
+        del data
+    return out
+
+
+def scale(sizes: list[int], seed: int) -> int:
+    import json
+    import subprocess
+
+    rows = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--scale-one", str(n), "--seed", str(seed)],
+                              capture_output=True, text=True, check=True)
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    engines = [e for e in ("pandas", "polars", "duckdb") if f"cpu_{e}" in rows[0]]
+    table = []
+    for r in rows:
+        line = {"rows": r["rows"], "issuances": r["issuances"],
+                "core peak MB": r["peak_core"] / 2**20, "core B/row": r["peak_core"] / r["rows"],
+                "all peak MB": r["peak_all"] / 2**20, "all B/row": r["peak_all"] / r["rows"],
+                "core CPU s": r["cpu_core"], "all CPU s": r["cpu_all"]}
+        for e in engines:
+            line[f"{e} CPU s"] = r[f"cpu_{e}"]
+            line[f"core/{e} CPU"] = r["cpu_core"] / r[f"cpu_{e}"]
+            line[f"core/{e} mem"] = r["peak_core"] / max(r[f"peak_{e}"], 1)
+        table.append(line)
+    print("bench_impact --scale: peak memory above the input frames, CPU seconds, and ratios to bare group-bys of "
+          "the same columns (same process, same run); core = normalise, evaluate, summary and group tables; "
+          "all = core + compare_options, date_sweep, survival, histogram, to_csv")
+    t = pd.DataFrame(table).set_index("rows").T
+    print(t.to_string(float_format=lambda v: f"{v:,.2f}", formatters=None))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--csv-dir", default=None, help="where to write the affected-certificates CSV (default: temp)")
+    ap.add_argument("--scale", action="store_true", help="memory/CPU table per size (1M rows; see --large)")
+    ap.add_argument("--large", action="store_true", help="with --scale: also 3M rows (~2 min, ~3 GB)")
+    ap.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.scale_one is not None:
+        import json
+
+        print(json.dumps(scale_one(args.scale_one, args.seed)))
+        return 0
+    if args.scale:
+        return scale([args.rows] + ([3_000_000] if args.large else []), args.seed)
 
     t0 = time.perf_counter()
     certs, revocations, ct = generate(args.rows, args.seed)

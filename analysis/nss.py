@@ -48,9 +48,9 @@ import functools
 import gzip
 import hashlib
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
@@ -249,7 +249,7 @@ def _decode(raw: bytes, description: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        warnings.warn(f"{description}: not UTF-8 at byte {exc.start}; invalid bytes replaced")
+        warnings.warn(f"{description}: not UTF-8 at byte {exc.start}; invalid bytes replaced", stacklevel=2)
         return raw.decode("utf-8", errors="replace")
 
 
@@ -387,7 +387,8 @@ def _combine(cert_value, trust_value, what: str, label: str):
     if cert_value is None:
         return trust_value, "trust"
     if cert_value != trust_value:
-        warnings.warn(f"{label}: {what} differs between certificate ({cert_value}) and trust ({trust_value}) objects")
+        warnings.warn(f"{label}: {what} differs between certificate ({cert_value}) and trust ({trust_value}) objects",
+                      stacklevel=2)
     return min(cert_value, trust_value), "both"
 
 
@@ -421,7 +422,7 @@ def parse_certdata(source: str | Path | bytes) -> CertData:
         by_hash = trust_by_sha1.get(hashlib.sha1(der).digest(), [])
         by_key = trust_by_key.get(key, [])
         if len(by_hash) > 1:
-            warnings.warn(f"{description}: {len(by_hash)} trust objects with the SHA-1 of {label!r}")
+            warnings.warn(f"{description}: {len(by_hash)} trust objects with the SHA-1 of {label!r}", stacklevel=2)
             by_hash = [t for t in by_hash if any(t is k for k in by_key)] or by_hash[-1:]
         if by_hash:
             return by_hash[0]
@@ -447,7 +448,8 @@ def parse_certdata(source: str | Path | bytes) -> CertData:
         trust_sha1 = t.get("CKA_CERT_SHA1_HASH") if t is not None else None
         sha1_ok = None if t is None else (isinstance(trust_sha1, bytes) and trust_sha1.hex().upper() == sha1)
         if sha1_ok is False:
-            warnings.warn(f"{description}: trust object for {label!r} has a CKA_CERT_SHA1_HASH that does not match")
+            warnings.warn(f"{description}: trust object for {label!r} has a CKA_CERT_SHA1_HASH that does not match",
+                          stacklevel=2)
         row = {
             "sha256": hashlib.sha256(der).hexdigest().upper(),
             "sha1": sha1,
@@ -475,7 +477,8 @@ def parse_certdata(source: str | Path | bytes) -> CertData:
         certificates[col] = pd.to_datetime(certificates[col]).astype("datetime64[ns]")
     dupes = certificates["sha256"].duplicated()
     if dupes.any():
-        warnings.warn(f"{description}: duplicate certificate objects {list(certificates.loc[dupes, 'sha256'])}")
+        warnings.warn(f"{description}: duplicate certificate objects {list(certificates.loc[dupes, 'sha256'])}",
+                      stacklevel=2)
 
     trust_rows = []
     for t in trusts:

@@ -33,9 +33,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -198,7 +198,7 @@ def build_tables(versions: Iterable[Version], previous: nss.CertData | None = No
         common = {"date": v.date.strftime("%Y-%m-%d"), "nss_commit": v.nss_commit,
                   "commit_subject": v.commit_subject[:SUBJECT_CHARS]}
 
-        def event(kind, row, b, a, reissued_as="", kept=""):
+        def event(kind, row, b, a, reissued_as="", kept="", common=common):
             event_rows.append({**common, "event": kind, "sha256": row["sha256"], "label": row["label"],
                                EVENT_COLUMNS[6]: b, EVENT_COLUMNS[7]: a, "reissued_as": reissued_as,
                                "same_ca_kept": kept})

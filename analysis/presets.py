@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import pandas as pd
 
@@ -36,8 +36,8 @@ EMAIL_PROTECTION = 3       # crt.sh trust_purpose.ID for Secure Email (EKU 1.3.6
 
 # The one NSS change -> Firefox release mapping the bundled sources document. Key: NSS commit (12 hex).
 # Source: Mozilla Bug 1552374 (data/root_programs/actions.csv row mozilla-certinomis-ff69): Certinomis removed
-# 2019-06-04 (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the preset
-# says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
+# 2019-06-04 (NSS 3.45, Firefox 69, released 2019-09-03). Other NSS changes: the NSS commit date is returned and the
+# preset says so (a commit subject naming the release, e.g. "... in FF 141", is picked up without a date).
 FIREFOX_RELEASES: dict[str, dict[str, str]] = {
     "311ccf25bcf9": {"nss": "NSS 3.45", "release": "Firefox 69", "date": "2019-09-03",
                      "source": "Firefox 69 release, 2019-09-03"},
@@ -154,7 +154,8 @@ class Preset:
         else:
             field_name = {"not_before": "notBefore", "earliest_sct": "earliest SCT"}[self.basis or "not_before"]
             only = " (UTC dates only)" if self.dates_only else ""
-            what = f"distrusts {self.purpose} certificates whose {field_name} is after {self.date:%Y-%m-%d %H:%M:%S}{only}"
+            what = (f"distrusts {self.purpose} certificates whose {field_name} is after "
+                    f"{self.date:%Y-%m-%d %H:%M:%S}{only}")
             if self.effective is not None and not pd.isna(self.effective):
                 what += f" (set {self.effective:%Y-%m-%d})"
         shipped = ""
@@ -177,7 +178,8 @@ class Preset:
 def _firefox_release(nss_commit: str, subject: str) -> tuple[str | None, pd.Timestamp | None, str]:
     known = FIREFOX_RELEASES.get(nss_commit)
     if known:
-        return known["release"], pd.Timestamp(known["date"]), f"{known['nss']} -> {known['release']} ({known['source']})"
+        return (known["release"], pd.Timestamp(known["date"]),
+                f"{known['nss']} -> {known['release']} ({known['source']})")
     m = re.search(r"\b(?:FF|Firefox)\s*(\d{2,3})\b", subject or "")
     if m:
         return f"Firefox {m.group(1)}", None, "release named in the commit subject; release date not in bundled data"
@@ -309,7 +311,8 @@ def presets_from_root_trust_purpose(rows, *, sha256_by_certificate_id: Mapping[i
         nbu, dis = _ts(r.get("notbefore_until")), _ts(r.get("disabled_from"))
         if nbu is not None:
             if program == "Chrome":
-                basis, dates_only, note = "earliest_sct", False, "Chrome Root Store sct_not_after (crt.sh proxy: earliest CT entry)"
+                basis, dates_only = "earliest_sct", False
+                note = "Chrome Root Store sct_not_after (crt.sh proxy: earliest CT entry)"
             elif program == "Java":
                 basis, dates_only, note = "not_before", True, "Java CADistrustPolicy compares UTC dates"
             elif program == "Microsoft":
@@ -384,7 +387,8 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
         # Rows of the report's root: matched to this certificate by crt.sh id when the mapping is given, else all
         # of them (the query read them for this root's CA).
         try:
-            crtsh = [p for p in presets_from_root_trust_purpose(trust, sha256_by_certificate_id=sha256_by_certificate_id)
+            from_crtsh = presets_from_root_trust_purpose(trust, sha256_by_certificate_id=sha256_by_certificate_id)
+            crtsh = [p for p in from_crtsh
                      if p.program == program and (sha256_by_certificate_id is None or p.root_sha256 == sha)]
         except (KeyError, ValueError) as exc:  # said in the source line, never silently
             unreadable = f" (crt.sh root_trust_purpose rows unreadable: {type(exc).__name__}: {exc})"
@@ -445,7 +449,8 @@ def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = N
     sources: dict[str, str] = {}
     for program in PROGRAMS:
         for sha in shas:
-            found, source = program_presets(program, sha, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
+            found, source = program_presets(program, sha, trust=trust,
+                                            sha256_by_certificate_id=sha256_by_certificate_id)
             presets += [p for p in found if _action_key(p) not in {_action_key(q) for q in presets}]
             sources[program] = source if program not in sources or found else sources[program]
     return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy)

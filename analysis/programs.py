@@ -15,13 +15,14 @@ timeline and applied to the demo root.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from analysis import policies, presets as presets_mod, tables, trustpaths
+from analysis import policies, tables, trustpaths
+from analysis import presets as presets_mod
 from analysis.normalise import Normalised
 from analysis.textfmt import format_table
 

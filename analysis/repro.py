@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import shlex
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd

@@ -7,7 +7,8 @@ Option specs (``--option``, or ``;``-separated in a notebook's ``options`` param
 
 =========================== =========================================================================================
 ``removal``                 the root is removed on the distrust date (Mozilla removal, Chrome blocklist)
-``distrust-after:DATE``     certificates whose notBefore is after DATE (23:59:59 UTC) are distrusted from the distrust date
+``distrust-after:DATE``     certificates whose notBefore is after DATE (23:59:59 UTC) are distrusted from the distrust
+                            date
                             (Mozilla ``CKA_NSS_SERVER_DISTRUST_AFTER``, Apple, Microsoft NotBefore)
 ``sct-after:DATE``          Chrome ``sct_not_after``: certificates whose earliest CT entry is after DATE
 ``constrain:NAME[,NAME…]``  name constraints: every DNS name must be within the permitted subtrees (RFC 5280)

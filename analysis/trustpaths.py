@@ -27,8 +27,8 @@ notAfter; a root trusted "from" a date is trusted on that day.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd

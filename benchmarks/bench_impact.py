@@ -312,7 +312,7 @@ def scale_one(rows: int, seed: int) -> dict:
     state.clear()
     for engine, (run, prepare) in bare_groupbys(certs).items():
         data = prepare()
-        out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda: run(data))
+        out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda run=run, data=data: run(data))
         del data
     return out
 

@@ -119,8 +119,8 @@ def build_population(dsn: str, n_certs: int) -> dict:
     issuer_ids = [ca_ids[f"C=XX, O=Bench PKI (synthetic), CN=Bench Issuing CA {i}"] for i in range(N_CAS)]
     per_ca = int(n_certs / N_CAS / 1.1) + 1  # +10 % precertificates
     chunks = [(ca, lo, min(lo + 5000, per_ca)) for ca in range(N_CAS) for lo in range(0, per_ca, 5000)]
-    generated = loaded = 0
-    t_gen = t_copy = 0.0
+    generated = 0
+    t_copy = 0.0
     with ProcessPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         for batch in pool.map(_leaves, chunks):
             t1 = time.perf_counter()

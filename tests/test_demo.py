@@ -11,7 +11,7 @@ import hashlib
 import json
 import struct
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from analysis import demo
 
-UTC = timezone.utc
+UTC = UTC
 AS_OF = datetime(2019, 5, 17, tzinfo=UTC)
 CUTOFF = datetime(2019, 8, 31, 23, 59, 59, tzinfo=UTC)
 POISON = "1.3.6.1.4.1.11129.2.4.3"
@@ -386,7 +386,7 @@ def test_scts_are_genuine_and_match_the_precert_log_entries(certs, issuances, en
     cas = {c.subject.public_bytes(): c for c in certs.values() if _is_ca(c)}
     pairs = [g for g in issuances.values() if len(g) == 2]
     for g in pairs[:: max(1, len(pairs) // 150)]:  # a sample keeps the test fast
-        pre, fin = certs[g["precert"]], certs[g["leaf"]]
+        fin = certs[g["leaf"]]
         issuer = cas[fin.issuer.public_bytes()]
         key_hash = hashlib.sha256(issuer.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()

@@ -12,9 +12,9 @@ import os
 import unicodedata
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 

@@ -39,8 +39,8 @@ def test_cert():
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Snippet Org"),
                       x509.NameAttribute(NameOID.COMMON_NAME, "Snippet Root")])
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(0x1234).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
-            .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc))
+            .serial_number(0x1234).not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+            .not_valid_after(dt.datetime(2040, 1, 1, tzinfo=dt.UTC))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     der = cert.public_bytes(serialization.Encoding.DER)

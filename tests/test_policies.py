@@ -6,8 +6,16 @@ import pandas as pd
 import pytest
 
 from analysis.normalise import normalise
-from analysis.policies import (STATUSES, Allowlist, Compose, DistrustAfter, NameConstrained, Removal, classify,
-                               within_subtrees)
+from analysis.policies import (
+    STATUSES,
+    Allowlist,
+    Compose,
+    DistrustAfter,
+    NameConstrained,
+    Removal,
+    classify,
+    within_subtrees,
+)
 
 T = pd.Timestamp
 

@@ -144,7 +144,8 @@ def build_population(dsn: str, folder: Path) -> Population:
         ids = {label: by_sha[sha256_hex(data)] for label, data in der.items()}
         cur.execute("SELECT name, id FROM ca WHERE id > 0")
         by_name = dict(cur.fetchall())
-        ca = {label: by_name[f"C=XX, O=Test PKI (synthetic), CN={name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value}"]
+        cn = lambda name: name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value  # noqa: E731
+        ca = {label: by_name[f"C=XX, O=Test PKI (synthetic), CN={cn(name)}"]
               for label, name in n.items()}
         # An unparsable certificate under I1, as crt.sh keeps what CT logs accepted: partition key 'infinity'.
         garbage = der["no_o"][:150]
@@ -153,8 +154,8 @@ def build_population(dsn: str, folder: Path) -> Population:
         ids["garbage"] = cur.fetchone()[0]
         # Root-program records (crt.sh fills these from the root stores) and crt.sh's per-CA trust summary.
         cur.execute("""INSERT INTO root_trust_purpose VALUES
-                         (%(r)s, 5, 1, NULL, '2019-06-01'), (%(r)s, 1, 1, '2020-01-01', NULL), (%(r)s, 5, 3, NULL, NULL),
-                         (%(t)s, 5, 1, NULL, NULL)""", {"r": ids["R"], "t": ids["T"]})
+                         (%(r)s, 5, 1, NULL, '2019-06-01'), (%(r)s, 1, 1, '2020-01-01', NULL),
+                         (%(r)s, 5, 3, NULL, NULL), (%(t)s, 5, 1, NULL, NULL)""", {"r": ids["R"], "t": ids["T"]})
         cur.execute("""INSERT INTO ca_trust_purpose (ca_id, trust_context_id, trust_purpose_id, shortest_chain,
                                                      is_time_valid) VALUES
                          (%(i1)s, 6, 1, 2, TRUE), (%(i1)s, 5, 1, 2, TRUE), (%(i2)s, 5, 1, 3, FALSE)""",

@@ -117,7 +117,8 @@ def test_an_ip_address_constraint_is_refused_never_taken_for_a_dns_name(spec):
 def test_every_program_has_an_actual_option():
     for kind, program in (("chrome-actual", "Chrome"), ("apple-actual", "Apple"), ("microsoft-actual", "Microsoft")):
         assert parse_option(kind).label == f"{program}'s actual rule"
-    s = Scenario.from_strings(**{**SEED, "options": "chrome-actual:FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"})
+    geotrust = "FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"
+    s = Scenario.from_strings(**{**SEED, "options": f"chrome-actual:{geotrust}"})
     assert s.options[0].label == "Chrome: GeoTrust Global CA"
     policy = s.policy_for(s.options[0])
     assert [p.citation.split(",")[0] for p in policy.policies] == [

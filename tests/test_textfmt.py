@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import csv
-import re
 import unicodedata
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.textfmt import (FORMULA_START, bullet, crtsh_sha256_url, crtsh_url, csv_safe, display_width,
-                              ellipsize, escape_text, fill, format_table, with_crtsh_links, wrap, write_csv)
+from analysis.textfmt import (
+    FORMULA_START,
+    bullet,
+    crtsh_sha256_url,
+    crtsh_url,
+    csv_safe,
+    display_width,
+    ellipsize,
+    escape_text,
+    fill,
+    format_table,
+    with_crtsh_links,
+    wrap,
+    write_csv,
+)
 from tests.hostile_names import NAMES, SCRIPT_NAMES
 
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -39,9 +39,10 @@ import csv
 import datetime as dt
 import heapq
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 import psycopg2
 import psycopg2.extras
@@ -603,7 +604,7 @@ def _load(cur, certs: list[_Cert], report: LoadReport) -> None:
 
     rows = []
     counts: dict[int, list[int]] = {}
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for c, issuer_id, _ in order:
         issuer_id = real.get(issuer_id, issuer_id)
         if not c.parsed:
@@ -643,8 +644,7 @@ def _read_csv(path: Path, required: set[str], report: LoadReport):
             if missing:
                 report.bad_files.append((str(path), f"missing columns: {', '.join(sorted(missing))}"))
                 return
-            for lineno, row in enumerate(reader, start=2):
-                yield lineno, row
+            yield from enumerate(reader, start=2)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         report.bad_files.append((str(path), str(exc)))
 
@@ -653,7 +653,7 @@ def _parse_ts(text: str) -> dt.datetime:
     """An ISO 8601 timestamp; with an offset it is converted to UTC, without one it is taken as UTC."""
     value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -663,7 +663,8 @@ def _certificate_ids(cur, sha256s: list[str]) -> dict[str, tuple[int, int, bytes
         "FROM certificate c WHERE digest(c.certificate, 'sha256') = ANY(%s)",
         ([bytes.fromhex(s) for s in sha256s],),
     )
-    return {h.upper(): (cid, ca, bytes(serial) if serial is not None else None) for h, cid, ca, serial in cur.fetchall()}
+    return {h.upper(): (cid, ca, bytes(serial) if serial is not None else None)
+            for h, cid, ca, serial in cur.fetchall()}
 
 
 def _valid_sha(text: str) -> str | None:

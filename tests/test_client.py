@@ -165,13 +165,19 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens there once closed
     client = crtsh.Client(f"host=127.0.0.1 port={port} dbname=certwatch user=guest", connect_timeout=2,
-                          retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+                          retry=crtsh.RetryPolicy(stall=1.0, base_delay=0.01, max_delay=0.1))
     t0 = time.monotonic()
     with pytest.raises(crtsh.CrtshUnavailable) as err:
         fetch_ca_all("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
     assert time.monotonic() - t0 < 5
     msg = str(err.value)
-    assert "\n" not in msg and f"127.0.0.1:{port}/certwatch" in msg and "after 2 attempts" in msg
+    assert "\n" not in msg and f"gave up on resolve_ca at 127.0.0.1:{port}/certwatch" in msg
+    assert "no statement succeeded for 1 s (last error: connection" in msg and client.progress.retries >= 3
+    # nothing was fetched, so nothing is kept; the message gives the command that runs the same fetch again
+    assert msg.endswith(f"fetched so far: nothing; nothing is kept; run again: distrust-impact fetch --root-sha256 "
+                        f"{'00' * 32} --as-of 2019-05-17T00:00:00 --dsn 'host=127.0.0.1 port={port} dbname=certwatch "
+                        f"user=guest' --cache-dir {tmp_path} --aggregates --stall-timeout 1")
+    assert not list(tmp_path.iterdir())
     # the CLI prints it as one line (analysis.cli.main catches every exception)
     assert isinstance(err.value, crtsh.CrtshError)
     with pytest.raises(crtsh.CrtshUnavailable, match="cannot connect"):
@@ -185,10 +191,11 @@ def test_client_side_statement_timeout_cancels(population):
     with locker.cursor() as cur:
         cur.execute("LOCK TABLE ca_certificate IN ACCESS EXCLUSIVE MODE")
     try:
-        client = crtsh.Client(guest(p), statement_timeout=0.3, retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+        client = crtsh.Client(guest(p), statement_timeout=0.3, retry=crtsh.RetryPolicy(stall=1.0, base_delay=0.01))
         with pytest.raises(crtsh.CrtshUnavailable, match="exceeded the client timeout of 0.3 s"):
             client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
-        assert client.progress.retries == 2
+        # a statement without a window cannot shrink: retried until no statement had succeeded for a second
+        assert 2 <= client.progress.retries == client.progress.timeouts <= 4
     finally:
         locker.rollback()
         locker.close()

@@ -35,7 +35,7 @@ fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
 
 PAGE_QUERIES = {"unexpired_certificates_der", "unexpired_certificates", "certificate_revocations",
                 "earliest_ct_entries", "certificate_counts_by_month", "certificate_aggregates"}
-FAST_RETRY = crtsh.RetryPolicy(attempts=12, base_delay=0.05, max_delay=1.0)
+FAST_RETRY = crtsh.RetryPolicy(stall=60, base_delay=0.05, max_delay=1.0)
 
 
 def guest(dsn: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import datetime as dt
+import json
 import time
 
 import numpy as np
@@ -298,3 +299,39 @@ def test_demo_database_against_truth(demo_db, tmp_path):
     alive = issuances[(issuances["not_before"] <= as_of) & (issuances["not_after"] > as_of)]
     assert len(alive) == head["unexpired_issuances"]
     assert int((issuances["not_before"] > as_of).sum()) == head["issued_after_2019_05_17"]
+
+
+def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(population, tmp_path):
+    """A fetch that runs out of time (deadline) keeps every finished page on disk; its error names them and gives
+    the exact command, which resumes without fetching those pages again and ends with exactly the rows of a fetch
+    that was never interrupted."""
+    import argparse
+    import shlex
+
+    p = population
+    whole = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache=False, page_size=2)
+    slow = crtsh.Client(guest(p), retry=crtsh.RetryPolicy(deadline=3.0),
+                        before_statement=lambda client, info: time.sleep(0.1))
+    with pytest.raises(crtsh.CrtshUnavailable) as err:
+        crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=slow, cache_dir=tmp_path, page_size=2)
+    msg = str(err.value)
+    partial = next(tmp_path.glob(".*.partial"))
+    assert "\n" not in msg and msg.startswith("gave up on ") and "the deadline of 3 s passed" in msg
+    assert f"kept in {partial}; resume with: distrust-impact fetch --ca-id {p.ca['R']} --as-of 2019-05-17T00:00:00 " \
+           f"--dsn 'host=127.0.0.1 port=" in msg and msg.endswith(f" --cache-dir {tmp_path} --page-size 2 --deadline 3")
+    state = json.loads((partial / "state.json").read_text())
+    kept = {k: v["rows"] for k, v in state["parts"].items()}
+    assert kept and f"fetched so far: the root (ca_id {p.ca['R']}) and its hierarchy (5 CAs)" in msg
+    assert f"{len(kept)}/{state['pages_total']} pages ({sum(kept.values()):,} certificate rows)" in msg
+    # the printed command, as a user would paste it (without the deadline, which would stop it again)
+    argv = shlex.split(msg.split("resume with: ")[1])[1:-2] + ["--quiet"]
+    parser = argparse.ArgumentParser()
+    crtsh.add_fetch_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    assert args.func(args) == 0
+    res = crtsh.load_cached(next(d for d in tmp_path.iterdir() if not d.name.startswith(".")))
+    assert res.stats["resumed_pages"] == len(kept) and res.stats["runs"] == 2
+    assert res.stats["pages"] == state["pages_total"]
+    for name in ("certificates", "revocations", "ct", "hierarchy"):
+        pd.testing.assert_frame_equal(getattr(res, name), getattr(whole, name))
+    assert not list(tmp_path.glob(".*"))  # the progress files are gone once the bundle is complete

@@ -20,6 +20,7 @@ inputs resumes from it and removes it when the bundle is complete.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -228,11 +229,21 @@ class Journal(Bundle):
 
     Parts are named groups of Arrow tables (e.g. one page: its certificates, revocations and CT rows). A part counts
     as done only once every file of it is in place and the state lists it, so a crash mid-part redoes that part only.
+    One process at a time: the journal holds an exclusive lock (``<path>.lock``) until :meth:`close`.
     """
 
     def __init__(self, path: Path):
         super().__init__(Path(path))
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise CacheError(f"another fetch of the same inputs is running (it holds {self._lock_path}); "
+                             f"wait for it to finish") from None
+        self.path.mkdir(exist_ok=True)
         (self.path / "parts").mkdir(exist_ok=True)
         state = self.path / "state.json"
         try:
@@ -269,6 +280,14 @@ class Journal(Bundle):
             return {f: pq.read_table(self._part_file(name, f)) for f in self.state["parts"][name]["frames"]}
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise CacheError(f"{self.path}: part {name} unreadable ({exc})") from exc
+
+    def close(self) -> None:
+        """Release the lock (the journal's files stay, for the next run)."""
+        if self._lock is not None:
+            self._lock_path.unlink(missing_ok=True)
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
+            self._lock = None
 
     def finish(self) -> Bundle:
         """Drop the progress files: what remains is an ordinary bundle, ready for :meth:`ResultCache.commit`."""

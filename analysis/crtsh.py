@@ -876,7 +876,10 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
                             f"({method}, {source}) under {store.dir}")
     # cache=False: assemble the bundle in a temporary folder of its own, never under the cache directory
     scratch = None if cache else Path(tempfile.mkdtemp(prefix="distrust-impact-fetch-"))
-    journal = store.journal(label, key) if cache else Journal(scratch / "fetch")
+    try:
+        journal = store.journal(label, key) if cache else Journal(scratch / "fetch")
+    except CacheError as exc:
+        raise CrtshError(str(exc)) from None
     report = stderr_progress if progress is True else (progress or None)
     own_client = client is None
     client = client or Client(source_dsn, queries=queries, retry=retry or RetryPolicy())
@@ -920,6 +923,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
         shutil.rmtree(journal.path, ignore_errors=True)
         raise
     finally:
+        journal.close()
         if own_client:
             client.close()
         if scratch is not None:

@@ -41,10 +41,12 @@ import argparse
 import datetime as dt
 import hashlib
 import inspect
+import os
 import random
 import re
 import shlex
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -73,6 +75,7 @@ DEFAULT_METHOD = "client"  # chosen by benchmarks/bench_queries.py, reasoning in
 # Above this many unexpired certificate rows a fetch takes only the server-side aggregates (certificate_aggregates):
 # rows cost ~3 KB each on the client (frames + normalisation), so 2 million stay well inside a laptop's memory.
 DEFAULT_MAX_ROWS = 2_000_000
+CANCEL_GRACE = 5.0  # seconds a timed-out statement gets to answer its cancel before the socket is shut down
 CERTIFICATE_COLUMNS = (
     "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
     "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "is_server_auth", "dedup_key",
@@ -352,26 +355,39 @@ class Client:
 
     # -- statements --------------------------------------------------------------------------------------------------
     def _execute(self, conn, query: Query, params: dict) -> tuple[list[str], list[tuple]]:
-        """One statement under the client-side timer (``conn.cancel()`` → SQLSTATE 57014 when it fires)."""
+        """One statement under the client-side timer: when it fires, ``conn.cancel()`` (→ SQLSTATE 57014); if the
+        statement still has not ended ``CANCEL_GRACE`` seconds later — a pooler can hold a client on a server
+        connection that died, and then no answer and no cancel ever comes — the socket is shut down, which ends the
+        statement with a dropped connection."""
         self._timed_out = False
 
-        def fire():
+        def cancel():
             self._timed_out = True
             try:
                 conn.cancel()
             except psycopg2.Error:
                 pass
 
-        timer = threading.Timer(self.statement_timeout, fire)
-        timer.daemon = True
-        timer.start()
+        def cut():  # on its own timer: the cancel itself may never return
+            try:
+                with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, psycopg2.Error):
+                pass
+
+        timers = [threading.Timer(self.statement_timeout, cancel),
+                  threading.Timer(self.statement_timeout + CANCEL_GRACE, cut)]
+        for t in timers:
+            t.daemon = True
+            t.start()
         try:
             with conn.cursor() as cur:  # a client-side cursor: no named (server-side) cursors through a pooler
                 cur.execute(query.sql, params)
                 cols = [d.name for d in cur.description]
                 return cols, cur.fetchall()
         finally:
-            timer.cancel()
+            for t in timers:
+                t.cancel()
 
     def run(self, name: str, params: Mapping, *, splittable: bool = False) -> tuple[list[str], list[tuple]]:
         """Run a named query, retrying transient failures until the :class:`RetryPolicy` budget runs out

@@ -335,3 +335,67 @@ def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(pop
     for name in ("certificates", "revocations", "ct", "hierarchy"):
         pd.testing.assert_frame_equal(getattr(res, name), getattr(whole, name))
     assert not list(tmp_path.glob(".*"))  # the progress files are gone once the bundle is complete
+
+
+# A TCP relay in front of the database whose open connections can be frozen (SIGUSR1): bytes stop flowing both ways
+# while the sockets stay open — what a pooler does to a client it holds on a server connection that died. New
+# connections are relayed normally. It runs in a process of its own: psycopg2's cancel() holds the GIL while it waits.
+FREEZING_PROXY = r"""
+import signal, socket, sys, threading
+target = int(sys.argv[1])
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+open_pairs, frozen = [], set()
+signal.signal(signal.SIGUSR1, lambda *a: frozen.update(open_pairs))
+def pump(src, dst, pair):
+    while True:
+        try:
+            data = src.recv(65536)
+        except OSError:
+            return
+        if not data:  # end of stream passed on: a cancel request waits for the server to close
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            return
+        if pair not in frozen:
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+while True:
+    client, _ = listener.accept()
+    pair = (client, socket.create_connection(("127.0.0.1", target)))
+    open_pairs.append(pair)
+    for a, b in (pair, pair[::-1]):
+        threading.Thread(target=pump, args=(a, b, pair), daemon=True).start()
+"""
+
+
+def test_a_statement_nobody_answers_is_cut_and_retried(population, monkeypatch):
+    """The client's timer cancels; when not even the cancel is answered, the socket is shut down after
+    CANCEL_GRACE seconds, and the statement is retried on a new connection (it used to wait forever)."""
+    p = population
+    import signal
+    import subprocess
+    import sys
+
+    target = psycopg2.extensions.parse_dsn(guest(p))
+    proxy = subprocess.Popen([sys.executable, "-c", FREEZING_PROXY, target["port"]], stdout=subprocess.PIPE, text=True)
+    monkeypatch.setattr(crtsh, "CANCEL_GRACE", 0.5)
+    try:
+        port = int(proxy.stdout.readline())
+        client = crtsh.Client(psycopg2.extensions.make_dsn(**dict(target, port=port)), statement_timeout=0.5,
+                              retry=crtsh.RetryPolicy(stall=30, base_delay=0.01))
+        want = client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
+        proxy.send_signal(signal.SIGUSR1)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        assert client.run("root_trust_records", {"root_ca_id": p.ca["R"]}) == want
+        assert time.monotonic() - t0 < 5
+        assert client.progress.timeouts == client.progress.retries == 1 and client.progress.reconnects == 1
+        client.close()
+    finally:
+        proxy.kill()
+        proxy.wait()

@@ -448,7 +448,10 @@ class FaultLab:
         kill, restart, churn = PROFILES[profile]
         faults = Faults(self, seed, kill=kill, restart=restart, churn=churn)
         conflicts0 = self.conflicts()
-        client = crtsh.Client(self.pooler.dsn, retry=fetch_kw.pop("retry", LAB_RETRY), seed=seed, connect_timeout=2)
+        # a lab statement takes at most ~2 s: a client timeout of 20 s ends a statement the pooler holds on a dead
+        # server connection (pgbouncer 1.18 can leave a client waiting forever on one) without waiting 300 s
+        client = crtsh.Client(self.pooler.dsn, retry=fetch_kw.pop("retry", LAB_RETRY), seed=seed, connect_timeout=2,
+                              statement_timeout=20)
         t = time.monotonic()
         error = None
         try:

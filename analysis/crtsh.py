@@ -397,7 +397,7 @@ class Client:
         query = self.queries[name]
         bound = query.bind(params)  # QueryError before anything is sent
         attempt = failed_here = 0
-        last = "no attempt"
+        last = None
         while True:
             attempt += 1
             self._check_budget(name, bound, last)
@@ -439,7 +439,7 @@ class Client:
             left = min(left, self._started + self.retry.deadline - now)
         return left
 
-    def _check_budget(self, name: str, bound: Mapping, last: str) -> None:
+    def _check_budget(self, name: str, bound: Mapping, last: str | None) -> None:
         if self._remaining() > 0:
             return
         now = time.monotonic()
@@ -452,7 +452,8 @@ class Client:
             if "window_start" in bound:
                 what += f", window {Window(bound['window_start'], bound['window_end']).text()}"
             what += ")"
-        raise CrtshUnavailable(f"gave up on {what} at {_where(self.dsn)}: {why} (last error: {last})")
+        raise CrtshUnavailable(f"gave up on {what} at {_where(self.dsn)}: {why}"
+                               + (f" (last error: {last})" if last else ""))
 
     def frame(self, name: str, params: Mapping) -> pd.DataFrame:
         cols, rows = self.run(name, params)

@@ -315,6 +315,7 @@ def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(pop
     with pytest.raises(crtsh.CrtshUnavailable) as err:
         crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=slow, cache_dir=tmp_path, page_size=2)
     msg = str(err.value)
+    print(msg)
     partial = next(tmp_path.glob(".*.partial"))
     assert "\n" not in msg and msg.startswith("gave up on ") and "the deadline of 3 s passed" in msg
     assert f"kept in {partial}; resume with: distrust-impact fetch --ca-id {p.ca['R']} --as-of 2019-05-17T00:00:00 " \

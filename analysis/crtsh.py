@@ -38,6 +38,7 @@ Public API: :func:`fetch_ca` → :class:`FetchResult`; :class:`Client` (``run``,
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import hashlib
 import inspect
@@ -285,6 +286,55 @@ def to_naive_utc(value) -> dt.datetime:
     return value
 
 
+def _loaded_libpq():
+    """The libpq psycopg2 is running on (already in this process), through ctypes; None when not found."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "libpq" in line and "/" in line}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)  # the library already loaded: the same code and structures as psycopg2's
+            lib.PQgetCancel.restype = ctypes.c_void_p
+            lib.PQgetCancel.argtypes = [ctypes.c_void_p]
+            lib.PQcancel.restype = ctypes.c_int
+            lib.PQcancel.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+            lib.PQfreeCancel.restype = None
+            lib.PQfreeCancel.argtypes = [ctypes.c_void_p]
+            return lib
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
+_LIBPQ = _loaded_libpq()
+
+
+def _canceller(conn) -> Callable[[], None]:
+    """A function that sends a cancel request for the connection's running statement, made while the connection is
+    known to be open (the function itself no longer touches the connection). psycopg2's ``conn.cancel()`` holds the
+    GIL while libpq waits for the server to close the cancel connection — a pooler that stopped answering would
+    freeze the whole process, the timer that cuts the socket included — so libpq's thread-safe ``PQcancel`` is
+    called through ctypes, which releases the GIL; ``conn.cancel()`` when libpq cannot be found."""
+
+    def fallback():
+        try:
+            conn.cancel()
+        except psycopg2.Error:
+            pass
+
+    ptr = getattr(conn, "pgconn_ptr", None) if _LIBPQ is not None else None
+    handle = _LIBPQ.PQgetCancel(ptr) if ptr else None
+    if not handle:
+        return fallback
+
+    def send():
+        try:
+            _LIBPQ.PQcancel(handle, ctypes.create_string_buffer(256), 256)
+        finally:
+            _LIBPQ.PQfreeCancel(handle)
+
+    return send
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # The client
 
@@ -360,20 +410,30 @@ class Client:
         connection that died, and then no answer and no cancel ever comes — the socket is shut down, which ends the
         statement with a dropped connection."""
         self._timed_out = False
+        guard = threading.Lock()  # the timers touch the connection only while the statement runs
+        running = [True]
 
         def cancel():
             self._timed_out = True
-            try:
-                conn.cancel()
-            except psycopg2.Error:
-                pass
+            with guard:
+                if not running[0]:
+                    return
+                send = _canceller(conn)
+            send()
 
         def cut():  # on its own timer: the cancel itself may never return
-            try:
-                with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            with guard:
+                if not running[0]:
+                    return
+                try:
+                    fd = os.dup(conn.fileno())
+                except (OSError, psycopg2.Error):
+                    return
+            with socket.socket(fileno=fd) as sock:
+                try:
                     sock.shutdown(socket.SHUT_RDWR)
-            except (OSError, psycopg2.Error):
-                pass
+                except OSError:
+                    pass
 
         timers = [threading.Timer(self.statement_timeout, cancel),
                   threading.Timer(self.statement_timeout + CANCEL_GRACE, cut)]
@@ -388,6 +448,8 @@ class Client:
         finally:
             for t in timers:
                 t.cancel()
+            with guard:
+                running[0] = False
 
     def run(self, name: str, params: Mapping, *, splittable: bool = False) -> tuple[list[str], list[tuple]]:
         """Run a named query, retrying transient failures until the :class:`RetryPolicy` budget runs out

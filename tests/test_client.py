@@ -338,16 +338,20 @@ def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(pop
     assert not list(tmp_path.glob(".*"))  # the progress files are gone once the bundle is complete
 
 
-# A TCP relay in front of the database whose open connections can be frozen (SIGUSR1): bytes stop flowing both ways
-# while the sockets stay open — what a pooler does to a client it holds on a server connection that died. New
-# connections are relayed normally. It runs in a process of its own: psycopg2's cancel() holds the GIL while it waits.
+# A TCP relay in front of the database that can freeze (SIGUSR1): bytes stop flowing both ways on every open
+# connection and on those accepted in the next 1.5 s, while the sockets stay open — a pooler that stopped answering
+# (accepting connections, the cancel request's included, but never replying). Later connections are relayed normally.
+# It runs in a process of its own, as a pooler does.
 FREEZING_PROXY = r"""
-import signal, socket, sys, threading
+import signal, socket, sys, threading, time
 target = int(sys.argv[1])
 listener = socket.create_server(("127.0.0.1", 0))
 print(listener.getsockname()[1], flush=True)
-open_pairs, frozen = [], set()
-signal.signal(signal.SIGUSR1, lambda *a: frozen.update(open_pairs))
+open_pairs, frozen, until = [], set(), [0.0]
+def freeze(*a):
+    frozen.update(open_pairs)
+    until[0] = time.monotonic() + 1.5
+signal.signal(signal.SIGUSR1, freeze)
 def pump(src, dst, pair):
     while True:
         try:
@@ -369,6 +373,8 @@ while True:
     client, _ = listener.accept()
     pair = (client, socket.create_connection(("127.0.0.1", target)))
     open_pairs.append(pair)
+    if time.monotonic() < until[0]:
+        frozen.add(pair)
     for a, b in (pair, pair[::-1]):
         threading.Thread(target=pump, args=(a, b, pair), daemon=True).start()
 """
@@ -376,7 +382,8 @@ while True:
 
 def test_a_statement_nobody_answers_is_cut_and_retried(population, monkeypatch):
     """The client's timer cancels; when not even the cancel is answered, the socket is shut down after
-    CANCEL_GRACE seconds, and the statement is retried on a new connection (it used to wait forever)."""
+    CANCEL_GRACE seconds, and the statement is retried on a new connection (it used to wait forever: the cancel
+    request itself never returned, holding the GIL)."""
     p = population
     import signal
     import subprocess
@@ -388,14 +395,15 @@ def test_a_statement_nobody_answers_is_cut_and_retried(population, monkeypatch):
     try:
         port = int(proxy.stdout.readline())
         client = crtsh.Client(psycopg2.extensions.make_dsn(**dict(target, port=port)), statement_timeout=0.5,
-                              retry=crtsh.RetryPolicy(stall=30, base_delay=0.01))
+                              retry=crtsh.RetryPolicy(stall=30, base_delay=0.01), connect_timeout=2)
         want = client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
         proxy.send_signal(signal.SIGUSR1)
         time.sleep(0.2)
         t0 = time.monotonic()
         assert client.run("root_trust_records", {"root_ca_id": p.ca["R"]}) == want
-        assert time.monotonic() - t0 < 5
-        assert client.progress.timeouts == client.progress.retries == 1 and client.progress.reconnects == 1
+        assert time.monotonic() - t0 < 8
+        # timed out and cut after the unanswered cancel (more than once if a reconnect lands while still frozen)
+        assert client.progress.timeouts >= 1 and client.progress.reconnects >= 1
         client.close()
     finally:
         proxy.kill()

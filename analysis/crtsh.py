@@ -482,7 +482,11 @@ class Client:
                 timed_out = self._timed_out or is_statement_timeout(exc)
                 last = (f"statement exceeded the client timeout of {self.statement_timeout:g} s" if self._timed_out
                         else _one_line(exc))
-                self._drop()
+                # a cancelled statement (timeout, recovery conflict) leaves its connection usable: keep it (a new one
+                # costs a round of authentication through the pooler); anything else may have broken it
+                if not (getattr(exc, "pgcode", None) in ("57014", "40001") and self._conn is not None
+                        and not self._conn.closed):
+                    self._drop()
                 self.progress.retries += 1
                 self._failures += 1
                 if timed_out:

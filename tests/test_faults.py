@@ -586,24 +586,35 @@ def test_a_statement_timeout_shrinks_the_window_instead_of_retrying_it(lab, tmp_
     big: the window is split at once, never re-run at the same size; the rows are still exactly the truth. The
     role's timeout is a third of what counting the big CA's whole range takes on this machine now."""
     count = lab.standby.guest_dsn()
-    conn = psycopg2.connect(count)
-    conn.autocommit = True
     sql = crtsh.load_queries()["certificate_counts_by_month"].sql
-    with conn.cursor() as cur:
-        took = []
-        for _ in range(3):
-            t = time.monotonic()
-            cur.execute(sql, {"issuer_ca_id": lab.ca["big"], "as_of": LAB_AS_OF, "window_start": LAB_AS_OF,
-                              "window_end": None})
-            took.append(time.monotonic() - t)
-    conn.close()
-    limit_ms = max(20, int(min(took) * 1000 / 3))
+    took = []
+    while len(took) < 3:  # timings on a warm backend (PL/Python imports its modules on a backend's first call);
+        conn = psycopg2.connect(count)  # autovacuum after the churn can still cancel one (40001): start again
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                for i in range(4):
+                    t = time.monotonic()
+                    cur.execute(sql, {"issuer_ca_id": lab.ca["big"], "as_of": LAB_AS_OF, "window_start": LAB_AS_OF,
+                                      "window_end": None})
+                    if i:
+                        took.append(time.monotonic() - t)
+        except psycopg2.OperationalError:
+            took.clear()
+        finally:
+            conn.close()
+    limit_ms = max(50, int(min(took) * 1000 / 3))
     admin = psycopg2.connect(lab.primary.dsn)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f"ALTER ROLE timeout_guest SET statement_timeout = '{limit_ms}ms'")
     admin.close()
     lab.standby.wait_for_replay()
+    probe = psycopg2.connect(count.replace("user=guest", "user=timeout_guest"))
+    with probe.cursor() as cur:
+        cur.execute("SHOW statement_timeout")
+        assert cur.fetchone() == (f"{limit_ms}ms",)
+    probe.close()
     windowed = []
 
     def record(client, info):

@@ -199,9 +199,10 @@ class StandbyCluster(LocalCluster):
         self.wait_for_replay()
 
     def wait_for_replay(self, timeout: float = 60.0) -> None:
-        """Until the standby has replayed everything the primary had written when this was called."""
+        """Until the standby has replayed everything the primary had done when this was called (the insert position:
+        with synchronous_commit off a commit may not be written yet; the WAL writer flushes it within 200 ms)."""
         with psycopg2.connect(self.primary.dsn) as conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_current_wal_lsn()")
+            cur.execute("SELECT pg_current_wal_insert_lsn()")
             lsn = cur.fetchone()[0]
         conn.close()
         deadline = time.monotonic() + timeout

@@ -10,11 +10,17 @@ Layout (``cache_dir`` defaults to :data:`analysis.config.CACHE_DIR`, injectable 
 Every file is written to a temporary name in the same folder and moved into place with ``os.replace``, so a
 crash leaves either the old complete file or none. A bundle whose manifest, sidecars or Parquet files are missing,
 unreadable or whose checksums do not match is treated as absent (and re-fetched by the caller).
+
+An unfinished fetch keeps its progress in ``<cache_dir>/.<bundle>.partial/`` (:class:`Journal`): the frames already
+complete, a ``state.json`` (what was counted and planned) and ``parts/`` (the pages already fetched, one Parquet file
+per frame and page, each written atomically and recorded in the state only once written). A re-run with the same
+inputs resumes from it and removes it when the bundle is complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -208,6 +214,86 @@ class ResultCache:
 
     def discard(self, bundle: Bundle) -> None:
         shutil.rmtree(bundle.path, ignore_errors=True)
+
+    def partial_path(self, label: str, key: str) -> Path:
+        """Where an unfinished fetch of this bundle keeps its progress (hidden: never taken for a result)."""
+        final = self.bundle_path(label, key)
+        return final.with_name(f".{final.name}.partial")
+
+    def journal(self, label: str, key: str) -> "Journal":
+        return Journal(self.partial_path(label, key))
+
+
+class Journal(Bundle):
+    """A bundle under construction that survives the process: ``state.json`` plus finished parts.
+
+    Parts are named groups of Arrow tables (e.g. one page: its certificates, revocations and CT rows). A part counts
+    as done only once every file of it is in place and the state lists it, so a crash mid-part redoes that part only.
+    One process at a time: the journal holds an exclusive lock (``<path>.lock``) until :meth:`close`.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__(Path(path))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock = os.open(self._lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise CacheError(f"another fetch of the same inputs is running (it holds {self._lock_path}); "
+                             f"wait for it to finish") from None
+        self.path.mkdir(exist_ok=True)
+        (self.path / "parts").mkdir(exist_ok=True)
+        state = self.path / "state.json"
+        try:
+            self.state = json.loads(state.read_text()) if state.exists() else {}
+        except (OSError, ValueError):
+            self.state = {}  # an unreadable state: start over, the parts are simply fetched again
+        self.state.setdefault("parts", {})
+
+    @property
+    def resumed(self) -> bool:
+        return bool(self.state.get("root_ca_id") is not None or self.state["parts"])
+
+    def save(self) -> None:
+        _atomic_write_bytes(self.path / "state.json",
+                            json.dumps(self.state, sort_keys=True, default=_json_default).encode())
+
+    def _part_file(self, name: str, frame: str) -> Path:
+        return self.path / "parts" / f"{name}.{frame}.parquet"
+
+    def write_part(self, name: str, tables: Mapping[str, pa.Table], **info) -> None:
+        for frame, table in tables.items():
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd")
+            _atomic_write_bytes(self._part_file(name, frame), sink.getvalue().to_pybytes())
+        self.state["parts"][name] = dict(info, frames=sorted(tables))
+        self.save()
+
+    def has_part(self, name: str) -> bool:
+        return name in self.state["parts"] and all(self._part_file(name, f).exists()
+                                                   for f in self.state["parts"][name]["frames"])
+
+    def read_part(self, name: str) -> dict[str, pa.Table]:
+        try:
+            return {f: pq.read_table(self._part_file(name, f)) for f in self.state["parts"][name]["frames"]}
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise CacheError(f"{self.path}: part {name} unreadable ({exc})") from exc
+
+    def close(self) -> None:
+        """Release the lock (the journal's files stay, for the next run)."""
+        if self._lock is not None:
+            self._lock_path.unlink(missing_ok=True)
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
+            self._lock = None
+
+    def finish(self) -> Bundle:
+        """Drop the progress files: what remains is an ordinary bundle, ready for :meth:`ResultCache.commit`."""
+        shutil.rmtree(self.path / "parts", ignore_errors=True)
+        (self.path / "state.json").unlink(missing_ok=True)
+        return Bundle(self.path)
 
 
 def utc_now() -> str:

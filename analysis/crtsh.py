@@ -9,33 +9,45 @@ behind a pooler in *statement* pooling mode. Hence:
 * Large results come in **bounded pages that are idempotent key ranges**: per issuing CA, windows
   ``[start, end)`` of crt.sh's partition key ``coalesce(x509_notAfter(certificate), 'infinity')``, planned from
   per-month counts so that a page holds at most ``page_size`` rows (a month over the limit is bisected; only
-  certificates sharing one notAfter second can exceed it). Pages are written to the cache's Parquet file as they
-  arrive, so memory stays one page.
+  certificates sharing one notAfter second can exceed it). Each finished page is kept on disk
+  (:class:`analysis.cache.Journal`), so memory stays one page and a re-run resumes where a failed run stopped.
+* **Adaptive statements.** Every statement over a window (the counts that plan the pages included) is split into
+  two half windows when it failed ``RetryPolicy.split_after`` times in a row or hit a statement timeout (SQLSTATE
+  57014 from crt.sh's ``statement_timeout``, or the client's timer), down to one second of notAfter, until it fits
+  between the faults; the pieces that succeeded are kept and never run again.
 * **Transient failures** — ``40001`` recovery conflicts, ``57014`` cancellations, ``57P0x`` shutdowns, dropped
-  connections (``OperationalError``/``InterfaceError``), a pooler refusing connections — are retried per statement
-  with exponential backoff and a new connection. A retried page re-runs the same key range, so the result has
-  exactly the database's rows; certificate ids are de-duplicated as a guard and any duplicate is an error.
-* One clear line when crt.sh cannot be reached: :class:`CrtshUnavailable` (a :class:`CrtshError`), which the CLI
-  prints without a traceback.
+  connections (``OperationalError``/``InterfaceError``), a pooler refusing connections — are retried with
+  exponential backoff and a new connection, for as long as the time budget allows (:class:`RetryPolicy`: give up
+  after ``stall`` seconds without a successful statement, or at a total ``deadline``). A retried statement re-runs
+  the same key range, so the result has exactly the database's rows; certificate ids are checked across pages and
+  any duplicate is an error.
+* One clear line when crt.sh cannot be reached or the budget runs out: :class:`CrtshUnavailable` (a
+  :class:`CrtshError`) saying what was fetched, where it is kept and the command that resumes; the CLI prints it
+  without a traceback.
 
 Field extraction: ``method="client"`` (the default; see docs/queries.md for the measurement) fetches the DER over
 the same index range (``unexpired_certificates_der.sql``) and parses each certificate once with
 :mod:`analysis.x509`; ``method="server"`` runs crt.sh's ``x509_*`` functions (``unexpired_certificates.sql``). Both
 produce the same certificates frame (docs/design.md), byte for byte.
 
-Public API: :func:`fetch_ca` → :class:`FetchResult`; :class:`Client` (``run``, ``certificate_pages``);
+Public API: :func:`fetch_ca` → :class:`FetchResult`; :class:`Client` (``run``, ``run_windows``, ``plan_windows``);
+:class:`RetryPolicy`; :func:`resume_command`;
 :func:`certificates_frame` / :func:`extract_fields` (row conversion); :func:`add_fetch_parser` (CLI).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import hashlib
 import inspect
+import os
 import random
 import re
+import shlex
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -50,11 +62,12 @@ import psycopg2.extensions
 import pyarrow as pa
 
 from analysis import config, x509
-from analysis.cache import Bundle, CacheError, ResultCache, cache_key, utc_now
+from analysis.cache import Bundle, CacheError, Journal, ResultCache, cache_key, utc_now
 from analysis.querylib import Query, QueryError, load_queries  # noqa: F401  (QueryError re-exported)
 
 __all__ = [
     "CrtshError", "CrtshUnavailable", "CacheMiss", "RetryPolicy", "Progress", "Window", "Client", "FetchResult", "fetch_ca",
+    "resume_command", "is_statement_timeout",
     "load_cached", "certificates_frame", "extract_fields", "resolve_dsn", "public_dsn", "add_fetch_parser",
     "CERTIFICATE_COLUMNS", "DEFAULT_METHOD", "QueryError",
 ]
@@ -63,6 +76,7 @@ DEFAULT_METHOD = "client"  # chosen by benchmarks/bench_queries.py, reasoning in
 # Above this many unexpired certificate rows a fetch takes only the server-side aggregates (certificate_aggregates):
 # rows cost ~3 KB each on the client (frames + normalisation), so 2 million stay well inside a laptop's memory.
 DEFAULT_MAX_ROWS = 2_000_000
+CANCEL_GRACE = 5.0  # seconds a timed-out statement gets to answer its cancel before the socket is shut down
 CERTIFICATE_COLUMNS = (
     "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
     "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "is_server_auth", "dedup_key",
@@ -148,15 +162,41 @@ def is_transient(exc: BaseException) -> bool:
     return getattr(exc, "pgcode", None) in TRANSIENT_SQLSTATES
 
 
+def is_statement_timeout(exc: BaseException) -> bool:
+    """SQLSTATE 57014 raised by the server's ``statement_timeout`` (crt.sh sets one): the statement is too big for
+    the server, so retrying it unchanged cannot help — its window is split instead. A cancellation (a recovery
+    conflict, ``pg_cancel_backend``) has the same SQLSTATE but another message, and is retried."""
+    return getattr(exc, "pgcode", None) == "57014" and "statement timeout" in str(exc)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 8  # per statement, including the first
-    base_delay: float = 0.25  # seconds; doubled each attempt, capped, with ±25 % jitter
+    """When a failing statement is retried, split, or given up: a time budget and a rule, not a count.
+
+    A transient failure is retried after a backoff (``base_delay`` doubled per consecutive failure up to
+    ``max_delay``, ±25 % jitter). A statement over a key window that failed ``split_after`` times in a row, or hit a
+    statement timeout once, is split into two half windows (down to one second of notAfter). The fetch gives up
+    only when no statement has succeeded for ``stall`` seconds, or when ``deadline`` seconds (None = no limit) have
+    passed since it started; then every page already fetched stays in the cache and the error says how to resume.
+    """
+
+    stall: float = 600.0
+    deadline: float | None = None
+    split_after: int = 2
+    base_delay: float = 0.25
     max_delay: float = 8.0
+
+    def __post_init__(self):
+        if not self.stall > 0 or (self.deadline is not None and not self.deadline > 0) or self.split_after < 1:
+            raise CrtshError(f"invalid retry policy {self}: stall and deadline must be > 0, split_after >= 1")
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         d = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return d * (0.75 + 0.5 * rng.random())
+
+
+class _SplitWindow(Exception):
+    """Internal: a windowed statement keeps failing (or timed out); its caller splits the window."""
 
 
 @dataclass
@@ -167,12 +207,18 @@ class Progress:
     cas_total: int = 0
     retries: int = 0
     reconnects: int = 0
+    splits: int = 0  # windows split because a statement over them kept failing or timed out
+    timeouts: int = 0  # statement timeouts (server statement_timeout or the client's timer)
+    pages_total: int = 0
+    resumed_pages: int = 0  # pages read back from an earlier, unfinished run
     ca_id: int | None = None
     phase: str = ""
 
     def line(self) -> str:
-        return (f"{self.phase}: {self.rows:,} rows, {self.pages} pages, CAs {self.cas_done}/{self.cas_total}"
-                + (f", retries {self.retries}" if self.retries else ""))
+        pages = f"{self.pages}/{self.pages_total}" if self.pages_total else str(self.pages)
+        return (f"{self.phase}: {self.rows:,} rows, {pages} pages, CAs {self.cas_done}/{self.cas_total}"
+                + (f", retries {self.retries}" if self.retries else "")
+                + (f", splits {self.splits}" if self.splits else ""))
 
 
 def stderr_progress(p: Progress) -> None:
@@ -188,6 +234,35 @@ class Window:
 
     def params(self) -> dict:
         return {"window_start": self.start, "window_end": self.end}
+
+    def split(self) -> tuple["Window", "Window"] | None:
+        """Two windows tiling this one, or None when it cannot be split (one second, or the 'infinity' key). A
+        bounded window is halved (to the second); an unbounded one gives up its first 400 days (most unexpired
+        certificates expire within 13 months; what lies beyond is peeled off 400 days at a time)."""
+        if self.end is None:
+            if self.start >= _INFINITY_START:
+                return None
+            mid = min(self.start + _PEEL, _INFINITY_START)
+        else:
+            if self.end - self.start <= dt.timedelta(seconds=1):
+                return None
+            mid = (self.start + (self.end - self.start) / 2).replace(microsecond=0)
+            if mid <= self.start:
+                return None
+        return Window(self.start, mid), Window(mid, self.end)
+
+    def text(self) -> str:
+        return f"[{self.start:%Y-%m-%d %H:%M:%S}, {'∞' if self.end is None else f'{self.end:%Y-%m-%d %H:%M:%S}'})"
+
+    def key(self) -> str:
+        return f"{self.start:%Y%m%dT%H%M%S}-{'inf' if self.end is None else f'{self.end:%Y%m%dT%H%M%S}'}"
+
+    def as_json(self) -> list:
+        return [self.start.isoformat(), None if self.end is None else self.end.isoformat()]
+
+    @staticmethod
+    def from_json(v) -> "Window":
+        return Window(dt.datetime.fromisoformat(v[0]), None if v[1] is None else dt.datetime.fromisoformat(v[1]))
 
 
 @dataclass(frozen=True)
@@ -209,6 +284,55 @@ def to_naive_utc(value) -> dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def _loaded_libpq():
+    """The libpq psycopg2 is running on (already in this process), through ctypes; None when not found."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "libpq" in line and "/" in line}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)  # the library already loaded: the same code and structures as psycopg2's
+            lib.PQgetCancel.restype = ctypes.c_void_p
+            lib.PQgetCancel.argtypes = [ctypes.c_void_p]
+            lib.PQcancel.restype = ctypes.c_int
+            lib.PQcancel.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+            lib.PQfreeCancel.restype = None
+            lib.PQfreeCancel.argtypes = [ctypes.c_void_p]
+            return lib
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
+_LIBPQ = _loaded_libpq()
+
+
+def _canceller(conn) -> Callable[[], None]:
+    """A function that sends a cancel request for the connection's running statement, made while the connection is
+    known to be open (the function itself no longer touches the connection). psycopg2's ``conn.cancel()`` holds the
+    GIL while libpq waits for the server to close the cancel connection — a pooler that stopped answering would
+    freeze the whole process, the timer that cuts the socket included — so libpq's thread-safe ``PQcancel`` is
+    called through ctypes, which releases the GIL; ``conn.cancel()`` when libpq cannot be found."""
+
+    def fallback():
+        try:
+            conn.cancel()
+        except psycopg2.Error:
+            pass
+
+    ptr = getattr(conn, "pgconn_ptr", None) if _LIBPQ is not None else None
+    handle = _LIBPQ.PQgetCancel(ptr) if ptr else None
+    if not handle:
+        return fallback
+
+    def send():
+        try:
+            _LIBPQ.PQcancel(handle, ctypes.create_string_buffer(256), 256)
+        finally:
+            _LIBPQ.PQfreeCancel(handle)
+
+    return send
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -234,6 +358,13 @@ class Client:
         self._rng = random.Random(seed)
         self._conn = None
         self._timed_out = False
+        self._failures = 0  # consecutive failed attempts, any statement (the backoff grows with them)
+        self._depth: dict[str, int] = {}  # per windowed query: how many halvings the last window needed
+        self.begin()
+
+    def begin(self) -> None:
+        """Start the retry budget's clocks (``fetch_ca`` calls this: each fetch has its own budget)."""
+        self._started = self._last_success = time.monotonic()
 
     # -- connection --------------------------------------------------------------------------------------------------
     def _connect(self):
@@ -274,60 +405,165 @@ class Client:
 
     # -- statements --------------------------------------------------------------------------------------------------
     def _execute(self, conn, query: Query, params: dict) -> tuple[list[str], list[tuple]]:
-        """One statement under the client-side timer (``conn.cancel()`` → SQLSTATE 57014 when it fires)."""
+        """One statement under the client-side timer: when it fires, ``conn.cancel()`` (→ SQLSTATE 57014); if the
+        statement still has not ended ``CANCEL_GRACE`` seconds later — a pooler can hold a client on a server
+        connection that died, and then no answer and no cancel ever comes — the socket is shut down, which ends the
+        statement with a dropped connection."""
         self._timed_out = False
+        guard = threading.Lock()  # the timers touch the connection only while the statement runs
+        running = [True]
 
-        def fire():
+        def cancel():
             self._timed_out = True
-            try:
-                conn.cancel()
-            except psycopg2.Error:
-                pass
+            with guard:
+                if not running[0]:
+                    return
+                send = _canceller(conn)
+            send()
 
-        timer = threading.Timer(self.statement_timeout, fire)
-        timer.daemon = True
-        timer.start()
+        def cut():  # on its own timer: the cancel itself may never return
+            with guard:
+                if not running[0]:
+                    return
+                try:
+                    fd = os.dup(conn.fileno())
+                except (OSError, psycopg2.Error):
+                    return
+            with socket.socket(fileno=fd) as sock:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        timers = [threading.Timer(self.statement_timeout, cancel),
+                  threading.Timer(self.statement_timeout + CANCEL_GRACE, cut)]
+        for t in timers:
+            t.daemon = True
+            t.start()
         try:
             with conn.cursor() as cur:  # a client-side cursor: no named (server-side) cursors through a pooler
                 cur.execute(query.sql, params)
                 cols = [d.name for d in cur.description]
                 return cols, cur.fetchall()
         finally:
-            timer.cancel()
+            for t in timers:
+                t.cancel()
+            with guard:
+                running[0] = False
 
-    def run(self, name: str, params: Mapping) -> tuple[list[str], list[tuple]]:
-        """Run a named query with retries; returns (column names, rows)."""
+    def run(self, name: str, params: Mapping, *, splittable: bool = False) -> tuple[list[str], list[tuple]]:
+        """Run a named query, retrying transient failures until the :class:`RetryPolicy` budget runs out
+        (:class:`CrtshUnavailable`); returns (column names, rows). With ``splittable`` (a statement over a window
+        that can still be split), raises :class:`_SplitWindow` instead of retrying once the statement failed
+        ``split_after`` times or hit a statement timeout."""
         query = self.queries[name]
         bound = query.bind(params)  # QueryError before anything is sent
-        last: BaseException | None = None
-        for attempt in range(1, self.retry.attempts + 1):
+        attempt = failed_here = 0
+        last = None
+        while True:
+            attempt += 1
+            self._check_budget(name, bound, last)
             self.statements += 1
             if self.before_statement is not None:
                 self.before_statement(self, PageInfo(name, bound, self.statements, attempt))
+            connected = False
             try:
                 conn = self._connect()
-                return self._execute(conn, query, bound)
+                connected = True
+                result = self._execute(conn, query, bound)
+                self._failures = 0
+                self._last_success = time.monotonic()
+                return result
             except psycopg2.Error as exc:
                 if not is_transient(exc):
                     raise CrtshError(f"query {name} failed: {_one_line(exc)}") from None
                 if _PERMANENT_CONNECT.search(str(exc)):
                     raise CrtshUnavailable(f"cannot connect to {_where(self.dsn)}: {_one_line(exc)}") from None
-                last = exc
-                if self._timed_out:
-                    last = CrtshError(f"statement exceeded the client timeout of {self.statement_timeout:g} s")
-                self._drop()
+                timed_out = self._timed_out or is_statement_timeout(exc)
+                last = (f"statement exceeded the client timeout of {self.statement_timeout:g} s" if self._timed_out
+                        else _one_line(exc))
+                # a cancelled statement (timeout, recovery conflict) leaves its connection usable: keep it (a new one
+                # costs a round of authentication through the pooler); anything else may have broken it
+                if not (getattr(exc, "pgcode", None) in ("57014", "40001") and self._conn is not None
+                        and not self._conn.closed):
+                    self._drop()
                 self.progress.retries += 1
-                if attempt < self.retry.attempts:
-                    time.sleep(self.retry.delay(attempt, self._rng))
-        raise CrtshUnavailable(f"cannot get {name} from {_where(self.dsn)} after {self.retry.attempts} attempts: "
-                               f"{_one_line(last)}")
+                self._failures += 1
+                if timed_out:
+                    self.progress.timeouts += 1
+                if connected:  # a pooler or server refusing connections says nothing about the statement's size
+                    failed_here += 1
+                if splittable and (timed_out or failed_here >= self.retry.split_after):
+                    raise _SplitWindow(last) from None
+                remaining = self._remaining()
+                time.sleep(max(0.0, min(self.retry.delay(self._failures, self._rng), remaining)))
+
+    def _remaining(self) -> float:
+        now = time.monotonic()
+        left = self._last_success + self.retry.stall - now
+        if self.retry.deadline is not None:
+            left = min(left, self._started + self.retry.deadline - now)
+        return left
+
+    def _check_budget(self, name: str, bound: Mapping, last: str | None) -> None:
+        if self._remaining() > 0:
+            return
+        now = time.monotonic()
+        why = (f"the deadline of {self.retry.deadline:g} s passed" if self.retry.deadline is not None
+               and now >= self._started + self.retry.deadline
+               else f"no statement succeeded for {self.retry.stall:g} s")
+        what = name
+        if "issuer_ca_id" in bound:
+            what += f" (CA {bound['issuer_ca_id']}"
+            if "window_start" in bound:
+                what += f", window {Window(bound['window_start'], bound['window_end']).text()}"
+            what += ")"
+        raise CrtshUnavailable(f"gave up on {what} at {_where(self.dsn)}: {why}"
+                               + (f" (last error: {last})" if last else ""))
 
     def frame(self, name: str, params: Mapping) -> pd.DataFrame:
         cols, rows = self.run(name, params)
         return pd.DataFrame.from_records(rows, columns=cols)
 
-    # -- paging ------------------------------------------------------------------------------------------------------
+    # -- adaptive windows --------------------------------------------------------------------------------------------
+    def run_windows(self, name: str, params: Mapping, window: Window) -> list[tuple[Window, list[str], list[tuple]]]:
+        """A windowed query over ``window``, split into smaller windows while a statement keeps failing: the
+        (window, columns, rows) pieces in window order, which together are exactly the rows of ``window`` (the
+        pieces tile it). A piece that succeeded is never run again. The next call for the same query starts one
+        halving coarser than this one ended, so a window size that works is found again quickly."""
+        depth = self._depth.get(name, 0)
+        todo = [(w, 0) for w in reversed(_split_to_depth(window, depth))]
+        out, deepest = [], 0
+        while todo:
+            w, d = todo.pop()
+            halves = w.split()
+            try:
+                cols, rows = self.run(name, {**params, **w.params()}, splittable=halves is not None)
+            except _SplitWindow:
+                self.progress.splits += 1
+                todo.extend([(halves[1], d + 1), (halves[0], d + 1)])
+                continue
+            deepest = max(deepest, d)
+            out.append((w, cols, rows))
+        self._depth[name] = max(0, depth + deepest - 1)
+        return out
+
+    def count_pieces(self, issuer_ca_id: int, as_of: dt.datetime, window: Window) -> list[tuple[Window, int]]:
+        """Rows per notAfter month inside ``window`` as (window, rows) pieces that tile the counted range (a month
+        cut by a window edge is clipped to it); the counting statement is split like any windowed statement."""
+        pieces = []
+        for w, _, rows in self.run_windows("certificate_counts_by_month", {"issuer_ca_id": issuer_ca_id,
+                                                                          "as_of": as_of}, window):
+            for month, n in rows:
+                if month is None:  # the 'infinity' key: unparsable notAfter
+                    pieces.append((Window(max(_INFINITY_START, w.start), None), int(n)))
+                    continue
+                end = _next_month(month)
+                pieces.append((Window(max(month, w.start), end if w.end is None else min(end, w.end)), int(n)))
+        return pieces
+
     def month_counts(self, issuer_ca_id: int, as_of: dt.datetime, window: Window) -> list[tuple[dt.datetime | None, int]]:
+        """Rows per notAfter month in ``window`` (one statement, retried but not split)."""
         _, rows = self.run("certificate_counts_by_month", {"issuer_ca_id": issuer_ca_id, "as_of": as_of,
                                                            **window.params()})
         return [(m, int(n)) for m, n in rows]
@@ -338,50 +574,53 @@ class Client:
         return self.plan_windows_counted(issuer_ca_id, as_of, page_size)[0]
 
     def plan_windows_counted(self, issuer_ca_id: int, as_of: dt.datetime, page_size: int,
-                             counts: list | None = None) -> tuple[list[Window], int]:
-        """:meth:`plan_windows` and the number of rows the windows hold (at planning time); ``counts`` are the CA's
-        per-month counts when the caller already has them."""
-        whole = Window(as_of, None)
-        if counts is None:
-            counts = self.month_counts(issuer_ca_id, as_of, whole)
-        pieces: list[tuple[Window, int]] = []
-        for month, n in counts:
-            if month is None:  # the 'infinity' key: unparsable notAfter
-                pieces.append((Window(_INFINITY_START, None), n))
-                continue
-            start = max(month, as_of)
-            end = _next_month(month)
-            if n > page_size:
-                pieces.extend(self._bisect(issuer_ca_id, as_of, Window(start, end), n, page_size))
-            else:
-                pieces.append((Window(start, end), n))
-        # pack adjacent pieces into pages; the first starts at as_of and the last is unbounded, so the windows
-        # tile [as_of, ∞) exactly (a row inserted meanwhile in a gap is still fetched)
-        windows: list[Window] = []
-        cur_start, cur_n = as_of, 0
+                             pieces: list | None = None) -> tuple[list[Window], int]:
+        """:meth:`plan_windows` and the number of rows the windows hold (at planning time); ``pieces`` are the CA's
+        counted pieces (:meth:`count_pieces` over [as_of, ∞)) when the caller already has them."""
+        if pieces is None:
+            pieces = self.count_pieces(issuer_ca_id, as_of, Window(as_of, None))
+        fine: list[tuple[Window, int]] = []
         for w, n in pieces:
-            if cur_n and cur_n + n > page_size:
-                windows.append(Window(cur_start, w.start))
-                cur_start, cur_n = w.start, 0
-            cur_n += n
-        windows.append(Window(cur_start, None))
-        return windows, sum(n for _, n in pieces)
+            fine.extend(self._bisect(issuer_ca_id, as_of, w, n, page_size))
+        return pack_windows(fine, as_of, page_size), sum(n for _, n in pieces)
 
     def _bisect(self, issuer_ca_id, as_of, window: Window, n: int, page_size: int):
-        if n <= page_size or (window.end - window.start) <= dt.timedelta(seconds=1):
+        halves = window.split() if n > page_size and window.end is not None else None
+        if halves is None:
             return [(window, n)]
-        mid = window.start + (window.end - window.start) / 2
-        mid = mid.replace(microsecond=0)
-        if mid <= window.start:
-            return [(window, n)]
-        left = Window(window.start, mid)
-        right = Window(mid, window.end)
-        n_left = sum(k for _, k in self.month_counts(issuer_ca_id, as_of, left))
+        left, right = halves
+        n_left = sum(k for _, k in self.count_pieces(issuer_ca_id, as_of, left))
         return (self._bisect(issuer_ca_id, as_of, left, n_left, page_size)
                 + self._bisect(issuer_ca_id, as_of, right, n - n_left, page_size))
 
 
+def pack_windows(pieces: Sequence[tuple[Window, int]], as_of: dt.datetime, page_size: int) -> list[Window]:
+    """Adjacent counted pieces packed into pages of at most ``page_size`` rows; the first page starts at ``as_of``
+    and the last is unbounded, so the pages tile [as_of, ∞) exactly (a row inserted meanwhile in a gap is still
+    fetched)."""
+    windows: list[Window] = []
+    cur_start, cur_n = as_of, 0
+    for w, n in sorted(pieces, key=lambda p: p[0].start):
+        if cur_n and cur_n + n > page_size:
+            windows.append(Window(cur_start, w.start))
+            cur_start, cur_n = w.start, 0
+        cur_n += n
+    windows.append(Window(cur_start, None))
+    return windows
+
+
+def _split_to_depth(window: Window, depth: int) -> list[Window]:
+    out = [window]
+    for _ in range(depth):
+        nxt = []
+        for w in out:
+            nxt.extend(w.split() or (w,))
+        out = nxt
+    return out
+
+
 _INFINITY_START = dt.datetime(9999, 12, 31, 23, 59, 59)
+_PEEL = dt.timedelta(days=400)
 
 
 def _next_month(m: dt.datetime) -> dt.datetime:
@@ -594,7 +833,8 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
              progress: Callable[[Progress], None] | bool | None = None, *, method: str = DEFAULT_METHOD,
              page_size: int = 2000, aggregate_page_size: int = 50000, client: Client | None = None,
              cache: bool = True, source_name: str | None = None, offline: bool = False,
-             max_rows: int | None = DEFAULT_MAX_ROWS, aggregates: bool = False) -> FetchResult:
+             max_rows: int | None = DEFAULT_MAX_ROWS, aggregates: bool = False,
+             retry: RetryPolicy | None = None) -> FetchResult:
     """Fetch (or read from the cache) everything a report needs for one root.
 
     Args:
@@ -604,12 +844,15 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             (aware ones converted to UTC) or ISO string.
         dsn: libpq connection string; None or "crtsh" = crt.sh's public endpoint.
         cache_dir: where bundles are stored (default analysis.config.CACHE_DIR).
-        refresh: fetch again even when a valid cached bundle exists.
+        refresh: fetch again even when a valid cached bundle exists (an unfinished fetch of the same inputs is still
+            resumed).
         progress: a callable receiving :class:`Progress` after each page, True for a line on stderr, None for quiet.
         method: "client" (DER fetched, parsed here) or "server" (crt.sh's x509_* functions).
         page_size: at most this many certificate rows per statement (see Client.plan_windows).
-        client: an existing :class:`Client` (tests inject one with fault hooks); its DSN wins over ``dsn``.
-        cache: False = do not read or write the cache (the result is still assembled through a temporary bundle).
+        client: an existing :class:`Client` (tests inject one with fault hooks); its DSN and retry policy win over
+            ``dsn`` and ``retry``.
+        cache: False = do not read or write the cache (the result is still assembled through a temporary bundle,
+            and an interrupted fetch cannot be resumed).
         source_name: a stable name for the source (e.g. "demo"), used in the cache key and provenance instead of the
             DSN — a throwaway local cluster's DSN changes (port) from run to run.
         offline: only read the cache; :class:`CacheMiss` when it holds no valid result for these inputs (always
@@ -618,6 +861,10 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
             the server-side aggregates (``result.mode == "aggregates"``); None = always fetch every row.
         aggregates: also fetch the server-side aggregates when every row is fetched (a cross-check; it costs crt.sh
             about as much server time as the rows themselves, so it is off by default).
+        retry: the :class:`RetryPolicy` (time budget) of a client made here; default ``RetryPolicy()``.
+
+    Raises :class:`CrtshUnavailable` when the retry budget runs out: its message says what was fetched, where the
+    progress is kept and the command that resumes the fetch from there.
     """
     if method not in ("client", "server"):
         raise CrtshError(f"unknown method {method!r}: 'client' or 'server'")
@@ -654,19 +901,23 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
                             f"({method}, {source}) under {store.dir}")
     # cache=False: assemble the bundle in a temporary folder of its own, never under the cache directory
     scratch = None if cache else Path(tempfile.mkdtemp(prefix="distrust-impact-fetch-"))
-    if scratch is not None:
-        store = ResultCache(scratch)
+    try:
+        journal = store.journal(label, key) if cache else Journal(scratch / "fetch")
+    except CacheError as exc:
+        raise CrtshError(str(exc)) from None
     report = stderr_progress if progress is True else (progress or None)
     own_client = client is None
-    client = client or Client(source_dsn, queries=queries)
-    bundle, final = store.new_bundle(label, key)
+    client = client or Client(source_dsn, queries=queries, retry=retry or RetryPolicy())
+    client.begin()
+    final = store.bundle_path(label, key)
     try:
-        result = _fetch(client, spec, as_of, method, page_size, aggregate_page_size, bundle, report,
+        result = _fetch(client, spec, as_of, method, page_size, aggregate_page_size, journal, report,
                         {"parameters": parameters, "source": source, "dsn": public_dsn(source_dsn),
                          "sql_sha256": sql_hashes, "cache_key": key}, max_rows=max_rows,
                         with_aggregates=aggregates)
         if report is stderr_progress:
             print(file=sys.stderr)
+        bundle = journal.finish()
         if not cache:
             loaded = load_cached(bundle.path)
             loaded.cache_path = None
@@ -678,118 +929,218 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
         loaded.from_cache = False
         loaded.stats = result
         return loaded
+    except (CrtshUnavailable, KeyboardInterrupt) as exc:
+        if report is stderr_progress:
+            print(file=sys.stderr)
+        kept = cache and journal.resumed
+        if not kept:
+            shutil.rmtree(journal.path, ignore_errors=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        command = resume_command(spec, as_of, source_dsn=source_dsn, source_name=source_name, cache_dir=store.dir,
+                                 method=method, page_size=page_size, max_rows=max_rows, aggregates=aggregates,
+                                 retry=client.retry, refresh=refresh and final.exists())
+        raise CrtshUnavailable(f"{exc}; fetched so far: {_done_so_far(journal.state, client.progress)}; "
+                               + (f"kept in {journal.path}; resume with: {command}" if kept else
+                                  f"nothing is kept{'' if cache else ' (cache=False)'}; run again: {command}")) \
+            from None
     except BaseException:
-        store.discard(bundle)
+        shutil.rmtree(journal.path, ignore_errors=True)
         raise
     finally:
+        journal.close()
         if own_client:
             client.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _done_so_far(state: Mapping, p: Progress) -> str:
+    if state.get("root_ca_id") is None:
+        return "nothing"
+    n_cas = len(state.get("cas", []))
+    parts = [f"the root (ca_id {state['root_ca_id']}) and its hierarchy ({n_cas} CAs)",
+             f"row counts of {len(state.get('counts', {}))}/{n_cas} CAs"]
+    if state.get("mode") == "aggregates":
+        parts.append(f"aggregates of {sum(1 for k in state['parts'] if k.startswith('a'))} windows")
+    elif "pages_total" in state:
+        done = {k: v for k, v in state["parts"].items() if k.startswith("p")}
+        parts.append(f"{len(done)}/{state['pages_total']} pages ({sum(v['rows'] for v in done.values()):,} "
+                     f"certificate rows)")
+    return ", ".join(parts) + f" after {p.retries} retries and {p.splits} window splits"
+
+
+def resume_command(spec: dict, as_of: dt.datetime, *, source_dsn: str, source_name: str | None, cache_dir: Path,
+                   method: str, page_size: int, max_rows: int | None, aggregates: bool, retry: RetryPolicy,
+                   refresh: bool = False) -> str:
+    """The ``distrust-impact fetch`` command that repeats this fetch with the same inputs (so the same cache
+    entry), which resumes from the progress kept on disk. The DSN is given without its password."""
+    cmd = ["distrust-impact", "fetch"]
+    if spec["root_sha256"]:
+        cmd += ["--root-sha256", spec["root_sha256"].hex().upper()]
+    elif spec["ca_id"] is not None:
+        cmd += ["--ca-id", str(spec["ca_id"])]
+    else:
+        cmd += ["--ca-name", spec["name_pattern"]]
+    cmd += ["--as-of", as_of.isoformat()]
+    if source_dsn != config.CRTSH_DSN:
+        cmd += ["--dsn", public_dsn(source_dsn)]
+    if source_name:
+        cmd += ["--source-name", source_name]
+    cmd += ["--cache-dir", str(Path(cache_dir).resolve())]
+    if method != DEFAULT_METHOD:
+        cmd += ["--method", method]
+    if page_size != 2000:
+        cmd += ["--page-size", str(page_size)]
+    if max_rows != DEFAULT_MAX_ROWS:
+        cmd += ["--max-rows", "none" if max_rows is None else str(max_rows)]
+    if aggregates:
+        cmd.append("--aggregates")
+    if retry.stall != RetryPolicy.stall:
+        cmd += ["--stall-timeout", f"{retry.stall:g}"]
+    if retry.deadline is not None:
+        cmd += ["--deadline", f"{retry.deadline:g}"]
+    if refresh:
+        cmd.append("--refresh")
+    return shlex.join(cmd)
+
+
 def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_size: int, aggregate_page_size: int,
-           bundle: Bundle, report, base_meta: dict, max_rows: int | None = DEFAULT_MAX_ROWS,
+           journal: Journal, report, base_meta: dict, max_rows: int | None = DEFAULT_MAX_ROWS,
            with_aggregates: bool = False) -> dict:
+    """Every step's result is kept in ``journal`` as soon as it is complete, and a step found there is not run
+    again: an interrupted fetch resumes where it stopped."""
     p = client.progress
-    started = utc_now()
+    st = journal.state
+    st.setdefault("started_at", utc_now())
+    st["runs"] = st.get("runs", 0) + 1
     meta = lambda query, **extra: dict(base_meta, query=query, fetched_at=utc_now(), **extra)  # noqa: E731
 
-    # 1. the root
-    p.phase = "resolving the root"
-    root = _bytes_to_hex(client.frame("resolve_ca", spec))
-    candidates = root[["ca_id", "ca_name"]].drop_duplicates() if len(root) else root
-    if len(candidates) == 0:
-        raise CrtshError(f"no CA matches {_describe_spec(spec)}")
-    if len(candidates) > 1:
-        listing = "; ".join(f"{int(r.ca_id)} {r.ca_name}" for r in candidates.itertuples())
-        raise CrtshError(f"{_describe_spec(spec)} matches {len(candidates)} CAs — give one of these ids: {listing}")
-    root_ca_id = int(candidates["ca_id"].iloc[0])
-
-    # 2. the hierarchy, 3. the root programs' records
-    p.phase = "walking the hierarchy"
-    hierarchy = _bytes_to_hex(client.frame("ca_hierarchy", {"root_ca_id": root_ca_id}))
-    trust = client.frame("root_trust_records", {"root_ca_id": root_ca_id})
-    cas = _issuing_cas(hierarchy, root_ca_id)
+    if st.get("root_ca_id") is None:
+        # 1. the root
+        p.phase = "resolving the root"
+        root = _bytes_to_hex(client.frame("resolve_ca", spec))
+        candidates = root[["ca_id", "ca_name"]].drop_duplicates() if len(root) else root
+        if len(candidates) == 0:
+            raise CrtshError(f"no CA matches {_describe_spec(spec)}")
+        if len(candidates) > 1:
+            listing = "; ".join(f"{int(r.ca_id)} {r.ca_name}" for r in candidates.itertuples())
+            raise CrtshError(f"{_describe_spec(spec)} matches {len(candidates)} CAs — give one of these ids: "
+                             f"{listing}")
+        root_ca_id = int(candidates["ca_id"].iloc[0])
+        # 2. the hierarchy, 3. the root programs' records
+        p.phase = "walking the hierarchy"
+        hierarchy = _bytes_to_hex(client.frame("ca_hierarchy", {"root_ca_id": root_ca_id}))
+        trust = client.frame("root_trust_records", {"root_ca_id": root_ca_id})
+        for name, frame, query in (("root", root, "resolve_ca"), ("hierarchy", hierarchy, "ca_hierarchy"),
+                                   ("trust", trust, "root_trust_records")):
+            journal.write_frame(name, frame, _schema_for(name, frame), meta(query))
+        st.update(root_ca_id=root_ca_id, cas=_issuing_cas(hierarchy, root_ca_id))
+        journal.save()
+    root_ca_id, cas = st["root_ca_id"], st["cas"]
     p.cas_total = len(cas)
 
-    # 4. certificates, revocations and CT entries, page by page; 5. aggregates per CA and window
-    cert_w = bundle.writer("certificates", CERTIFICATES_SCHEMA)
-    rev_w = bundle.writer("revocations", REVOCATIONS_SCHEMA)
-    ct_w = bundle.writer("ct", CT_SCHEMA)
+    # 4. per CA: the rows per notAfter month (planning; a CA too large to pull row by row gets only the
+    # server-side aggregates: max_rows, None = no limit)
+    p.phase = "counting rows"
+    counts = st.setdefault("counts", {})
+    for ca_id in cas:
+        if str(ca_id) not in counts:
+            counts[str(ca_id)] = [[*w.as_json(), n] for w, n in client.count_pieces(ca_id, as_of, Window(as_of, None))]
+            journal.save()
+    pieces = {ca_id: [(Window.from_json(v[:2]), v[2]) for v in counts[str(ca_id)]] for ca_id in cas}
+    rows_planned = sum(n for ca_pieces in pieces.values() for _, n in ca_pieces)
+    mode = st.setdefault("mode", "rows" if max_rows is None or rows_planned <= max_rows else "aggregates")
+    # 5. the pages: months over a page are split only when the rows are to be fetched
+    p.phase = "planning pages"
+    plans = st.setdefault("plans", {})
+    for ca_id in cas:
+        for kind, size, wanted in (("p", page_size, mode == "rows"),
+                                   ("a", aggregate_page_size, mode == "aggregates" or with_aggregates)):
+            if wanted and f"{kind}{ca_id}" not in plans:
+                windows, _ = client.plan_windows_counted(ca_id, as_of, size, pieces[ca_id])
+                plans[f"{kind}{ca_id}"] = [w.as_json() for w in windows]
+                journal.save()
+    plan = {k: [Window.from_json(v) for v in ws] for k, ws in plans.items()}
+    st["pages_total"] = p.pages_total = sum(len(plan.get(f"p{ca_id}", [])) for ca_id in cas)
+    journal.save()
+
+    page_query = "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
+    convert = records_from_der_rows if method == "client" else records_from_server_rows
+    for ca_id in cas:
+        p.ca_id = ca_id
+        p.phase = f"CA {ca_id}"
+        params = {"issuer_ca_id": ca_id, "as_of": as_of}
+        for w in plan.get(f"p{ca_id}", []):
+            name = f"p{ca_id}_{w.key()}"
+            if journal.has_part(name):
+                p.rows += st["parts"][name]["rows"]
+                p.pages += 1
+                p.resumed_pages += 1
+                continue
+            records = [r for _, cols, rows in client.run_windows(page_query, params, w) for r in convert(cols, rows)]
+            records.sort(key=_sort_key)
+            # side rows in the certificates' order, so every frame's order is independent of the page size
+            pos = {r["certificate_id"]: i for i, r in enumerate(records)}
+            order = lambda row: (pos.get(row[0], len(pos)), row)  # noqa: E731
+            rev = sorted((row for _, _, rows in client.run_windows("certificate_revocations", params, w)
+                          for row in rows), key=order)
+            ct = sorted((row for _, _, rows in client.run_windows("earliest_ct_entries", params, w) for row in rows),
+                        key=order)
+            journal.write_part(name, {
+                "certificates": _records_table(records),
+                "revocations": pa.Table.from_pylist([{"certificate_id": a, "revocation_date": b, "reason_code": c}
+                                                     for a, b, c in rev], schema=REVOCATIONS_SCHEMA),
+                "ct": pa.Table.from_pylist([{"certificate_id": a, "earliest_entry": b} for a, b in ct],
+                                           schema=CT_SCHEMA)}, rows=len(records))
+            p.rows += len(records)
+            p.pages += 1
+            if report:
+                report(p)
+        for w in plan.get(f"a{ca_id}", []):
+            name = f"a{ca_id}_{w.key()}"
+            if name not in st["parts"]:
+                rows = [list(r) for _, _, rs in client.run_windows("certificate_aggregates", params, w) for r in rs]
+                st["parts"][name] = {"aggregates": rows}
+                journal.save()
+        p.cas_done += 1
+        if report:
+            report(p)
+
+    # 6. the frames, from the pages in plan order (memory stays one page)
+    cert_w = journal.writer("certificates", CERTIFICATES_SCHEMA)
+    rev_w = journal.writer("revocations", REVOCATIONS_SCHEMA)
+    ct_w = journal.writer("ct", CT_SCHEMA)
     writers = (cert_w, rev_w, ct_w)
     seen: set[int] = set()
     duplicates = 0
     aggregates: dict[tuple[str, str | None], list[int]] = {}
-    windows_total = 0
-    page_query = "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
-    convert = records_from_der_rows if method == "client" else records_from_server_rows
-    # Plan every CA's pages first: the plan counts the rows, and a CA too large to pull row by row gets only the
-    # server-side aggregates (max_rows; None = no limit).
-    # One count statement per CA decides; months over a page are split only when the rows are to be fetched.
-    p.phase = "counting rows"
-    counts = {ca_id: client.month_counts(ca_id, as_of, Window(as_of, None)) for ca_id in cas}
-    rows_planned = sum(n for ca_counts in counts.values() for _, n in ca_counts)
-    mode = "rows" if max_rows is None or rows_planned <= max_rows else "aggregates"
-    p.phase = "planning pages"
-    plans = {ca_id: client.plan_windows_counted(ca_id, as_of, page_size, counts[ca_id])
-             for ca_id in (cas if mode == "rows" else [])}
     try:
         for ca_id in cas:
-            p.ca_id = ca_id
-            p.phase = f"CA {ca_id}"
-            windows = plans[ca_id][0] if mode == "rows" else []
-            windows_total += len(windows)
-            for w in windows:
-                params = {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()}
-                cols, rows = client.run(page_query, params)
-                records = convert(cols, rows)
-                del rows
-                fresh = []
-                for r in records:
-                    if r["certificate_id"] in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(r["certificate_id"])
-                    fresh.append(r)
-                fresh.sort(key=_sort_key)
-                cert_w.write(_records_table(fresh))
-                # side rows in the certificates' order, so every frame's order is independent of the page size
-                pos = {r["certificate_id"]: i for i, r in enumerate(fresh)}
-                order = lambda row: (pos.get(row[0], len(pos)), row)  # noqa: E731
-                _, rev = client.run("certificate_revocations", params)
-                rev_w.write(pa.Table.from_pylist(
-                    [{"certificate_id": a, "revocation_date": b, "reason_code": c}
-                     for a, b, c in sorted(rev, key=order)], schema=REVOCATIONS_SCHEMA))
-                _, ct = client.run("earliest_ct_entries", params)
-                ct_w.write(pa.Table.from_pylist(
-                    [{"certificate_id": a, "earliest_entry": b} for a, b in sorted(ct, key=order)],
-                    schema=CT_SCHEMA))
-                p.rows += len(fresh)
-                p.pages += 1
-                if report:
-                    report(p)
-            for w in (client.plan_windows(ca_id, as_of, aggregate_page_size)
-                      if mode == "aggregates" or with_aggregates else []):
-                _, rows = client.run("certificate_aggregates", {"issuer_ca_id": ca_id, "as_of": as_of, **w.params()})
-                for dim, k, n, pre, dedup in rows:
+            for w in plan.get(f"p{ca_id}", []):
+                tables = journal.read_part(f"p{ca_id}_{w.key()}")
+                for cid in tables["certificates"].column("certificate_id").to_pylist():
+                    duplicates += cid in seen
+                    seen.add(cid)
+                cert_w.write(tables["certificates"])
+                rev_w.write(tables["revocations"])
+                ct_w.write(tables["ct"])
+            for w in plan.get(f"a{ca_id}", []):
+                for dim, k, n, pre, dedup in st["parts"][f"a{ca_id}_{w.key()}"]["aggregates"]:
                     acc = aggregates.setdefault((dim, k), [0, 0, 0])
                     acc[0] += n
                     acc[1] += pre
                     acc[2] += dedup
-            p.cas_done += 1
-            if report:
-                report(p)
         if duplicates:
             raise CrtshError(f"{duplicates} certificate ids came twice across pages: the pages overlap (a bug)")
-        cert_w.close(meta(page_query, method=method, page_size=page_size, pages=p.pages, windows=windows_total,
+        cert_w.close(meta(page_query, method=method, page_size=page_size, pages=p.pages, windows=p.pages_total,
                           issuing_ca_ids=cas, retries=p.retries))
         rev_w.close(meta("certificate_revocations"))
         ct_w.close(meta("earliest_ct_entries"))
     except BaseException:
-        for w in writers:
+        for wr in writers:
             try:
-                w.abort()
+                wr.abort()
             except Exception:
                 pass
         raise
@@ -797,22 +1148,15 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
     agg = pd.DataFrame([(d, k, *v) for (d, k), v in aggregates.items()],
                        columns=["dimension", "key", "certificates", "precertificates", "deduplicated"])
     agg = agg.sort_values(["dimension", "key"], na_position="first", kind="stable").reset_index(drop=True)
-    small = {
-        "root": (root, "resolve_ca"),
-        "hierarchy": (hierarchy, "ca_hierarchy"),
-        "trust": (trust, "root_trust_records"),
-        "aggregates": (agg, "certificate_aggregates"),
-    }
-    for name, (frame, query) in small.items():
-        schema = _schema_for(name, frame)
-        bundle.write_frame(name, frame, schema, meta(query))
+    journal.write_frame("aggregates", agg, _schema_for("aggregates", agg), meta("certificate_aggregates"))
     stats = {"pages": p.pages, "rows": p.rows, "retries": p.retries, "reconnects": p.reconnects,
-             "statements": client.statements, "windows": windows_total, "cas": len(cas),
+             "splits": p.splits, "timeouts": p.timeouts, "resumed_pages": p.resumed_pages, "runs": st["runs"],
+             "statements": client.statements, "windows": p.pages_total, "cas": len(cas),
              "rows_planned": rows_planned}
-    bundle.write_manifest(dict(base_meta, root_ca_id=root_ca_id, fetched_at=started, finished_at=utc_now(),
-                               mode=mode, rows_planned=rows_planned,
-                               frames=list(FRAMES), stats=stats,
-                               rows={"certificates": cert_w.rows, "revocations": rev_w.rows, "ct": ct_w.rows}))
+    journal.write_manifest(dict(base_meta, root_ca_id=root_ca_id, fetched_at=st["started_at"],
+                                finished_at=utc_now(), mode=mode, rows_planned=rows_planned, frames=list(FRAMES),
+                                stats=stats, rows={"certificates": cert_w.rows, "revocations": rev_w.rows,
+                                                   "ct": ct_w.rows}))
     return stats
 
 
@@ -903,15 +1247,50 @@ def add_fetch_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--method", choices=("client", "server"), default=DEFAULT_METHOD,
                    help="where the certificate fields are extracted (default: %(default)s)")
     p.add_argument("--page-size", type=int, default=2000)
+    p.add_argument("--max-rows", type=_max_rows_arg, default=DEFAULT_MAX_ROWS,
+                   help="above this many unexpired rows fetch only server-side aggregates; 'none' = no limit "
+                        "(default: %(default)s)")
+    p.add_argument("--aggregates", action="store_true", help="also fetch the server-side aggregates")
+    p.add_argument("--stall-timeout", type=_seconds_arg, default=RetryPolicy.stall, metavar="SECONDS",
+                   help="give up when no statement has succeeded for this long (default: %(default)g)")
+    p.add_argument("--deadline", type=_seconds_arg, default=None, metavar="SECONDS",
+                   help="give up after this long in total (default: no limit); what was fetched is kept and the "
+                        "same command resumes")
+    p.add_argument("--source-name", default=None,
+                   help="a stable name for the source in the cache key instead of the DSN (e.g. 'demo')")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=_cmd_fetch)
     return p
 
 
+def _max_rows_arg(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of rows or 'none': {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a negative number of rows: {text!r}")
+    return value
+
+
+def _seconds_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
+
+
 def _cmd_fetch(args) -> int:
     root = args.root_sha256 or (args.ca_id if args.ca_id is not None else args.ca_name)
     result = fetch_ca(root, as_of=args.as_of, dsn=args.dsn, cache_dir=args.cache_dir, refresh=args.refresh,
-                      progress=not args.quiet, method=args.method, page_size=args.page_size)
+                      progress=not args.quiet, method=args.method, page_size=args.page_size,
+                      max_rows=args.max_rows, aggregates=args.aggregates, source_name=args.source_name,
+                      retry=RetryPolicy(stall=args.stall_timeout, deadline=args.deadline))
     print(result.summary())
     print(result.cache_path)
     return 0

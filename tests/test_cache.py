@@ -144,3 +144,24 @@ def test_source_name_keys_the_cache_and_offline_reads_only(population, tmp_path)
     (again.cache_path / "ct.parquet").write_bytes(b"damaged")
     with pytest.raises(crtsh.CacheMiss, match="damaged"):
         crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, cache_dir=tmp_path, source_name="unit-test", offline=True)
+
+
+def test_a_journal_keeps_parts_across_processes_and_admits_one_fetch_at_a_time(tmp_path):
+    import pyarrow as pa
+
+    j = cache_mod.Journal(tmp_path / ".b.partial")
+    with pytest.raises(cache_mod.CacheError, match="another fetch of the same inputs is running"):
+        cache_mod.Journal(tmp_path / ".b.partial")
+    j.write_part("p1", {"certificates": pa.table({"certificate_id": [3, 1]})}, rows=2)
+    j.state["counts"] = {"7": [["2019-05-17T00:00:00", None, 2]]}
+    j.save()
+    j.close()
+    again = cache_mod.Journal(tmp_path / ".b.partial")  # as the next run finds it
+    assert again.resumed and again.has_part("p1") and not again.has_part("p2")
+    assert again.read_part("p1")["certificates"].column("certificate_id").to_pylist() == [3, 1]
+    assert again.state["parts"]["p1"]["rows"] == 2 and again.state["counts"]["7"][0][2] == 2
+    (tmp_path / ".b.partial" / "parts" / "p1.certificates.parquet").unlink()  # a part whose file is gone is not done
+    assert not again.has_part("p1")
+    again.finish()
+    again.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.partial"] and not list((tmp_path / ".b.partial").iterdir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import datetime as dt
+import json
 import time
 
 import numpy as np
@@ -165,13 +166,19 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens there once closed
     client = crtsh.Client(f"host=127.0.0.1 port={port} dbname=certwatch user=guest", connect_timeout=2,
-                          retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+                          retry=crtsh.RetryPolicy(stall=1.0, base_delay=0.01, max_delay=0.1))
     t0 = time.monotonic()
     with pytest.raises(crtsh.CrtshUnavailable) as err:
         fetch_ca_all("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
     assert time.monotonic() - t0 < 5
     msg = str(err.value)
-    assert "\n" not in msg and f"127.0.0.1:{port}/certwatch" in msg and "after 2 attempts" in msg
+    assert "\n" not in msg and f"gave up on resolve_ca at 127.0.0.1:{port}/certwatch" in msg
+    assert "no statement succeeded for 1 s (last error: connection" in msg and client.progress.retries >= 3
+    # nothing was fetched, so nothing is kept; the message gives the command that runs the same fetch again
+    assert msg.endswith(f"fetched so far: nothing; nothing is kept; run again: distrust-impact fetch --root-sha256 "
+                        f"{'00' * 32} --as-of 2019-05-17T00:00:00 --dsn 'host=127.0.0.1 port={port} dbname=certwatch "
+                        f"user=guest' --cache-dir {tmp_path} --aggregates --stall-timeout 1")
+    assert not list(tmp_path.iterdir())
     # the CLI prints it as one line (analysis.cli.main catches every exception)
     assert isinstance(err.value, crtsh.CrtshError)
     with pytest.raises(crtsh.CrtshUnavailable, match="cannot connect"):
@@ -185,10 +192,11 @@ def test_client_side_statement_timeout_cancels(population):
     with locker.cursor() as cur:
         cur.execute("LOCK TABLE ca_certificate IN ACCESS EXCLUSIVE MODE")
     try:
-        client = crtsh.Client(guest(p), statement_timeout=0.3, retry=crtsh.RetryPolicy(attempts=2, base_delay=0.01))
+        client = crtsh.Client(guest(p), statement_timeout=0.3, retry=crtsh.RetryPolicy(stall=1.0, base_delay=0.01))
         with pytest.raises(crtsh.CrtshUnavailable, match="exceeded the client timeout of 0.3 s"):
             client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
-        assert client.progress.retries == 2
+        # a statement without a window cannot shrink: retried until no statement had succeeded for a second
+        assert 2 <= client.progress.retries == client.progress.timeouts <= 4
     finally:
         locker.rollback()
         locker.close()
@@ -291,3 +299,112 @@ def test_demo_database_against_truth(demo_db, tmp_path):
     alive = issuances[(issuances["not_before"] <= as_of) & (issuances["not_after"] > as_of)]
     assert len(alive) == head["unexpired_issuances"]
     assert int((issuances["not_before"] > as_of).sum()) == head["issued_after_2019_05_17"]
+
+
+def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(population, tmp_path):
+    """A fetch that runs out of time (deadline) keeps every finished page on disk; its error names them and gives
+    the exact command, which resumes without fetching those pages again and ends with exactly the rows of a fetch
+    that was never interrupted."""
+    import argparse
+    import shlex
+
+    p = population
+    whole = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache=False, page_size=2)
+    slow = crtsh.Client(guest(p), retry=crtsh.RetryPolicy(deadline=3.0),
+                        before_statement=lambda client, info: time.sleep(0.1))
+    with pytest.raises(crtsh.CrtshUnavailable) as err:
+        crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=slow, cache_dir=tmp_path, page_size=2)
+    msg = str(err.value)
+    print(msg)
+    partial = next(tmp_path.glob(".*.partial"))
+    assert "\n" not in msg and msg.startswith("gave up on ") and "the deadline of 3 s passed" in msg
+    assert f"kept in {partial}; resume with: distrust-impact fetch --ca-id {p.ca['R']} --as-of 2019-05-17T00:00:00 " \
+           f"--dsn 'host=127.0.0.1 port=" in msg and msg.endswith(f" --cache-dir {tmp_path} --page-size 2 --deadline 3")
+    state = json.loads((partial / "state.json").read_text())
+    kept = {k: v["rows"] for k, v in state["parts"].items()}
+    assert kept and f"fetched so far: the root (ca_id {p.ca['R']}) and its hierarchy (5 CAs)" in msg
+    assert f"{len(kept)}/{state['pages_total']} pages ({sum(kept.values()):,} certificate rows)" in msg
+    # the printed command, as a user would paste it (without the deadline, which would stop it again)
+    argv = shlex.split(msg.split("resume with: ")[1])[1:-2] + ["--quiet"]
+    parser = argparse.ArgumentParser()
+    crtsh.add_fetch_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    assert args.func(args) == 0
+    res = crtsh.load_cached(next(d for d in tmp_path.iterdir() if not d.name.startswith(".")))
+    assert res.stats["resumed_pages"] == len(kept) and res.stats["runs"] == 2
+    assert res.stats["pages"] == state["pages_total"]
+    for name in ("certificates", "revocations", "ct", "hierarchy"):
+        pd.testing.assert_frame_equal(getattr(res, name), getattr(whole, name))
+    assert not list(tmp_path.glob(".*"))  # the progress files are gone once the bundle is complete
+
+
+# A TCP relay in front of the database that can freeze (SIGUSR1): bytes stop flowing both ways on every open
+# connection and on those accepted in the next 1.5 s, while the sockets stay open — a pooler that stopped answering
+# (accepting connections, the cancel request's included, but never replying). Later connections are relayed normally.
+# It runs in a process of its own, as a pooler does.
+FREEZING_PROXY = r"""
+import signal, socket, sys, threading, time
+target = int(sys.argv[1])
+listener = socket.create_server(("127.0.0.1", 0))
+print(listener.getsockname()[1], flush=True)
+open_pairs, frozen, until = [], set(), [0.0]
+def freeze(*a):
+    frozen.update(open_pairs)
+    until[0] = time.monotonic() + 1.5
+signal.signal(signal.SIGUSR1, freeze)
+def pump(src, dst, pair):
+    while True:
+        try:
+            data = src.recv(65536)
+        except OSError:
+            return
+        if not data:  # end of stream passed on: a cancel request waits for the server to close
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            return
+        if pair not in frozen:
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+while True:
+    client, _ = listener.accept()
+    pair = (client, socket.create_connection(("127.0.0.1", target)))
+    open_pairs.append(pair)
+    if time.monotonic() < until[0]:
+        frozen.add(pair)
+    for a, b in (pair, pair[::-1]):
+        threading.Thread(target=pump, args=(a, b, pair), daemon=True).start()
+"""
+
+
+def test_a_statement_nobody_answers_is_cut_and_retried(population, monkeypatch):
+    """The client's timer cancels; when not even the cancel is answered, the socket is shut down after
+    CANCEL_GRACE seconds, and the statement is retried on a new connection (it used to wait forever: the cancel
+    request itself never returned, holding the GIL)."""
+    p = population
+    import signal
+    import subprocess
+    import sys
+
+    target = psycopg2.extensions.parse_dsn(guest(p))
+    proxy = subprocess.Popen([sys.executable, "-c", FREEZING_PROXY, target["port"]], stdout=subprocess.PIPE, text=True)
+    monkeypatch.setattr(crtsh, "CANCEL_GRACE", 0.5)
+    try:
+        port = int(proxy.stdout.readline())
+        client = crtsh.Client(psycopg2.extensions.make_dsn(**dict(target, port=port)), statement_timeout=0.5,
+                              retry=crtsh.RetryPolicy(stall=30, base_delay=0.01), connect_timeout=2)
+        want = client.run("root_trust_records", {"root_ca_id": p.ca["R"]})
+        proxy.send_signal(signal.SIGUSR1)
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        assert client.run("root_trust_records", {"root_ca_id": p.ca["R"]}) == want
+        assert time.monotonic() - t0 < 8
+        # timed out and cut after the unanswered cancel (more than once if a reconnect lands while still frozen)
+        assert client.progress.timeouts >= 1 and client.progress.reconnects >= 1
+        client.close()
+    finally:
+        proxy.kill()
+        proxy.wait()

@@ -2,6 +2,10 @@
 
 PostgreSQL refuses to run as root, so when we are root the server binaries run as the ``postgres`` system user
 (``runuser -u postgres --``) and the data directory is handed to that user.
+
+:class:`StandbyCluster` is a read-only hot standby streaming from such a cluster (``pg_basebackup -R``), as crt.sh's
+public endpoint is: with ``hot_standby_feedback = off`` and a short ``max_standby_streaming_delay``, vacuuming on the
+primary cancels long reads on the standby with the real ``40001`` recovery conflict.
 """
 
 from __future__ import annotations
@@ -47,10 +51,12 @@ def free_port() -> int:
 class LocalCluster:
     """``with LocalCluster() as cluster: cluster.dsn`` — a fresh database ``certwatch`` owned by ``postgres``."""
 
-    def __init__(self, port: int | None = None, dbname: str = "certwatch", keep: bool = False):
+    def __init__(self, port: int | None = None, dbname: str = "certwatch", keep: bool = False,
+                 settings: dict[str, str] | None = None):
         self.port = port or free_port()
         self.dbname = dbname
         self.keep = keep
+        self.settings = dict(settings or {})  # extra server settings (-c name=value)
         self.bindir = find_bindir()
         self.root: Path | None = None
         self.running = False
@@ -86,28 +92,40 @@ class LocalCluster:
         return f"host=127.0.0.1 port={self.port} dbname={self.dbname} user=guest"
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
-    def start(self) -> "LocalCluster":
-        self.root = Path(tempfile.mkdtemp(prefix="distrust-impact-pg-"))
+    def _make_root(self, prefix: str) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         os.chmod(self.root, 0o755)
         self.sockdir.mkdir()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.sockdir, "postgres", "postgres")
+
+    _prefix = "distrust-impact-pg-"
+
+    def start(self) -> "LocalCluster":
+        self._make_root(self._prefix)
         try:
-            self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                      "--locale=C.UTF-8", "--no-sync")
+            self._init_datadir()
             self._start_server()
             self.running = True
-            self._create_database()
+            self._when_started()
         except Exception:
             self.stop()
             raise
         return self
 
+    def _init_datadir(self) -> None:
+        self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync")
+
+    def _when_started(self) -> None:
+        self._create_database()
+
     def _start_server(self) -> None:
         # A throwaway cluster: durability off (fsync, full-page writes), loopback only, its own socket folder.
         opts = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.sockdir} -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+                + "".join(f" -c {k}={v}" for k, v in self.settings.items()))
         self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "server.log"), "-o", opts, "-w",
                   "-t", "60", "start")
 
@@ -155,3 +173,52 @@ class LocalCluster:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class StandbyCluster(LocalCluster):
+    """A hot standby of ``primary`` (a running :class:`LocalCluster`), streaming, read-only, on its own port.
+
+    ``with StandbyCluster(primary, streaming_delay_ms=100) as standby: standby.dsn`` — created with
+    ``pg_basebackup -R`` (the primary's default ``pg_hba.conf`` from ``initdb -A trust`` allows local replication).
+    """
+
+    def __init__(self, primary: LocalCluster, *, streaming_delay_ms: int = 100, feedback: bool = False,
+                 port: int | None = None, keep: bool = False, settings: dict[str, str] | None = None):
+        base = {"hot_standby": "on", "hot_standby_feedback": "on" if feedback else "off",
+                "max_standby_streaming_delay": f"{int(streaming_delay_ms)}ms"}
+        super().__init__(port=port, dbname=primary.dbname, keep=keep, settings={**base, **(settings or {})})
+        self.primary = primary
+
+    _prefix = "distrust-impact-standby-"
+
+    def _init_datadir(self) -> None:
+        self._run("pg_basebackup", "-D", str(self.datadir), "-R", "-X", "stream", "-c", "fast",
+                  "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres", "--no-sync")
+
+    def _when_started(self) -> None:
+        self.wait_for_replay()
+
+    def wait_for_replay(self, timeout: float = 60.0) -> None:
+        """Until the standby has replayed everything the primary had done when this was called (the insert position:
+        with synchronous_commit off a commit may not be written yet; the WAL writer flushes it within 200 ms)."""
+        with psycopg2.connect(self.primary.dsn) as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_current_wal_insert_lsn()")
+            lsn = cur.fetchone()[0]
+        conn.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                conn = psycopg2.connect(self.dsn, connect_timeout=2)
+                conn.autocommit = True
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))
+                        if cur.fetchone()[0]:
+                            return
+                finally:
+                    conn.close()
+            except psycopg2.OperationalError:
+                pass
+            if time.monotonic() > deadline:
+                raise ClusterError(f"the standby did not replay up to {lsn} within {timeout:g} s")
+            time.sleep(0.1)

@@ -1,6 +1,6 @@
 """The crt.sh client: named queries (``queries/*.sql``), bounded pages, retries, and the Parquet cache.
 
-Written for crt.sh's public endpoint as ``docs/crtsh.md`` (shared docs) describes it: read-only hot-standby replicas
+Written for crt.sh's public endpoint as ``docs/queries.md`` describes it: read-only hot-standby replicas
 behind a pooler in *statement* pooling mode. Hence:
 
 * psycopg2 in **autocommit**, one statement at a time, **no named cursors, no transaction blocks, no session SET**;
@@ -52,9 +52,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 import psycopg2
@@ -66,7 +66,8 @@ from analysis.cache import Bundle, CacheError, Journal, ResultCache, cache_key, 
 from analysis.querylib import Query, QueryError, load_queries  # noqa: F401  (QueryError re-exported)
 
 __all__ = [
-    "CrtshError", "CrtshUnavailable", "CacheMiss", "RetryPolicy", "Progress", "Window", "Client", "FetchResult", "fetch_ca",
+    "CrtshError", "CrtshUnavailable", "CacheMiss", "RetryPolicy", "Progress", "Window", "Client", "FetchResult",
+    "fetch_ca",
     "resume_command", "is_statement_timeout",
     "load_cached", "certificates_frame", "extract_fields", "resolve_dsn", "public_dsn", "add_fetch_parser",
     "CERTIFICATE_COLUMNS", "DEFAULT_METHOD", "QueryError",
@@ -282,7 +283,7 @@ def to_naive_utc(value) -> dt.datetime:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -562,7 +563,8 @@ class Client:
                 pieces.append((Window(max(month, w.start), end if w.end is None else min(end, w.end)), int(n)))
         return pieces
 
-    def month_counts(self, issuer_ca_id: int, as_of: dt.datetime, window: Window) -> list[tuple[dt.datetime | None, int]]:
+    def month_counts(self, issuer_ca_id: int, as_of: dt.datetime,
+                     window: Window) -> list[tuple[dt.datetime | None, int]]:
         """Rows per notAfter month in ``window`` (one statement, retried but not split)."""
         _, rows = self.run("certificate_counts_by_month", {"issuer_ca_id": issuer_ca_id, "as_of": as_of,
                                                            **window.params()})
@@ -868,7 +870,7 @@ def fetch_ca(root, as_of=None, dsn: str | None = None, cache_dir: Path | str | N
     """
     if method not in ("client", "server"):
         raise CrtshError(f"unknown method {method!r}: 'client' or 'server'")
-    as_of = to_naive_utc(as_of if as_of is not None else dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    as_of = to_naive_utc(as_of if as_of is not None else dt.datetime.now(dt.UTC)).replace(microsecond=0)
     spec = parse_root(root)
     source_dsn = client.dsn if client is not None else resolve_dsn(dsn)
     queries = client.queries if client is not None else load_queries()
@@ -1082,7 +1084,7 @@ def _fetch(client: Client, spec: dict, as_of: dt.datetime, method: str, page_siz
             records.sort(key=_sort_key)
             # side rows in the certificates' order, so every frame's order is independent of the page size
             pos = {r["certificate_id"]: i for i, r in enumerate(records)}
-            order = lambda row: (pos.get(row[0], len(pos)), row)  # noqa: E731
+            order = lambda row, pos=pos: (pos.get(row[0], len(pos)), row)  # noqa: E731
             rev = sorted((row for _, _, rows in client.run_windows("certificate_revocations", params, w)
                           for row in rows), key=order)
             ct = sorted((row for _, _, rows in client.run_windows("earliest_ct_entries", params, w) for row in rows),
@@ -1239,7 +1241,8 @@ def add_fetch_parser(subparsers) -> argparse.ArgumentParser:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--root-sha256", help="SHA-256 of the root certificate (hex)")
     g.add_argument("--ca-id", type=int, help="crt.sh CA id of the root")
-    g.add_argument("--ca-name", help="case-insensitive SQL LIKE pattern on the CA name (must match one CA)")
+    g.add_argument("--ca-name", help="text found anywhere in the CA name, case-insensitive, like crt.sh's CA search "
+                                     "(must match one CA)")
     p.add_argument("--as-of", help="certificates unexpired at this UTC date/time (default: now)")
     p.add_argument("--dsn", default="crtsh", help="libpq connection string (default: crt.sh's public endpoint)")
     p.add_argument("--cache-dir", type=Path, default=None, help=f"default {config.CACHE_DIR}")

@@ -88,7 +88,7 @@ def table(records: list[dict], profiles: list[str]) -> str:
         if not rs:
             continue
         secs = [r["seconds"] for r in rs]
-        total = lambda k: sum(r.get(k) or 0 for r in rs)  # noqa: E731
+        total = lambda k, rs=rs: sum(r.get(k) or 0 for r in rs)  # noqa: E731
         lines.append(f"| {profile} | {len(rs)} | {sum(r['exact'] for r in rs)} | "
                      f"{sum(r['error'] is not None for r in rs)} | "
                      f"{sum(r['error'] is None and not r['exact'] for r in rs)} | "

@@ -164,4 +164,5 @@ def test_a_journal_keeps_parts_across_processes_and_admits_one_fetch_at_a_time(t
     assert not again.has_part("p1")
     again.finish()
     again.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.partial"] and not list((tmp_path / ".b.partial").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.partial"]
+    assert not list((tmp_path / ".b.partial").iterdir())

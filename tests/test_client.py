@@ -3,8 +3,8 @@ errors (ambiguous root, unreachable server, client-side timeout), the read-only 
 
 from __future__ import annotations
 
-import functools
 import datetime as dt
+import functools
 import json
 import time
 
@@ -15,10 +15,10 @@ import pytest
 
 from analysis import crtsh, x509
 from analysis.x509 import sha256_hex
+from tests.test_queries import AS_OF, T, population  # noqa: F401  (module-scoped fixture)
 
 # The server-side aggregates too, cross-checked against the rows (fetch_ca skips them by default).
 fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
-from tests.test_queries import AS_OF, T, population  # noqa: F401  (module-scoped fixture)
 
 TREE = ["R", "I1", "O", "I2", "Z"]  # the issuing CAs below Test Root, in hierarchy order
 ISSUED = {"R": ["R", "I1", "O_by_R"], "O": ["O", "R_by_O", "Z"],
@@ -87,8 +87,9 @@ def test_fetch_ca_frames_exact(population, tmp_path, method):
     assert certs.set_index("certificate_id").loc[p.cert["no_o"], "subject_o"] is None
     # side frames
     label = p.labels_by_id
-    assert sorted((label[i], d, None if pd.isna(r) else int(r)) for i, d, r in res.revocations.itertuples(index=False)) \
-        == [("pair_final", T(2019, 3, 1, 10), 4), ("pair_pre", T(2019, 3, 1, 10), 4), ("z_leaf2", T(2019, 4, 2), None)]
+    revocations = res.revocations.itertuples(index=False)
+    assert sorted((label[i], d, None if pd.isna(r) else int(r)) for i, d, r in revocations) == [
+        ("pair_final", T(2019, 3, 1, 10), 4), ("pair_pre", T(2019, 3, 1, 10), 4), ("z_leaf2", T(2019, 4, 2), None)]
     assert str(res.revocations["reason_code"].dtype) == "Int64"
     assert dict((label[i], t) for i, t in res.ct.itertuples(index=False)) == {
         "pair_pre": T(2017, 12, 31, 23, 59), "pair_final": T(2018, 1, 1, 2), "orphan_pre": T(2018, 1, 2)}

@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 import threading
 import time
-
 from pathlib import Path
 
 import pandas as pd
@@ -256,7 +255,8 @@ pidfile = {self.folder}/pgbouncer.pid
                     self.proc.kill()
                     log = self.folder / "pgbouncer.log"
                     raise RuntimeError(f"pgbouncer did not start: "
-                                       f"{log.read_text(errors='replace')[-500:] if log.exists() else 'no log'}")
+                                       f"{log.read_text(errors='replace')[-500:] if log.exists() else 'no log'}"
+                                       ) from None
                 time.sleep(0.05)
 
     def stop(self) -> None:
@@ -395,7 +395,8 @@ def build_lab_population(dsn: str, folder: Path, rows: int = LAB_ROWS) -> dict:
         cur.execute("""INSERT INTO ct_log_entry (certificate_id, entry_id, entry_timestamp, ct_log_id)
                        SELECT c.id, c.id, timestamp '2017-06-01' + (c.id %% 63072000) * interval '1 second', 1
                        FROM certificate c WHERE c.issuer_ca_id IN (%(big)s, %(small)s)""", ids)
-        cur.execute("""INSERT INTO crl_revoked (ca_id, serial_number, reason_code, revocation_date, last_seen_check_date)
+        cur.execute("""INSERT INTO crl_revoked (ca_id, serial_number, reason_code, revocation_date,
+                                                last_seen_check_date)
                        SELECT c.issuer_ca_id, x509_serialNumber(c.certificate), 1, timestamp '2019-01-01',
                               timestamp '2019-01-01'
                        FROM certificate c WHERE c.issuer_ca_id IN (%(big)s, %(small)s) AND c.id %% 50 = 0
@@ -570,7 +571,8 @@ LAB_RUNS = int(os.environ.get("DISTRUST_IMPACT_FAULT_RUNS", "1"))
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_fetch_through_a_faulty_pooled_standby_ends_with_exactly_the_rows(lab, tmp_path, profile, run):
     seed = lab_seed(profile, run)
-    print(f"profile {profile}, seed {seed} (DISTRUST_IMPACT_FAULT_SEED={seed - 1000 * list(PROFILES).index(profile) - run})")
+    base_seed = seed - 1000 * list(PROFILES).index(profile) - run
+    print(f"profile {profile}, seed {seed} (DISTRUST_IMPACT_FAULT_SEED={base_seed})")
     out = lab.run(profile, seed, tmp_path)
     print(out)
     assert out["error"] is None and out["exact"], out

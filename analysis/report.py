@@ -447,7 +447,9 @@ class Report:
         if rules:
             blocks.append("\n".join(_wrap("- " + r, width) for r in rules))
         if self.programs:
-            blocks.append(self.program_comparison().to_text(width))
+            title = ("Every root program side by side (demo: the demo root treated as each program treated "
+                     "Entrust, dates moved onto the demo's timeline)" if self.source == DEMO else None)
+            blocks.append(self.program_comparison().to_text(width, title=title))
         text = "\n\n".join(blocks) + "\n"
         too_long = [line for line in text.splitlines() if textfmt.display_width(line) > width]
         assert not too_long, too_long  # the post must fit; format_table/_wrap guarantee it

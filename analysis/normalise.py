@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import tldextract
 
 from analysis.config import POLICY_OID_LEVEL
@@ -368,8 +369,6 @@ def _string_codes(series: pd.Series) -> tuple[np.ndarray, int]:
     An Arrow-backed column is dictionary-encoded by Arrow: ``pd.factorize`` would hold a ~200 MB hash table of
     Python-side state per million 64-character hex strings, which glibc then keeps.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     data = getattr(series.array, "_pa_array", None)
     if not isinstance(data, (pa.Array, pa.ChunkedArray)) or not pa.types.is_string(data.type) and \

@@ -24,7 +24,7 @@ import pandas as pd
 from analysis import policies, tables, trustpaths
 from analysis import presets as presets_mod
 from analysis.normalise import Normalised
-from analysis.textfmt import format_table
+from analysis.textfmt import fill, format_table
 
 NOT_IN_STORE = "not in this program's store"
 NO_ACTION = "no action"
@@ -67,10 +67,8 @@ class ProgramComparison:
         head = title or ("Every root program side by side" + (f", as known on {self.as_of:%Y-%m-%d}"
                                                                 if self.as_of is not None else ""))
         body = format_table(t.astype(str), width=width, max_rows=None, title=head)
-        import textwrap
-
-        notes = [textwrap.fill(f"{p}: {self.short_notes.get(p, n)}", width=width, subsequent_indent="  ",
-                               break_long_words=True) for p, n in self.notes.items()]
+        notes = [fill(f"{p}: {self.short_notes.get(p, n)}", width, subsequent_indent="  ")
+                 for p, n in self.notes.items()]
         return body + "\n" + "\n".join(notes)
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise, release_arrow_memory
 from analysis.policies import STATUSES, Policy, Removal, as_utc_timestamp, classify
@@ -214,8 +216,6 @@ class Evaluation:
         pi, pdom = pi[sel], pdom[sel]
         order = np.lexsort((_alpha_rank(self.normalised, "domains", duniq)[pdom], pi))  # alphabetical per row
         pi, lab = pi[order], duniq[pdom[order]]
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         pos = np.full(len(want), -1, dtype=np.int64)
         pos[idx] = np.arange(len(idx))
@@ -297,8 +297,6 @@ _EXPORTED_ISSUANCE_COLUMNS = (
 def _joined(cells: np.ndarray):
     """Space-separated text of each list cell (None/NaN cells: ""), joined by Arrow in C++; a cell Arrow cannot
     take as a list of strings (a non-string name, an unpaired surrogate) sends the column down the Python path."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     try:
         lists = pa.array(cells, type=pa.list_(pa.string()), from_pandas=True)

@@ -190,8 +190,8 @@ def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFr
     """Every distrust action Mozilla took on a root for ``purpose`` ("server" or "email"), oldest first.
 
     From the NSS history (:func:`analysis.rootstore.distrust_events`): a distrust-after date being set, the trust
-    bit being turned off, the root being removed while still trusted for that purpose (or, before 2011-04-13, with
-    its trust bits unrecorded). Empty when Mozilla never acted (or the root was never in NSS).
+    bit being turned off, the root being removed while still trusted for that purpose (the derived history knows the
+    trust bits of every version, both spellings). Empty when Mozilla never acted (or the root was never in NSS).
     ``extra['superseded']`` marks an action later undone -- e.g. Chunghwa ePKI: server trust bit off on 2025-06-12,
     turned back on with a distrust-after on 2025-06-26 (Bug 1974299 "convert ... removal to a distrust after").
     ``extra['routine']`` marks expiry clean-ups.
@@ -212,7 +212,6 @@ def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFr
     out: list[Preset] = []
     for _, r in rows.iterrows():
         kind = r["kind"]
-        note_extra = ""
         if kind == f"{purpose}_distrust_after_set":
             mechanism, date, basis = "distrust_after", r["distrust_after"], "not_before"
         elif kind == f"{purpose}_trust_removed" or (kind == "server_trust_removed" and purpose == "server"):
@@ -221,16 +220,14 @@ def mozilla_presets(root_sha256: str, purpose: str = "server", events: pd.DataFr
             before = history[(history["date"] == r["date"]) & (history["event"] == "removed")
                              & (history["sha256"] == r["sha256"])]
             state = before[f"before_{purpose}"].iloc[0] if len(before) else None
-            if (state is None or pd.isna(state)) and r["date"] < rootstore.TRUST_VALUES_KNOWN_FROM:
-                note_extra = "trust bits before 2011-04-13 not recorded; "
-            elif state != "CKT_NSS_TRUSTED_DELEGATOR":
+            if state != "CKT_NSS_TRUSTED_DELEGATOR":
                 continue  # not trusted for this purpose any more: the removal changed nothing for it
             mechanism, date, basis = "removal", r["date"], None
         else:
             continue
         release, release_date, note = _firefox_release(r["nss_commit"], r["commit_subject"])
         prov = Provenance(MOZILLA_SOURCE, r["date"], f"NSS {r['nss_commit']}: {r['commit_subject']}",
-                          note_extra + note)
+                          note)
         superseded = mechanism == "server_trust_removed" and bool((restored > r["date"]).any())
         out.append(Preset(
             program="Mozilla", root_sha256=r["sha256"], root_label=r["label"], mechanism=mechanism,

@@ -19,6 +19,9 @@ files unless a CA can only be linked through a cycle of certificates with no sel
 in the database count like new ones; a certificate already there is never re-linked (nor is it by crt.sh), so load
 CA certificates in the same call as, or before, what they issued.
 
+The module imports; reading the files is :mod:`analysis.localdb.reading`, checking signatures
+:mod:`analysis.localdb.signatures`.
+
 **What is a certificate.** Each file is streamed: a PEM file may hold any number of ``CERTIFICATE`` blocks (text
 around them is ignored); any other file must be exactly one DER certificate. What is not exactly one certificate
 — bad base64, a truncated body, bytes after the certificate, a structure that is not ``SEQUENCE { SEQUENCE,
@@ -33,31 +36,21 @@ Loading the same files twice adds nothing (certificates are keyed by SHA-256).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import datetime as dt
 import heapq
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import psycopg2
 import psycopg2.extras
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
 from analysis import x509
+from analysis.localdb.reading import MAX_CERTIFICATE_BYTES, iter_files, read_certificates
+from analysis.localdb.signatures import verify_signature
 
-CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
-MAX_CERTIFICATE_BYTES = 1 << 20  # far above any real certificate (the largest in CT logs are a few hundred KB)
-_CHUNK = 1 << 16
-_BEGIN = re.compile(rb"-----BEGIN ((?:TRUSTED |X509 )?)CERTIFICATE-----")
-_END = re.compile(rb"-----END (?:TRUSTED |X509 )?CERTIFICATE-----")
-_MARKER_TAIL = 40  # longer than any marker: a marker split across two chunks is kept whole
 _NO_KEY = b"\x00"  # crt.sh's ca.public_key when x509_publicKey gives NULL; find_issuer skips such rows
 
 
@@ -91,306 +84,6 @@ class LoadReport:
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-
-# --------------------------------------------------------------------------------------------------------------------
-# Reading: exactly one certificate per DER file or PEM block, streamed, size-capped
-
-
-class NotACertificate(ValueError):
-    """The bytes are not exactly one certificate."""
-
-
-def _header(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
-    """(tag, start of contents, length of contents) of the TLV at ``pos``, whose header must end by ``end``. Definite
-    lengths only, in any long form (OpenSSL accepts non-minimal ones); high-tag-number tags are refused."""
-    if pos + 2 > end:
-        raise NotACertificate("truncated")
-    tag, length = buf[pos], buf[pos + 1]
-    if tag & 0x1F == 0x1F:
-        raise NotACertificate("not DER: high tag number")
-    start = pos + 2
-    if length & 0x80:
-        n = length & 0x7F
-        if n == 0:
-            raise NotACertificate("not DER: indefinite length")
-        if n > 8:
-            raise NotACertificate("not DER: length of length over 8")
-        if start + n > end:
-            raise NotACertificate("truncated")
-        length = int.from_bytes(buf[start : start + n], "big")
-        start += n
-    return tag, start, length
-
-
-def _tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
-    """(tag, start of contents, end of contents, start of the TLV) of the TLV at ``pos``, which must end by
-    ``end``."""
-    tag, start, length = _header(buf, pos, end)
-    if start + length > end:
-        raise NotACertificate(f"truncated: {_bytes(start + length - end)} missing")
-    return tag, start, start + length, pos
-
-
-def _bytes(n: int) -> str:
-    return f"{n:,} byte" + ("" if n == 1 else "s")
-
-
-def _children(buf: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    out, pos = [], start
-    while pos < end:
-        out.append(_tlv(buf, pos, end))
-        pos = out[-1][2]
-    return out
-
-
-def _signed_parts(der: bytes) -> tuple[tuple[int, int, int, int], ...]:
-    """The Certificate's three parts (tbsCertificate, signatureAlgorithm, signatureValue); NotACertificate unless
-    ``der`` is exactly ``SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }`` with nothing after it."""
-    tag, start, end, _ = _tlv(der, 0, len(der))
-    if tag != 0x30:
-        raise NotACertificate("not a DER SEQUENCE")
-    if end != len(der):
-        raise NotACertificate(f"{_bytes(len(der) - end)} after the certificate")
-    try:
-        parts = _children(der, start, end)
-        if [p[0] for p in parts] != [0x30, 0x30, 0x03]:
-            raise NotACertificate("SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING } expected")
-        if len(_children(der, parts[0][1], parts[0][2])) < 6:
-            raise NotACertificate("too few TBSCertificate fields")
-    except NotACertificate as exc:
-        raise NotACertificate(f"not a certificate: {exc}") from None
-    return tuple(parts)
-
-
-def _read_der(f: BinaryIO, head: bytes, max_bytes: int) -> bytes:
-    """The one DER certificate of a file whose first bytes are ``head``; its header is checked before the rest is
-    read, so an oversized blob is refused without reading it."""
-    _, start, length = _header(head, 0, len(head))
-    total = start + length
-    if total > max_bytes:
-        raise NotACertificate(f"declares {total:,} bytes, over the {max_bytes:,}-byte limit for one certificate")
-    der = head + f.read(total + 1 - len(head)) if len(head) <= total else head
-    if len(der) > total:
-        rest = len(der) - total + len(f.read(max_bytes))
-        raise NotACertificate(f"{_bytes(rest)}{'+' if rest > max_bytes else ''} after the certificate")
-    _signed_parts(der)
-    return der
-
-
-def _pem_blocks(f: BinaryIO, head: bytes, max_bytes: int) -> Iterator[tuple[int, bytes | NotACertificate]]:
-    """(block number, DER or the reason it is refused) for each CERTIFICATE block, reading ``_CHUNK`` bytes at a
-    time and never holding more than one block (at most ``max_bytes`` decoded)."""
-    max_b64 = (max_bytes + 2) // 3 * 4
-    buf, body, number, inside, trusted, too_big = head, bytearray(), 0, False, False, False
-    while True:
-        m = (_END if inside else _BEGIN).search(buf)
-        if m is None:
-            cut = max(len(buf) - _MARKER_TAIL, 0)
-            if inside and not too_big:
-                body += b"".join(buf[:cut].split())
-                too_big = len(body) > max_b64
-            buf = buf[cut:]
-            chunk = f.read(_CHUNK)
-            if not chunk:
-                break
-            buf += chunk
-            continue
-        if not inside:
-            number, inside, trusted, too_big, body = number + 1, True, m.group(1) == b"TRUSTED ", False, bytearray()
-            buf = buf[m.end() :]
-            continue
-        if not too_big:
-            body += b"".join(buf[: m.start()].split())
-            too_big = len(body) > max_b64
-        buf, inside = buf[m.end() :], False
-        try:
-            der = b"" if too_big else base64.b64decode(bytes(body), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            yield number, NotACertificate(f"bad base64 ({exc})")
-            continue
-        if too_big or len(der) > max_bytes:
-            yield number, NotACertificate(f"over the {max_bytes:,}-byte limit for one certificate")
-            continue
-        try:
-            if trusted:  # OpenSSL's TRUSTED CERTIFICATE: the certificate, then its trust settings
-                der = der[: _tlv(der, 0, len(der))[2]]
-            _signed_parts(der)
-            yield number, der
-        except NotACertificate as exc:
-            yield number, exc
-    if inside:
-        yield number, NotACertificate("no END line (truncated PEM)")
-    elif number == 0:
-        yield 0, NotACertificate("no PEM certificate block and not DER")
-
-
-def read_certificates(path: Path, max_bytes: int = MAX_CERTIFICATE_BYTES) -> Iterator[tuple[str, bytes | str]]:
-    """(where, DER) for each certificate of a PEM or DER file, or (where, reason) for what is refused; ``where`` is
-    the path, with the PEM block number when the file holds PEM. OSError when the file cannot be opened."""
-    with open(path, "rb") as f:
-        head = f.read(min(_CHUNK, max_bytes))
-        if head[:1] == b"\x30":
-            try:
-                yield str(path), _read_der(f, head, max_bytes)
-            except NotACertificate as exc:
-                yield str(path), str(exc)
-            return
-        for number, item in _pem_blocks(f, head, max_bytes):
-            where = f"{path} [PEM block {number}]" if number else str(path)
-            yield where, item if isinstance(item, bytes) else str(item)
-
-
-def iter_files(paths: Iterable[str | Path], warnings: list[str] | None = None) -> Iterable[Path]:
-    for p in map(Path, paths):
-        if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in CERT_SUFFIXES)
-            if not files and warnings is not None:
-                warnings.append(f"{p}: no certificate files ({', '.join(sorted(CERT_SUFFIXES))}) in this folder")
-            yield from files
-        else:
-            yield p
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Signatures, as OpenSSL's X509_verify checks them
-
-
-def _oid_der(dotted: str) -> bytes:
-    """The contents octets of an OBJECT IDENTIFIER."""
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytearray()
-    for arc in [arcs[0] * 40 + arcs[1]] + arcs[2:]:
-        septets = [arc & 0x7F]
-        while arc > 0x7F:
-            arc >>= 7
-            septets.append(0x80 | arc & 0x7F)
-        out += bytes(reversed(septets))
-    return bytes(out)
-
-
-# signatureAlgorithm OID -> (key type, hash); hash None for EdDSA; "pss" reads the hash from the parameters. What
-# X509_verify accepts with OpenSSL 3.0 (checked with libx509pq's x509_verify): not RSA with SHA-512/224 or
-# SHA-512/256, nor ECDSA with SHA-3 (it has no signature-algorithm mapping for them), nor MD2 or MD4.
-_SIGNATURE_ALGORITHMS: dict[bytes, tuple[str, type | None | str]] = {_oid_der(k): v for k, v in {
-    "1.2.840.113549.1.1.4": ("rsa", hashes.MD5),
-    "1.3.14.3.2.3": ("rsa", hashes.MD5),
-    "1.2.840.113549.1.1.5": ("rsa", hashes.SHA1),
-    "1.3.14.3.2.29": ("rsa", hashes.SHA1),
-    "1.2.840.113549.1.1.14": ("rsa", hashes.SHA224),
-    "1.2.840.113549.1.1.11": ("rsa", hashes.SHA256),
-    "1.2.840.113549.1.1.12": ("rsa", hashes.SHA384),
-    "1.2.840.113549.1.1.13": ("rsa", hashes.SHA512),
-    "2.16.840.1.101.3.4.3.13": ("rsa", hashes.SHA3_224),
-    "2.16.840.1.101.3.4.3.14": ("rsa", hashes.SHA3_256),
-    "2.16.840.1.101.3.4.3.15": ("rsa", hashes.SHA3_384),
-    "2.16.840.1.101.3.4.3.16": ("rsa", hashes.SHA3_512),
-    "1.2.840.113549.1.1.10": ("rsa", "pss"),
-    "1.2.840.10045.4.1": ("ec", hashes.SHA1),
-    "1.2.840.10045.4.3.1": ("ec", hashes.SHA224),
-    "1.2.840.10045.4.3.2": ("ec", hashes.SHA256),
-    "1.2.840.10045.4.3.3": ("ec", hashes.SHA384),
-    "1.2.840.10045.4.3.4": ("ec", hashes.SHA512),
-    "1.2.840.10040.4.3": ("dsa", hashes.SHA1),
-    "1.3.14.3.2.27": ("dsa", hashes.SHA1),
-    "2.16.840.1.101.3.4.3.1": ("dsa", hashes.SHA224),
-    "2.16.840.1.101.3.4.3.2": ("dsa", hashes.SHA256),
-    "1.3.101.112": ("ed25519", None),
-    "1.3.101.113": ("ed448", None),
-}.items()}
-_HASH_OIDS = {_oid_der(k): v for k, v in {
-    "1.3.14.3.2.26": hashes.SHA1, "2.16.840.1.101.3.4.2.4": hashes.SHA224, "2.16.840.1.101.3.4.2.1": hashes.SHA256,
-    "2.16.840.1.101.3.4.2.2": hashes.SHA384, "2.16.840.1.101.3.4.2.3": hashes.SHA512,
-}.items()}
-
-
-_MGF1 = _oid_der("1.2.840.113549.1.1.8")
-
-
-def _pss_padding(der: bytes, params: tuple[int, int, int, int] | None) -> tuple[padding.PSS, type]:
-    """RSASSA-PSS-params (RFC 4055): hash SHA-1, MGF1 with SHA-1, salt 20, trailer 1 unless given."""
-    hash_cls, mgf_cls, salt = hashes.SHA1, hashes.SHA1, 20
-    if params is None or params[0] != 0x30:
-        raise ValueError("RSASSA-PSS without parameters")
-    for tag, s, e, _ in _children(der, params[1], params[2]):
-        inner = _tlv(der, s, e)
-        if tag == 0xA0:
-            hash_alg = _children(der, inner[1], inner[2])
-            hash_cls = _HASH_OIDS[der[hash_alg[0][1] : hash_alg[0][2]]]
-        elif tag == 0xA1:
-            alg = _children(der, inner[1], inner[2])
-            if der[alg[0][1] : alg[0][2]] != _MGF1:
-                raise ValueError("PSS mask generation is not MGF1")
-            mgf_alg = _children(der, alg[1][1], alg[1][2])
-            mgf_cls = _HASH_OIDS[der[mgf_alg[0][1] : mgf_alg[0][2]]]
-        elif tag == 0xA2:
-            salt = int.from_bytes(der[inner[1] : inner[2]], "big", signed=True)
-        elif tag == 0xA3 and int.from_bytes(der[inner[1] : inner[2]], "big") != 1:
-            raise ValueError("PSS trailer field is not 1")
-    if salt < 0:
-        raise ValueError("negative PSS salt length")
-    return padding.PSS(mgf=padding.MGF1(mgf_cls()), salt_length=salt), hash_cls
-
-
-_KEYS: dict[bytes, object] = {}
-
-
-def _load_key(spki: bytes):
-    key = _KEYS.get(spki)
-    if key is None:
-        try:
-            key = serialization.load_der_public_key(spki)
-        except (ValueError, UnsupportedAlgorithm, TypeError):
-            key = False
-        if len(_KEYS) > 100_000:
-            _KEYS.clear()
-        _KEYS[spki] = key
-    return key
-
-
-def verify_signature(der: bytes, spki: bytes) -> bool:
-    """Does the key ``spki`` verify the signature on certificate ``der``, as OpenSSL's ``X509_verify`` decides?
-
-    The signature is checked over the TBSCertificate bytes exactly as they are in ``der`` (non-strict DER included),
-    the signature algorithm inside the TBSCertificate must equal the outer one (OID and parameters), the BIT STRING
-    must have no unused bits, and the key type must fit the algorithm: RSA PKCS#1 v1.5 with MD5, SHA-1, SHA-2 and
-    SHA-3, RSASSA-PSS, ECDSA with SHA-1 and SHA-2, DSA, Ed25519 and Ed448, as OpenSSL 3.0 accepts them. Keys
-    ``cryptography`` cannot load never verify."""
-    try:
-        der = der[: _tlv(der, 0, len(der))[2]]  # like d2i_X509, ignore what follows the certificate
-        tbs, outer, sig = _signed_parts(der)
-        fields = _children(der, tbs[1], tbs[2])
-        inner = fields[2] if fields[0][0] == 0xA0 else fields[1]  # after [0] version and serialNumber
-        if der[inner[1] : inner[2]] != der[outer[1] : outer[2]]:
-            return False  # X509_ALGOR_cmp
-        if sig[2] <= sig[1] or der[sig[1]] != 0:
-            return False  # no bits, or unused bits in the signature BIT STRING
-        alg = _children(der, outer[1], outer[2])
-        kind, hash_cls = _SIGNATURE_ALGORITHMS.get(der[alg[0][1] : alg[0][2]], (None, None))
-        key = _load_key(spki)
-        tbs_bytes, signature = der[tbs[3] : tbs[2]], der[sig[1] + 1 : sig[2]]
-        if kind == "rsa" and isinstance(key, rsa.RSAPublicKey):
-            if hash_cls == "pss":
-                pad, hash_cls = _pss_padding(der, alg[1] if len(alg) > 1 else None)
-            else:
-                pad = padding.PKCS1v15()
-            key.verify(signature, tbs_bytes, pad, hash_cls())
-        elif kind == "ec" and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, tbs_bytes, ec.ECDSA(hash_cls()))
-        elif kind == "dsa" and isinstance(key, dsa.DSAPublicKey):
-            key.verify(signature, tbs_bytes, hash_cls())
-        elif kind == "ed25519" and isinstance(key, ed25519.Ed25519PublicKey) or (
-            kind == "ed448" and isinstance(key, ed448.Ed448PublicKey)
-        ):
-            key.verify(signature, tbs_bytes)
-        else:
-            return False
-        return True
-    except (InvalidSignature, UnsupportedAlgorithm, NotACertificate, ValueError, TypeError, KeyError, IndexError):
-        return False
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# crt.sh's import_any_cert, one certificate at a time in issuers-first order
 
 
 @dataclass

@@ -40,6 +40,9 @@ Trust semantics (NSS ``lib/certdb``, Mozilla Root Store Policy):
   ``notBefore <= DISTRUST_AFTER`` (NSS ``CERT_VerifyCert`` -> ``isIssuerCertAllowedAtCertIssuanceTime``).
 
 All timestamps are naive pandas ``Timestamp`` holding UTC (docs/design.md). SHA-256/SHA-1 are upper-case hex.
+
+Somewhat over 500 lines: one job (one file format and the bundled snapshots of it), a sixth of it this description
+of the format's rules; the history across versions is :mod:`analysis.nss_history`.
 """
 
 from __future__ import annotations

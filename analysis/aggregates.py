@@ -244,10 +244,13 @@ def _population(subs: pd.DataFrame, dates: list[pd.Timestamp], names: dict, insi
     both fail alike) and, for a rule on the earliest SCT, of "seen in CT before any date" and "never"."""
     rows, revoked, seen = [], [], []
     variants = {True: [[inside]], False: [[]], None: [[inside], []]}
+    months = {m: _month_points(m, dates) for m in {*subs["not_before_month"], *subs["not_after_month"]}}
+    revocations = {(r, m): _revocation_points(r, dates, months[m])
+                   for r, m in set(zip(subs["revoked"], subs["not_before_month"]))}
     for i, cell in enumerate(subs.itertuples(index=False)):
-        nbs = _month_points(cell.not_before_month, dates)
-        combos = [(nb, na, rv, dns, ct) for nb in nbs for na in _month_points(cell.not_after_month, dates)
-                  for rv in _revocation_points(cell.revoked, dates, nbs)
+        nbs, nas = months[cell.not_before_month], months[cell.not_after_month]
+        combos = [(nb, na, rv, dns, ct) for nb in nbs for na in nas
+                  for rv in revocations[cell.revoked, cell.not_before_month]
                   for dns in variants[names.get(cell.zones, True) if names else True]
                   for ct in ((False, True) if uses_sct else (False,))]
         for nb, na, rv, dns, ct in combos:
@@ -389,7 +392,8 @@ class AggregateReport:
 
     @functools.cached_property
     def option_bounds(self) -> list[OptionBounds]:
-        return evaluate_cells(self.cells, self.scenario, _mozilla_presets(self.fetched))
+        actual = any(o.kind.endswith("-actual") for o in self.scenario.options)  # the presets take a second
+        return evaluate_cells(self.cells, self.scenario, _mozilla_presets(self.fetched) if actual else None)
 
     def options(self) -> pd.DataFrame:
         """Every option of the scenario, one row per (option, status): ``at_least`` and ``at_most`` certificates

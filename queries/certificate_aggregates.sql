@@ -35,12 +35,12 @@ FROM (
            o.subject_o,
            coalesce(to_char(x509_notAfter(p.certificate), 'YYYY-MM'), 'unparsable') AS not_after_month,
            coalesce(to_char(x509_notBefore(p.certificate), 'YYYY-MM'), 'unparsable') AS not_before_month,
-           x509_hasExtension(p.certificate, '1.3.6.1.4.1.11129.2.4.3', TRUE) AS is_precertificate,
+           v.poison AS is_precertificate,
            digest(x509_tbscert_strip_ct_ext(p.certificate), 'sha256') AS dedup_key,  -- 32 bytes to compare, not KBs
            -- c: a CA certificate (crt.sh linked it to a ca row: the hierarchy lists it); u: undecodable
            -- (x509_hasExtension is NULL only then); x: its EKU rules out TLS servers; s: a TLS server certificate
            CASE WHEN EXISTS (SELECT 1 FROM ca_certificate cac WHERE cac.certificate_id = p.id) THEN 'c'
-                WHEN x509_hasExtension(p.certificate, '1.3.6.1.4.1.11129.2.4.3', TRUE) IS NULL THEN 'u'
+                WHEN v.poison IS NULL THEN 'u'
                 WHEN NOT coalesce(x509_isEKUPermitted(p.certificate, '1.3.6.1.5.5.7.3.1'), FALSE) THEN 'x'
                 ELSE 's' END AS kind,
            -- '' not revoked; '?' revoked, no date; 'YYYY-MM-DD' revoked at that midnight; 'YYYY-MM-DD+' later that day
@@ -72,7 +72,12 @@ FROM (
         FROM crl_revoked cr
         WHERE cr.ca_id = p.issuer_ca_id AND cr.serial_number = x509_serialNumber(p.certificate)
     ) r ON TRUE
-    CROSS JOIN LATERAL (SELECT ARRAY(SELECT a.value FROM x509_altNames(p.certificate, 2) AS a(value)) AS sans) nm
+    -- OFFSET 0: computed once per row (inlined, the planner would call x509_altNames once per use of sans)
+    CROSS JOIN LATERAL (
+        SELECT x509_hasExtension(p.certificate, '1.3.6.1.4.1.11129.2.4.3', TRUE) AS poison,
+               ARRAY(SELECT a.value FROM x509_altNames(p.certificate, 2) AS a(value)) AS sans
+        OFFSET 0
+    ) v
     -- A name's zone: its last label, with the label before it when the last has 2 characters (a country code) and
     -- that one at most 4 ('gouv.fr', 'co.uk', but 'fr' for 'example.fr'); '=' + zone when the name is the zone
     -- itself, '.' + zone when it lies below it. Names are case-folded and lose one trailing dot, as the client's;
@@ -80,7 +85,7 @@ FROM (
     -- the Public Suffix List part).
     LEFT JOIN LATERAL (
         SELECT array_agg(DISTINCT z.token COLLATE "C" ORDER BY z.token COLLATE "C") AS zones  -- any server, one order
-        FROM unnest(CASE WHEN cardinality(nm.sans) > 0 THEN nm.sans
+        FROM unnest(CASE WHEN cardinality(v.sans) > 0 THEN v.sans
                          ELSE ARRAY[x509_commonName(p.certificate)] END) AS a(value)
         CROSS JOIN LATERAL (SELECT regexp_replace(lower(a.value), '\.$', '') AS n) nn
         CROSS JOIN LATERAL (SELECT string_to_array(nn.n, '.') AS l) ll
@@ -91,10 +96,10 @@ FROM (
                         ELSE coalesce(ll.l[cardinality(ll.l)], '') END AS zone
         ) zz
         CROSS JOIN LATERAL (
-            SELECT CASE WHEN cardinality(nm.sans) > 0 THEN '' ELSE 'c' END
+            SELECT CASE WHEN cardinality(v.sans) > 0 THEN '' ELSE 'c' END
                    || CASE WHEN nn.n = zz.zone THEN '=' ELSE '.' END || zz.zone AS token
         ) z
-        WHERE cardinality(nm.sans) > 0
+        WHERE cardinality(v.sans) > 0
            OR (nn.n ~ '^(\*\.)?[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\n?$'
                AND regexp_replace(nn.n, '^\*\.', '') !~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}\n?$')
     ) zs ON TRUE

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 
 import psycopg2
 import pytest
+from cryptography import x509 as cx509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from analysis import crtsh, policies
 from analysis.aggregates import AggregateReport, _zone_verdict, names_verdict
@@ -154,28 +157,38 @@ def test_a_certificate_passes_only_with_every_name_inside():
     assert names_verdict(("c.intranet",), ("intranet",)) is False  # unknown suffix: no name
 
 
-def test_the_server_computes_the_zones_as_documented(empty_db, tmp_path):
-    """Names as written (case, trailing dot, wildcard, bare zone, single label, IP-like), and the subject CN only
-    without DNS SANs and only when it is a host name."""
+def test_the_server_computes_the_cells_as_documented(empty_db, tmp_path):
+    """Names as written (case, trailing dot, wildcard, bare zone, single label, IP-like), the subject CN only without
+    DNS SANs and only when it is a host name; the kinds; revocations at midnight and later in the day."""
     k = pki.key("root")
     root_name = pki.name("Zone Root")
     nb, na = dt.datetime(2019, 1, 1), dt.datetime(2020, 1, 1)
+    client_only = [(cx509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)]
     leaves = {
-        "mixed": (["WWW.Gouv.FR.", "*.gouv.fr", "gouv.fr", "Exemple.fr"], "x"),
-        "deep": (["a.b.c.co.uk", "abcde.uk", "localhost", "1.2.3.4"], "x"),
-        "cn_host": ([], "Host.Exemple.FR"),
-        "cn_not_host": ([], "Not a host name"),
-        "cn_ip": ([], "192.0.2.1"),
+        "mixed": (["WWW.Gouv.FR.", "*.gouv.fr", "gouv.fr", "Exemple.fr"], "x", ()),
+        "deep": (["a.b.c.co.uk", "abcde.uk", "localhost", "1.2.3.4"], "x", ()),
+        "cn_host": ([], "Host.Exemple.FR", ()),
+        "cn_not_host": ([], "Not a host name", ()),
+        "cn_ip": ([], "192.0.2.1", ()),
+        "client": (["client.gouv.fr"], "x", client_only),
+        "revoked_midnight": (["a.gov.pf"], "x", ()),
+        "revoked_later": (["b.gov.pf"], "x", ()),
     }
     d = tmp_path / "certs"
     d.mkdir()
     (d / "root.der").write_bytes(pki.der(pki.build(root_name, k, root_name, k, serial=1, ca=True,
                                                    not_after=dt.datetime(2030, 1, 1))))
-    for i, (label, (sans, cn)) in enumerate(leaves.items()):
-        cert = pki.build(pki.name(cn), pki.key(label), root_name, k, serial=100 + i, ca=False, not_before=nb,
-                         not_after=na, sans=sans)
-        (d / f"{label}.der").write_bytes(pki.der(cert))
-    report = load_paths(empty_db, [d])
+    sha = {}
+    for i, (label, (sans, cn, extra)) in enumerate(leaves.items()):
+        data = pki.der(pki.build(pki.name(cn), pki.key(label), root_name, k, serial=100 + i, ca=False,
+                                 not_before=nb, not_after=na, sans=sans, extra=extra))
+        (d / f"{label}.der").write_bytes(data)
+        sha[label] = hashlib.sha256(data).hexdigest().upper()
+    revocations = tmp_path / "rev.csv"
+    revocations.write_text("certificate_sha256,revocation_date,reason_code\n"
+                           f"{sha['revoked_midnight']},2019-03-01T00:00:00Z,1\n"
+                           f"{sha['revoked_later']},2019-03-01T10:00:00Z,\n")
+    report = load_paths(empty_db, [d], revocations_csv=revocations)
     assert not report.bad_files and not report.bad_rows, report.summary()
     q = load_queries()["certificate_aggregates"]
     conn = psycopg2.connect(empty_db)
@@ -183,15 +196,23 @@ def test_the_server_computes_the_zones_as_documented(empty_db, tmp_path):
     with conn.cursor() as cur:
         cur.execute("SELECT id FROM ca WHERE name LIKE %s", ("%Zone Root",))
         ca_id = cur.fetchone()[0]
+        # an undecodable row under the root, as crt.sh keeps what CT logs accepted
+        cur.execute("INSERT INTO certificate (issuer_ca_id, certificate) VALUES (%s, %s)",
+                    (ca_id, (d / "mixed.der").read_bytes()[:150]))
         cur.execute(q.sql, q.bind({"issuer_ca_id": ca_id, "as_of": dt.datetime(2019, 5, 17),
                                    "window_start": dt.datetime(2019, 5, 17), "window_end": None}))
         cells = sorted((json.loads(key), deduplicated) for dim, key, _, _, deduplicated in cur.fetchall()
                        if dim == "cell")
     conn.close()
+    leaf = [ca_id, "s", "2019-01", "2020-01"]
     assert cells == sorted([
         ([ca_id, "c", "2018-01", "2030-01", "", []], 1),  # the root itself: a CA certificate
-        ([ca_id, "s", "2019-01", "2020-01", "", [".fr", ".gouv.fr", "=gouv.fr"]], 1),
-        ([ca_id, "s", "2019-01", "2020-01", "", [".4", ".co.uk", ".uk", "=localhost"]], 1),
-        ([ca_id, "s", "2019-01", "2020-01", "", ["c.fr"]], 1),  # Host.Exemple.FR: exemple has over 4 characters
-        ([ca_id, "s", "2019-01", "2020-01", "", []], 2),  # no SAN, and a CN that is no host name (or an IP)
+        ([ca_id, "u", "unparsable", "unparsable", "", []], 1),
+        ([ca_id, "x", "2019-01", "2020-01", "", [".gouv.fr"]], 1),  # its EKU is clientAuth only
+        ([*leaf, "", [".fr", ".gouv.fr", "=gouv.fr"]], 1),
+        ([*leaf, "", [".4", ".co.uk", ".uk", "=localhost"]], 1),
+        ([*leaf, "", ["c.fr"]], 1),  # Host.Exemple.FR: exemple has over 4 characters
+        ([*leaf, "", []], 2),  # no SAN, and a CN that is no host name (or an IP address)
+        ([*leaf, "2019-03-01", [".gov.pf"]], 1),
+        ([*leaf, "2019-03-01+", [".gov.pf"]], 1),
     ])

@@ -175,6 +175,11 @@ def _revocation_points(token: str, dates: list[pd.Timestamp], not_before: list) 
     return _points(day + _SECOND, day + _DAY, dates + inside)
 
 
+def _span(lower: int, upper: int) -> str:
+    """One number when exact, else the range ``lower–upper``."""
+    return f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}"
+
+
 @dataclass
 class OptionBounds:
     """One option evaluated on the cells: per status, the certificates it certainly gets (``lower``) and possibly
@@ -185,6 +190,7 @@ class OptionBounds:
     lower: dict[str, int]
     upper: dict[str, int]
     why: list[str] = field(default_factory=list)  # what makes it inexact
+    by_issuer: dict[int, list[int]] = field(default_factory=dict)  # issuing CA id -> [at least, at most] affected
 
     @property
     def exact(self) -> bool:
@@ -220,11 +226,17 @@ def evaluate_cells(cells: pd.DataFrame, scenario: Scenario, record=None) -> list
         found = pd.Series(status).groupby(owner).agg(frozenset)
         lower = dict.fromkeys(policies.STATUSES, 0)
         upper = dict(lower)
+        issuers = subs["issuer_ca_id"].to_numpy()
+        affected: dict[int, list[int]] = {}  # issuing CA -> [at least, at most] affected
         for i, statuses in found.items():
             for st in statuses:
                 upper[st] += int(counts[i])
             if len(statuses) == 1:
                 lower[next(iter(statuses))] += int(counts[i])
+            if "affected" in statuses:
+                pair = affected.setdefault(int(issuers[i]), [0, 0])
+                pair[0] += int(counts[i]) if len(statuses) == 1 else 0
+                pair[1] += int(counts[i])
         lower["unparsable"] += unparsable
         upper["unparsable"] += unparsable
         why = []
@@ -234,7 +246,7 @@ def evaluate_cells(cells: pd.DataFrame, scenario: Scenario, record=None) -> list
             why.append(f"names the zones cannot place against {', '.join(subtrees)}")
         if uses_sct:
             why.append("the earliest SCT, which the server does not count")
-        results.append(OptionBounds(option.label, policy, lower, upper, why))
+        results.append(OptionBounds(option.label, policy, lower, upper, why, affected))
     return results
 
 
@@ -405,11 +417,18 @@ class AggregateReport:
     def options_compared(self, statuses=("affected", "survives", "revoked")) -> pd.DataFrame:
         """The options side by side: one row per option, one column per status, each an exact number or a range
         ``at least–at most``."""
-        def cell(b, st):
-            lo, hi = b.lower[st], b.upper[st]
-            return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
-        return pd.DataFrame([[b.label, *(cell(b, st) for st in statuses)] for b in self.option_bounds],
-                            columns=["option", *statuses])
+        return pd.DataFrame([[b.label, *(_span(b.lower[st], b.upper[st]) for st in statuses)]
+                             for b in self.option_bounds], columns=["option", *statuses])
+
+    def affected_by_issuing_ca(self) -> pd.DataFrame:
+        """Affected certificates per issuing CA (intermediate) and option: ``at least–at most``, or one number."""
+        names = dict(zip(self.fetched.hierarchy["ca_id"], self.fetched.hierarchy["ca_name"]))
+        names.update(zip(self.fetched.root["ca_id"], self.fetched.root["ca_name"]))
+        ids = sorted({i for b in self.option_bounds for i in b.by_issuer}, key=lambda i: (str(names.get(i, "")), i))
+        out = pd.DataFrame({"issuer_name": [names.get(i) for i in ids], "issuer_ca_id": ids})
+        for b in self.option_bounds:
+            out[b.label] = [_span(*b.by_issuer.get(i, (0, 0))) for i in ids]
+        return out
 
     def counted(self) -> pd.DataFrame:
         """What the cells hold, per kind (a pair once): the TLS server certificates the options judge, and what is
@@ -426,8 +445,8 @@ class AggregateReport:
         kinds = {o.kind for o in self.scenario.options}
         rows = [("dates inside a month", "cells keep the months of notBefore and notAfter: a date that is not a "
                  "month boundary leaves the certificates of its month as a range"),
-                ("affected per organisation, domain or intermediate", "the cells are not split by organisation or "
-                 "name; organisations are counted over every expiry"),
+                ("affected per organisation or domain", "the cells are not split by organisation or name "
+                 "(per issuing CA they are); organisations are counted over every expiry"),
 ]
         if "constrain" in kinds:
             rows.append(("names below a zone", "a constraint deeper than a zone (e.g. ville.gouv.fr, or example.fr) "
@@ -520,8 +539,7 @@ class AggregateReport:
                 "Every option below comes from crt.sh's counts per cell (notBefore and notAfter month, revocation "
                 "day, zones of the DNS names): a number is exact, a range 'a–b' bounds the true one."]
         first = self.option_bounds[0]
-        span = lambda st: (f"{first.lower[st]:,}" if first.lower[st] == first.upper[st]  # noqa: E731
-                           else f"{first.lower[st]:,}–{first.upper[st]:,}")
+        span = lambda st: _span(first.lower[st], first.upper[st])  # noqa: E731
         counted = self.counted().set_index("kind")["certificates"]
         tail = [f"Judged: {counted[CELL_KINDS['s']]:,} TLS server certificates (a pair once); every option "
                 f"leaves out {span('excluded_expired')} expiring on or before the filter date and "
@@ -542,6 +560,7 @@ class AggregateReport:
         out.mkdir(parents=True, exist_ok=True)
         paths = [write_csv(self.options(), out / "options.csv"),
                  write_csv(self.counted(), out / "counted.csv"),
+                 write_csv(self.affected_by_issuing_ca(), out / "affected_by_issuing_ca.csv"),
                  write_csv(self.estimate(), out / "estimate.csv"),
                  write_csv(self.by_organisation(), out / "by_organisation.csv"),
                  write_csv(self.by_month(), out / "by_month.csv"),

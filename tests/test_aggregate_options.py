@@ -112,6 +112,16 @@ def test_month_aligned_dates_and_zone_subtrees_are_exact(fetched):
     assert table.loc["notBefore after 2019-03-31"].tolist() == ["80", "956", "48"]
     removal = agg.option_bounds[0]
     assert (removal.lower["excluded_expired"], removal.lower["excluded_issued_after"]) == (262, 204)
+    # per issuing CA too
+    rows, _, _ = fetched
+    report = Report.build(**ALIGNED, options=ALIGNED_OPTIONS, source="demo", fetched=rows)
+    issuer = report.normalised.issuances["issuer_ca_id"]
+    by_ca = agg.affected_by_issuing_ca().set_index("issuer_ca_id")
+    for label, ev in report.evaluations.items():
+        true = issuer[ev.verdicts["status"] == "affected"].value_counts()
+        assert {int(i): int(n) for i, n in true.items()} == \
+            {int(i): int(v.replace(",", "")) for i, v in by_ca[label].items() if v != "0"}, label
+    assert int(by_ca["removal"].str.replace(",", "").astype(int).sum()) == 1036
 
 def test_the_aggregate_path_reports_every_option(fetched, tmp_path):
     """distrust-impact report with --max-rows under the demo's rows: the aggregate notebook, every option."""

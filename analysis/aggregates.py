@@ -110,9 +110,9 @@ def _cn_is_hostname(token: str) -> bool | None:
     if token[0] == "=":
         return bool(registrable_domains([zone])["is_valid_hostname"].iloc[0])
     psl = _suffixes()
-    rules = psl.exact | psl.wildcard_bases
-    if "xn--" in zone or any(r.endswith("." + zone) or r == zone and zone in psl.wildcard_bases for r in rules):
-        return None  # a rule below the zone: the CN may itself be a public suffix
+    if "xn--" in zone or zone in psl.wildcard_bases or any(r.endswith("." + zone)
+                                                           for r in psl.exact | psl.wildcard_bases):
+        return None  # a rule below the zone (or punycode, matched decoded): the CN may itself be a public suffix
     labels = zone.split(".")
     known = any(".".join(labels[i:]) in psl.exact or ".".join(labels[i + 1:]) in psl.wildcard_bases
                 for i in range(len(labels)))

@@ -2,31 +2,39 @@
 
 When a CA's hierarchy holds more unexpired certificate rows than the client's ``max_rows`` (see
 :func:`analysis.crtsh.fetch_ca`), only ``certificate_aggregates`` is fetched: certificates by subject O=, by notAfter
-month and by issuing CA, each counted once per precertificate/certificate pair (distinct de-duplication keys).
-From those, a removal's impact is exact per organisation and bounded per date to the month:
+month, by issuing CA, and by *cell*, each counted once per precertificate/certificate pair (distinct de-duplication
+keys). A cell is every field an option or filter reads, coarsened so that the cells stay few (docs/aggregates.md):
+issuing CA, kind (CA certificate, undecodable, not for TLS servers, TLS server certificate), notBefore month,
+notAfter month, revocation day, and the *zones* of the certificate's DNS names (last label, plus the label before it
+under a country code when that is at most 4 characters).
 
-* months wholly after the distrust date (and after the expiry filter) are affected;
-* the distrust date's own month is partly affected: it is the gap between the lower and the upper bound;
-* what aggregates cannot say is said: the issued-after filter needs notBefore and revocations need serials, so both
-  are left out (the bounds count revoked certificates and certificates issued after the cut-off), and options other
-  than removal need the names of every certificate.
+From the cells, :meth:`AggregateReport.options` evaluates every option of the scenario with the row-level library's
+own policies and :func:`analysis.policies.classify`: each cell is stood for by representative certificates (its
+months' first and last second, and each second around a date the scenario or a policy compares with that falls in
+those months; both sides of a name constraint the zones cannot decide; both "seen in CT" and "never" for rules on the
+earliest SCT). A cell whose representatives all get one status counts exactly; the others widen a lower/upper bound.
+So an option is exact when its dates are month boundaries and its subtrees are zones, and bounded otherwise.
 
+:meth:`AggregateReport.estimate` keeps the first, removal-only estimate (by notAfter month, every kind counted).
 The hierarchy's own CA certificates are taken out of the counts, as in the row-by-row report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from analysis import figures
+from analysis import figures, policies
 from analysis.crtsh import DEFAULT_MAX_ROWS
-from analysis.normalise import NO_ORGANISATION
-from analysis.report import TEXT_WIDTH, _wrap, check_max_rows, checked_scenario, code_version
+from analysis.normalise import NO_ORGANISATION, _PublicSuffixes, normalise, normalise_dns_name, registrable_domains
+from analysis.report import TEXT_WIDTH, _mozilla_presets, _wrap, check_max_rows, checked_scenario, code_version
 from analysis.scenario import Scenario
 from analysis.sources import fetch_population, notebook_cache_dir, source_label
 from analysis.textfmt import format_table, write_csv
@@ -47,6 +55,237 @@ def _organisation_of(name: str) -> str | None:
 
 def _month(ts) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m")
+
+
+# -- cells: what the server counted, and what each option does to it --------------------------------------------------
+CELL_KINDS = {"c": "CA certificate", "u": "unparsable", "x": "not for TLS servers", "s": "TLS server certificate"}
+_SECOND = pd.Timedelta(seconds=1)
+_DAY = pd.Timedelta(days=1)
+
+
+def parse_cells(aggregates: pd.DataFrame) -> pd.DataFrame:
+    """The ``cell`` rows of ``certificate_aggregates`` as columns: ``issuer_ca_id, kind, not_before_month,
+    not_after_month, revoked, zones`` (a tuple), ``certificates`` (a pair once) and ``crtsh_rows``."""
+    a = aggregates[aggregates["dimension"] == "cell"]
+    rows = [json.loads(k) for k in a["key"]]
+    cells = pd.DataFrame(rows, columns=["issuer_ca_id", "kind", "not_before_month", "not_after_month", "revoked",
+                                        "zones"])
+    cells["zones"] = [tuple(z) for z in cells["zones"]]
+    cells["certificates"] = a["deduplicated"].to_numpy(dtype="int64")
+    cells["crtsh_rows"] = a["certificates"].to_numpy(dtype="int64")
+    return cells
+
+
+def _zone_verdict(token: str, subtrees: tuple[str, ...]) -> bool | None:
+    """Whether a name of this zone token (``=zone``: the name is the zone; ``.zone``: it lies below it) is within
+    ``subtrees`` (RFC 5280, as :func:`analysis.policies.within_subtrees`): True, False, or None when it depends on
+    labels the zone does not keep."""
+    zone = token[1:]
+    if token[0] == "=":
+        return bool(policies.within_subtrees(pd.Series([zone]), subtrees)[0])
+    verdicts = set()
+    for sub in subtrees:
+        base = normalise_dns_name(sub.strip())
+        base = base[1:] if base.startswith(".") else base  # ".x" permits what lies below x; the name does
+        if base == zone or zone.endswith("." + base):
+            return True
+        if base.endswith("." + zone):
+            under = base[:-len(zone) - 1].rsplit(".", 1)[-1]
+            # below a 2-character zone the server kept the next label when it had at most 4 characters
+            verdicts.add(False if "." not in zone and len(zone) == 2 and len(under) <= 4 else None)
+        else:
+            verdicts.add(False)
+    return None if None in verdicts else False
+
+
+@functools.lru_cache(maxsize=1)
+def _suffixes() -> _PublicSuffixes:
+    return _PublicSuffixes()
+
+
+def _cn_is_hostname(token: str) -> bool | None:
+    """Whether a subject CN of this zone token is a host name by the Public Suffix List part of the rule (the
+    server checked the syntax): True, False, or None when the labels the zone drops decide it."""
+    zone = token[1:]
+    if token[0] == "=":
+        return bool(registrable_domains([zone])["is_valid_hostname"].iloc[0])
+    psl = _suffixes()
+    if "xn--" in zone or zone in psl.wildcard_bases or any(r.endswith("." + zone)
+                                                           for r in psl.exact | psl.wildcard_bases):
+        return None  # a rule below the zone (or punycode, matched decoded): the CN may itself be a public suffix
+    labels = zone.split(".")
+    known = any(".".join(labels[i:]) in psl.exact or ".".join(labels[i + 1:]) in psl.wildcard_bases
+                for i in range(len(labels)))
+    return known  # no rule at all: an unknown suffix, not a host name
+
+
+def names_verdict(zones: tuple[str, ...], subtrees: tuple[str, ...]) -> bool | None:
+    """Whether a certificate with these zone tokens passes a name constraint to ``subtrees``: every name within
+    them (True), some name outside or no name at all (False), or undecided (None)."""
+    if not zones:
+        return False  # no DNS name (nor host-name CN): breaks
+    if zones[0].startswith("c"):  # the subject CN, when it is a host name
+        inside, valid = _zone_verdict(zones[0][1:], subtrees), _cn_is_hostname(zones[0][1:])
+        return False if inside is False or valid is False else (None if valid is None else inside)
+    verdicts = [_zone_verdict(z, subtrees) for z in zones]
+    return False if False in verdicts else (None if None in verdicts else True)
+
+
+def _dates_of(policy) -> set[pd.Timestamp]:
+    """Every date a policy (and the policies it wraps or composes) compares a certificate's dates with."""
+    out = {getattr(policy, a) for a in ("date", "effective", "sunset") if getattr(policy, a, None) is not None}
+    for inner in [*getattr(policy, "policies", ()), *([policy.policy] if hasattr(policy, "policy") else [])]:
+        out |= _dates_of(inner)
+    return {pd.Timestamp(d) for d in out}
+
+
+def _uses(policy, kind: type) -> list:
+    found = [policy] if isinstance(policy, kind) else []
+    for inner in [*getattr(policy, "policies", ()), *([policy.policy] if hasattr(policy, "policy") else [])]:
+        found += _uses(inner, kind)
+    return found
+
+
+def _points(start: pd.Timestamp, end: pd.Timestamp, dates: list[pd.Timestamp]) -> list[pd.Timestamp]:
+    """Seconds of [start, end) at which every comparison with ``dates`` (exact, or by UTC day) can change."""
+    out = {start, end - _SECOND}
+    for d in dates:
+        day = d.normalize()
+        out |= {d - _SECOND, d, day - _SECOND, day, day + _DAY - _SECOND, day + _DAY}
+    return sorted(t for t in out if start <= t < end)
+
+
+def _month_points(month: str, dates: list[pd.Timestamp]) -> list:
+    if month == "unparsable":
+        return [pd.NaT]
+    start = pd.Timestamp(month + "-01")
+    return _points(start, start + pd.offsets.MonthBegin(1), dates)
+
+
+def _revocation_points(token: str, dates: list[pd.Timestamp], not_before: list) -> list:
+    """``None``: not revoked; NaT: revoked at an unknown date; else the revocation times to try."""
+    if token == "":
+        return [None]
+    if token == "?":
+        return [pd.NaT]
+    day = pd.Timestamp(token.rstrip("+"))
+    if not token.endswith("+"):
+        return [day]
+    inside = [t for t in not_before if pd.notna(t)]
+    return _points(day + _SECOND, day + _DAY, dates + inside)
+
+
+def _span(lower: int, upper: int) -> str:
+    """One number when exact, else the range ``lower–upper``."""
+    return f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}"
+
+
+@dataclass
+class OptionBounds:
+    """One option evaluated on the cells: per status, the certificates it certainly gets (``lower``) and possibly
+    gets (``upper``)."""
+
+    label: str
+    policy: object
+    lower: dict[str, int]
+    upper: dict[str, int]
+    why: list[str] = field(default_factory=list)  # what makes it inexact
+    by_issuer: dict[int, list[int]] = field(default_factory=dict)  # issuing CA id -> [at least, at most] affected
+
+    @property
+    def exact(self) -> bool:
+        return self.lower == self.upper
+
+
+def _probe(scenario: Scenario, option, record):
+    """The option's policy without a population (an allowlist's dates stand in for it: its list comes later)."""
+    if option.kind == "allowlist":
+        return policies.Allowlist(scenario.distrust_date, option.arg)
+    return scenario.policy_for(option, mozilla_presets=record)
+
+
+def evaluate_cells(cells: pd.DataFrame, scenario: Scenario, record=None) -> list[OptionBounds]:
+    """Every option of ``scenario`` on the TLS server certificates of ``cells`` (kinds ``s`` and ``u``), through the
+    library's policies and :func:`analysis.policies.classify` on representative certificates (module docstring)."""
+    subs = cells[cells["kind"] == "s"].reset_index(drop=True)
+    unparsable = int(cells.loc[cells["kind"] == "u", "certificates"].sum())
+    s = scenario
+    filters = {pd.Timestamp(d) for d in (s.as_of, s.distrust_date, s.expires_on_or_before, s.issued_after) if d}
+    counts = subs["certificates"].to_numpy()
+    results = []
+    for option in s.options:
+        probe = _probe(s, option, record)
+        subtrees = tuple(sorted({p for pol in _uses(probe, policies.NameConstrained) for p in pol.permitted}))
+        uses_sct = any(getattr(p, "basis", "") == "earliest_sct" for p in _uses(probe, policies.DistrustAfter))
+        names = {z: names_verdict(z, subtrees) for z in set(subs["zones"])} if subtrees else {}
+        inside = next((p if not p.startswith(".") else "a" + p for p in subtrees), "")
+        norm, owner = _population(subs, sorted(filters | _dates_of(probe)), names, inside, uses_sct)
+        policy = s.policy_for(option, norm, mozilla_presets=record)
+        status = policies.classify(norm, policy, expires_on_or_before=s.expires_on_or_before,
+                                   issued_after=s.issued_after)["status"].astype(str).to_numpy()
+        found = pd.Series(status).groupby(owner).agg(frozenset)
+        lower = dict.fromkeys(policies.STATUSES, 0)
+        upper = dict(lower)
+        issuers = subs["issuer_ca_id"].to_numpy()
+        affected: dict[int, list[int]] = {}  # issuing CA -> [at least, at most] affected
+        for i, statuses in found.items():
+            for st in statuses:
+                upper[st] += int(counts[i])
+            if len(statuses) == 1:
+                lower[next(iter(statuses))] += int(counts[i])
+            if "affected" in statuses:
+                pair = affected.setdefault(int(issuers[i]), [0, 0])
+                pair[0] += int(counts[i]) if len(statuses) == 1 else 0
+                pair[1] += int(counts[i])
+        lower["unparsable"] += unparsable
+        upper["unparsable"] += unparsable
+        why = []
+        if any(len(f) > 1 for f in found):
+            why.append("dates within a month")
+        if None in names.values():
+            why.append(f"names the zones cannot place against {', '.join(subtrees)}")
+        if uses_sct:
+            why.append("the earliest SCT, which the server does not count")
+        results.append(OptionBounds(option.label, policy, lower, upper, why, affected))
+    return results
+
+
+def _population(subs: pd.DataFrame, dates: list[pd.Timestamp], names: dict, inside: str, uses_sct: bool):
+    """Representative certificates of the cells, normalised, and the cell of each: every combination of the cell's
+    notBefore, notAfter and revocation points, of its names' possible verdicts (a name within the subtrees, or none:
+    both fail alike) and, for a rule on the earliest SCT, of "seen in CT before any date" and "never"."""
+    rows, revoked, seen = [], [], []
+    variants = {True: [[inside]], False: [[]], None: [[inside], []]}
+    months = {m: _month_points(m, dates) for m in {*subs["not_before_month"], *subs["not_after_month"]}}
+    revocations = {(r, m): _revocation_points(r, dates, months[m])
+                   for r, m in set(zip(subs["revoked"], subs["not_before_month"]))}
+    for i, cell in enumerate(subs.itertuples(index=False)):
+        nbs, nas = months[cell.not_before_month], months[cell.not_after_month]
+        combos = [(nb, na, rv, dns, ct) for nb in nbs for na in nas
+                  for rv in revocations[cell.revoked, cell.not_before_month]
+                  for dns in variants[names.get(cell.zones, True) if names else True]
+                  for ct in ((False, True) if uses_sct else (False,))]
+        for nb, na, rv, dns, ct in combos:
+            rows.append((i, cell.issuer_ca_id, nb, na, dns))
+            if rv is not None:
+                revoked.append((len(rows), rv))
+            if ct:
+                seen.append(len(rows))
+    ids = np.arange(1, len(rows) + 1, dtype="int64")
+    hexes = [f"{k:064X}" for k in ids]
+    when = lambda values: pd.to_datetime(pd.Series(values, dtype="object")).astype("datetime64[ns]")  # noqa: E731
+    certs = pd.DataFrame({
+        "certificate_id": ids, "issuer_ca_id": np.array([r[1] for r in rows], dtype="int64"), "issuer_name": "",
+        "sha256": hexes, "serial_number": hexes, "not_before": when([r[2] for r in rows]),
+        "not_after": when([r[3] for r in rows]), "subject_o": None, "subject_cn": None,
+        "dns_names": [r[4] for r in rows], "policy_oids": [[] for _ in rows], "is_precertificate": False,
+        "is_server_auth": True, "dedup_key": hexes, "parse_error": None})
+    rev = pd.DataFrame({"certificate_id": np.array([k for k, _ in revoked], dtype="int64"),
+                        "revocation_date": when([t for _, t in revoked]),
+                        "reason_code": pd.array([None] * len(revoked), dtype="Int64")})
+    ct = pd.DataFrame({"certificate_id": np.array(seen, dtype="int64"),
+                       "earliest_entry": when([pd.Timestamp("1970-01-01")] * len(seen))})
+    return normalise(certs, revocations=rev, ct=ct), np.array([r[0] for r in rows], dtype="int64")
 
 
 @dataclass
@@ -157,6 +396,67 @@ class AggregateReport:
         ]
         return pd.DataFrame(rows, columns=["metric", "value", "note"])
 
+    # -- every option, from the cells ------------------------------------------------------------------------------
+    @functools.cached_property
+    def cells(self) -> pd.DataFrame:
+        """The server's cells (see :func:`parse_cells`)."""
+        return parse_cells(self.fetched.aggregates)
+
+    @functools.cached_property
+    def option_bounds(self) -> list[OptionBounds]:
+        actual = any(o.kind.endswith("-actual") for o in self.scenario.options)  # the presets take a second
+        return evaluate_cells(self.cells, self.scenario, _mozilla_presets(self.fetched) if actual else None)
+
+    def options(self) -> pd.DataFrame:
+        """Every option of the scenario, one row per (option, status): ``at_least`` and ``at_most`` certificates
+        (a pair once; equal when the counts decide every certificate), ``exact``, and ``inexact_because``."""
+        rows = [(b.label, st, b.lower[st], b.upper[st], b.lower[st] == b.upper[st], "; ".join(b.why))
+                for b in self.option_bounds for st in policies.STATUSES]
+        return pd.DataFrame(rows, columns=["option", "status", "at_least", "at_most", "exact", "inexact_because"])
+
+    def options_compared(self, statuses=("affected", "survives", "revoked")) -> pd.DataFrame:
+        """The options side by side: one row per option, one column per status, each an exact number or a range
+        ``at least–at most``."""
+        return pd.DataFrame([[b.label, *(_span(b.lower[st], b.upper[st]) for st in statuses)]
+                             for b in self.option_bounds], columns=["option", *statuses])
+
+    def affected_by_issuing_ca(self) -> pd.DataFrame:
+        """Affected certificates per issuing CA (intermediate) and option: ``at least–at most``, or one number."""
+        names = dict(zip(self.fetched.hierarchy["ca_id"], self.fetched.hierarchy["ca_name"]))
+        names.update(zip(self.fetched.root["ca_id"], self.fetched.root["ca_name"]))
+        ids = sorted({i for b in self.option_bounds for i in b.by_issuer}, key=lambda i: (str(names.get(i, "")), i))
+        out = pd.DataFrame({"issuer_name": [names.get(i) for i in ids], "issuer_ca_id": ids})
+        for b in self.option_bounds:
+            out[b.label] = [_span(*b.by_issuer.get(i, (0, 0))) for i in ids]
+        return out
+
+    def counted(self) -> pd.DataFrame:
+        """What the cells hold, per kind (a pair once): the TLS server certificates the options judge, and what is
+        left out as in the row-by-row report."""
+        c = self.cells
+        rows = [(CELL_KINDS[k], int(c.loc[c["kind"] == k, "certificates"].sum()),
+                 {"c": "left out: the hierarchy's own CA certificates", "u": "counted as unparsable",
+                  "x": "left out: their EKU rules out TLS servers", "s": "judged by every option"}[k])
+                for k in ("s", "u", "x", "c")]
+        return pd.DataFrame(rows, columns=["kind", "certificates", "note"])
+
+    def limits(self) -> pd.DataFrame:
+        """What the server-side counts cannot give, and why (docs/aggregates.md)."""
+        kinds = {o.kind for o in self.scenario.options}
+        rows = [("dates inside a month", "cells keep the months of notBefore and notAfter: a date that is not a "
+                 "month boundary leaves the certificates of its month as a range"),
+                ("affected per organisation or domain", "the cells are not split by organisation or name "
+                 "(per issuing CA they are); organisations are counted over every expiry"),
+]
+        if "constrain" in kinds:
+            rows.append(("names below a zone", "a constraint deeper than a zone (e.g. ville.gouv.fr, or example.fr) "
+                         "leaves the certificates with names in that zone as a range"))
+        if kinds & {"sct-after", "chrome-actual"}:
+            rows.append(("earliest SCT", "not counted on the server: it is a probe of every ct_log_entry partition "
+                         "per certificate, the most expensive part of the row-by-row fetch; the range spans "
+                         "'seen in CT before the cut-off' and 'never'"))
+        return pd.DataFrame(rows, columns=["what", "why"])
+
     # -- what the report shows -------------------------------------------------------------------------------------
     @property
     def ca_name(self) -> str:
@@ -182,8 +482,9 @@ class AggregateReport:
                 ("distrust date", s.distrust_date.isoformat()),
                 ("filter: expires on or before", s.expires_on_or_before.isoformat() if s.expires_on_or_before
                  else "off"),
-                ("filter: issued after", "not applied (needs notBefore per certificate)" if s.issued_after else "off"),
-                ("options", "removal only (other options need every certificate's names)"),
+                ("filter: issued after", s.issued_after.isoformat() + " (to the month)" if s.issued_after
+                 else "off"),
+                ("options", "; ".join(o.spec for o in s.options) + " (from the cells: exact or a range)"),
                 ("code version", code_version())]
         return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -229,18 +530,27 @@ class AggregateReport:
         return f"Bar chart: the organisations holding the most unexpired certificates of {self.ca_short_name}{lead}."
 
     def summary_text(self, width: int = TEXT_WIDTH) -> str:
-        e = self.estimate().set_index("metric")["value"]
         s = self.scenario
         head = [f"Distrust impact (server-side counts): {self.ca_name}",
                 f"Source: {source_label(self.source)}, queried {self.query_time}.",
                 f"{self.fetched.rows_planned:,} unexpired crt.sh rows on {s.as_of}: too many to pull one by one, "
                 f"so these are crt.sh's own counts.",
                 "",
-                f"A removal on {s.distrust_date} breaks between {e['affected, at least']:,} and "
-                f"{e['affected, at most']:,} certificates (revoked ones and any issued after the cut-off "
-                f"included: aggregates cannot tell them apart)."]
+                "Every option below comes from crt.sh's counts per cell (notBefore and notAfter month, revocation "
+                "day, zones of the DNS names): a number is exact, a range 'a–b' bounds the true one."]
+        first = self.option_bounds[0]
+        span = lambda st: _span(first.lower[st], first.upper[st])  # noqa: E731
+        counted = self.counted().set_index("kind")["certificates"]
+        tail = [f"Judged: {counted[CELL_KINDS['s']]:,} TLS server certificates (a pair once); every option "
+                f"leaves out {span('excluded_expired')} expiring on or before the filter date and "
+                f"{span('excluded_issued_after')} issued after the cut-off; {counted[CELL_KINDS['x']]:,} not for "
+                f"TLS servers are left out, {counted[CELL_KINDS['u']]:,} unparsable counted apart.",
+                *(f"Not from counts: {w}: {why}." for w, why in self.limits().itertuples(index=False))]
         blocks = ["\n".join(_wrap(line, width) for line in head),
-                  format_table(self.estimate()[["metric", "value"]], width=width, title="Estimate"),
+                  format_table(self.options_compared(), width=width, title="Options compared"),
+                  "\n".join(_wrap(line, width) for line in tail),
+                  format_table(self.estimate()[["metric", "value"]], width=width,
+                               title="Removal by month of expiry (every kind of certificate)"),
                   format_table(self.by_organisation().head(20), width=width,
                                title="Top organisations, unexpired certificates (any expiry)")]
         return "\n\n".join(blocks) + "\n"
@@ -248,7 +558,10 @@ class AggregateReport:
     def write_outputs(self) -> list[Path]:
         out = self.output_dir / "tables"
         out.mkdir(parents=True, exist_ok=True)
-        paths = [write_csv(self.estimate(), out / "estimate.csv"),
+        paths = [write_csv(self.options(), out / "options.csv"),
+                 write_csv(self.counted(), out / "counted.csv"),
+                 write_csv(self.affected_by_issuing_ca(), out / "affected_by_issuing_ca.csv"),
+                 write_csv(self.estimate(), out / "estimate.csv"),
                  write_csv(self.by_organisation(), out / "by_organisation.csv"),
                  write_csv(self.by_month(), out / "by_month.csv"),
                  write_csv(self.by_issuing_ca(), out / "by_issuing_ca.csv"),

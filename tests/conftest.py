@@ -54,7 +54,7 @@ def classify(item) -> tuple[str, str] | None:
     """``(marker, reason)`` for a test that is not a unit test, ``None`` for one that is."""
     if "pg_cluster" in getattr(item, "fixturenames", ()):
         return "integration", "it uses the PostgreSQL cluster (fixture pg_cluster)"
-    if "crtsh" in item.keywords:
+    if item.get_closest_marker("crtsh"):
         return "integration", "it asks the live crt.sh (marker crtsh)"
     if reason := _calls(item, _INTEGRATION_CALLS):
         return "integration", reason

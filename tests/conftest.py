@@ -14,6 +14,7 @@ nbconvert, cost seconds of their own).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 from pathlib import Path
@@ -40,14 +41,20 @@ def _calls(item, calls) -> str | None:
     defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
     functions += [d.func for name in names for d in defs.get(name, ())]
     for function in functions:
-        try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
-            continue
+        source = _source(function)
         for call in calls:
             if call in source:
                 return f"{function.__name__} calls {call.rstrip('(')}"
     return None
+
+
+@functools.cache
+def _source(function) -> str:
+    """The function's source, read once (a fixture is shared by many tests, a test by its parameters)."""
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
 
 
 def classify(item) -> tuple[str, str] | None:

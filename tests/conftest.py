@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 from pathlib import Path
 
 import psycopg2
@@ -108,6 +109,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "crtsh" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_figures_left_open():
+    """Close the pyplot figures a module leaves open, with the module: matplotlib warns when the 21st is opened, and
+    tests/unit/test_figures.py draws with warnings as errors, so its outcome must not depend on the modules before it
+    (``make test`` runs tests/integration first)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")

@@ -42,8 +42,9 @@ report: system-deps venv ## THE MAIN JOB: full report on the embedded demo popul
 test: system-deps venv ## run the whole test suite (starts and removes its own PostgreSQL)
 	$(BIN)/pytest
 
-test-fast: venv ## the unit tests only (no PostgreSQL, no notebook, no subprocess): seconds, for the edit loop
-	$(BIN)/pytest -q -m "not integration and not slow"
+# tests/unit imports no hypothesis test, so hypothesis' pytest plugin (a second of imports) is left out there.
+test-fast: venv ## the unit tests only, tests/unit (no PostgreSQL, notebook or subprocess): under 20 s, for the edit loop
+	$(BIN)/pytest -q -p no:hypothesispytest tests/unit
 
 lint: venv ## check the code with ruff (configuration in pyproject.toml)
 	$(BIN)/ruff check .

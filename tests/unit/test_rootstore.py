@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import matplotlib
 import pandas as pd
 import pytest
 
 from analysis import figures, rootstore
-from analysis.config import FIGURES_DIR
 
 CERTINOMIS = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
 
@@ -207,16 +203,3 @@ def test_save_is_byte_identical(tmp_path):
     assert "<dc:date>" not in svg and "Matplotlib v" not in png1.read_bytes().decode("latin-1")
 
 
-@pytest.mark.slow
-def test_root_store_history_figure_reproducible(tmp_path):
-    """Rendering in a fresh interpreter twice gives the same bytes, equal to the committed figure."""
-    code = ("import sys; from analysis import figures; "
-            "figures.plot_root_store_history(path_stem=sys.argv[1])")
-    for stem in ("a", "b"):
-        subprocess.run([sys.executable, "-c", code, str(tmp_path / stem)], check=True)
-    for ext in (".png", ".svg"):
-        a, b = (tmp_path / f"a{ext}").read_bytes(), (tmp_path / f"b{ext}").read_bytes()
-        assert a == b
-        committed = FIGURES_DIR / f"mozilla_root_store_history{ext}"
-        assert committed.read_bytes() == a, (
-            f"{committed} is stale: regenerate with figures.plot_root_store_history(path_stem=...)")

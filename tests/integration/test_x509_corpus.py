@@ -12,19 +12,13 @@ certificate and call; the PL/Python functions in the local PostgreSQL on a sampl
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 from analysis import x509
-from tests.test_x509_oracle import x509_database
-
-_spec = importlib.util.spec_from_file_location(
-    "x509_corpus", Path(__file__).parent / "fixtures" / "x509" / "corpus.py")
-corpus = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(corpus)
+from tests.integration.test_x509_oracle import x509_database
+from tests.x509_corpus import corpus, recorded  # noqa: F401  (session-scoped fixture)
 
 # libx509pq crashes the server backend on this CCADB root (Secretaria de Economia, Mexico): its subject and issuer
 # hold an x500UniqueIdentifier BIT STRING that ASN1_STRING_to_UTF8 cannot convert, and x509_nameAttributes returns a
@@ -67,29 +61,12 @@ def _convert(value, post):
     return value
 
 
-@pytest.fixture(scope="module")
-def recorded():
-    doc = corpus.load_expected()
-    certs = corpus.all_certificates()
-    assert sorted(certs) == doc["sha256"], "the corpus and the recorded outputs hold different certificates"
-    assert doc["_about"]["calls"] == corpus.CALLS
-    return doc, certs
-
-
 def _expected(doc, key, i, sha):
     want = doc["columns"][key][i]
     if want == corpus.SERVER_CRASH:
         assert sha == CRASH_CERT and key in ("nameAttributes:subject", "nameAttributes:issuer"), (sha, key)
         return CRASH_VALUES
     return want
-
-
-def test_corpus_size(recorded):
-    doc, certs = recorded
-    ccadb = corpus.ccadb_certificates()
-    assert len(ccadb) == 10217
-    assert len(doc["sha256"]) == 10358
-    assert len(corpus.CALLS) == 51
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ the faults on different statements, and the result must be exactly the database'
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import os
 import random
@@ -31,10 +30,7 @@ import pytest
 from analysis import crtsh
 from analysis.localdb import LocalCluster, create_schema
 from tests import pki
-from tests.test_queries import AS_OF, build_population, population  # noqa: F401  (module-scoped fixture)
-
-# The server-side aggregates too, cross-checked against the rows (fetch_ca skips them by default).
-fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
+from tests.population import AS_OF, build_population, fetch_ca_all
 
 PAGE_QUERIES = {"unexpired_certificates_der", "unexpired_certificates", "certificate_revocations",
                 "earliest_ct_entries", "certificate_counts_by_month", "certificate_aggregates"}

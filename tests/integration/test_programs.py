@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -187,46 +186,6 @@ def test_certinomis_replayed_on_2019_05_17_knew_of_no_action(norm):
     assert ev.summary_values()["excluded_issued_after"] == 150
 
 
-# -- Symantec, replayed the day before and the day after Chrome 70 (2018-10-16) -------------------------------------
-
-GEOTRUST_GLOBAL = "FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"
-
-
-def _symantec_population():
-    """Five leaves under a (fictional) issuing CA of GeoTrust Global CA: notBefore before/after 2016-06-01, expiring
-    before or after 2018-10-16."""
-    rows = [("2015-09-01", "2018-09-30"),   # old, expires before Chrome 70: broken by Chrome 66 (2018-04-17)
-            ("2016-03-01", "2019-03-01"),   # old: broken by Chrome 66
-            ("2016-08-01", "2018-10-15"),   # new, expires the day before Chrome 70: never broken
-            ("2017-01-01", "2019-06-01"),   # new: broken only by Chrome 70 (2018-10-16)
-            ("2018-06-01", "2020-06-01")]   # issued after 2017-12-01: broken by Chrome 66 from its notBefore
-    n = len(rows)
-    frame = pd.DataFrame({
-        "certificate_id": np.arange(1, n + 1, dtype=np.int64), "issuer_ca_id": np.full(n, 424242, dtype=np.int64),
-        "issuer_name": "CN=Example Symantec-era CA", "sha256": [f"{i:064X}" for i in range(n)],
-        "serial_number": [f"{i:02x}" for i in range(n)],
-        "not_before": pd.to_datetime([r[0] for r in rows]), "not_after": pd.to_datetime([r[1] for r in rows]),
-        "subject_o": [f"Org {i}" for i in range(n)], "subject_cn": [f"h{i}.example.com" for i in range(n)],
-        "dns_names": [[f"h{i}.example{i}.com"] for i in range(n)], "policy_oids": [[] for _ in range(n)],
-        "is_precertificate": False, "is_server_auth": True, "dedup_key": [f"{i:064X}" for i in range(n)],
-        "parse_error": None,
-    })
-    return normalise(frame)
-
-
-def test_symantec_the_day_before_and_after_chrome_70():
-    norm = _symantec_population()
-    record = presets.actual_record([GEOTRUST_GLOBAL])
-    before = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-15")
-    after = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-17")
-    b, a = before.table.set_index("metric"), after.table.set_index("metric")
-    assert b["Chrome"].tolist()[1:] == [3, 3, 3, 0, "2018-04-17", "2020-06-01"]
-    assert a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
-    # Firefox 64 (2018-12-11; the full distrust planned for 63) was not out on either day: only Firefox 60's
-    # notBefore rule (2018-05-09) is known
-    assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [2, 2, 2, 0, "2018-05-09", "2019-03-01"]
-
-
 def test_cross_program_figure_is_reproducible(norm, fetched, tmp_path):
     from analysis.figures_programs import plot_programs
 
@@ -248,13 +207,6 @@ def test_input_checksum_survives_the_cache_round_trip(fetched):
     shuffled = {"certificates": again.certificates.sample(frac=1, random_state=1)[again.certificates.columns[::-1]],
                 "revocations": again.revocations, "ct": again.ct}
     assert repro.input_checksum(frames) == repro.input_checksum(shuffled)
-
-
-def test_programs_argument():
-    assert programs.parse_programs("all") == ["Mozilla", "Chrome", "Apple", "Microsoft"]
-    assert programs.parse_programs(" chrome, Mozilla,chrome") == ["Chrome", "Mozilla"]
-    with pytest.raises(ValueError, match="unknown root program 'safari'; choose from all, mozilla, chrome"):
-        programs.parse_programs("mozilla,safari")
 
 
 def test_record_for_a_fetched_root_and_with_paths(fetched, norm):

@@ -48,7 +48,7 @@ def test_function_signatures_match_crtsh(sql):
     """Same names, positional argument types, defaults and return types as libx509pq's pg_proc entries."""
     import json
 
-    real = json.loads((Path(__file__).parent / "fixtures" / "x509" / "signatures.json").read_text())["functions"]
+    real = json.loads((Path(__file__).parents[1] / "fixtures" / "x509" / "signatures.json").read_text())["functions"]
     ours = {
         name: (args, result, retset)
         for name, args, result, retset in sql(

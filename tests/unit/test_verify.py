@@ -7,7 +7,7 @@ import pytest
 
 from analysis import programs, verify
 from analysis.textfmt import write_csv
-from tests.test_programs import GEOTRUST_GLOBAL, _symantec_population
+from tests.unit.test_programs import GEOTRUST_GLOBAL, _symantec_population
 
 
 def _write(folder, norm):

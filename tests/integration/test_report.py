@@ -30,7 +30,7 @@ from analysis.sources import ReportError, demo_root_sha256, fetch_population, re
 from analysis.textfmt import display_width
 from tests import pki
 
-# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+# Runs notebooks against the test cluster: an integration module (`-m "not integration"` does not even import it).
 pytestmark = pytest.mark.integration
 
 SEED = dict(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17", expires_on_or_before="2019-08-31",

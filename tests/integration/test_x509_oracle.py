@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures" / "x509"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "x509"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 QUERIES = EXPECTED["_about"]["queries"]
 # Functions crt.sh has that the project neither calls nor implements.

@@ -23,7 +23,7 @@ from analysis.policies import Allowlist, NameConstrained, Removal
 from analysis.tables import date_sweep, evaluate
 from analysis.textfmt import BIDI_CONTROLS
 from tests.hostile_names import NAMES, SCRIPT_NAMES
-from tests.test_tables import row
+from tests.unit.test_tables import row
 
 T = pd.Timestamp
 LONG_CA = ("Certification Authority of the Very Long Organisation Name Holding Company International Limited "

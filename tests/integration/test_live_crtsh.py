@@ -1,7 +1,7 @@
 """Against the real crt.sh (skipped unless DISTRUST_IMPACT_LIVE=1): the same queries and client, the seed case.
 
 crt.sh is not reachable from the project's CI machines; run these by hand before a release:
-``DISTRUST_IMPACT_LIVE=1 .venv/bin/pytest tests/test_live_crtsh.py``.
+``DISTRUST_IMPACT_LIVE=1 .venv/bin/pytest tests/integration/test_live_crtsh.py``.
 """
 
 from __future__ import annotations

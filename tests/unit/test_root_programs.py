@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from analysis import crtsh, policies, presets, root_programs
 from analysis.normalise import normalise
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
 SYMANTEC_LEAF = "0E0F0E57A50D4665F429B682A99BEEEDDC630D5B28ABDFDB6EF4550F373686F6"  # the-acey.com, to 2019-08-07
 SYMANTEC_G4 = "564DBC6A76550FD2D4F4BAC6448A1157B33CBD8E0B3FD76D72107540964A85B5"  # its issuer
 GOOGLE_LEAF = "4CB37380288CED39EA8F515F2EF39C0C1841F0FC0B7C4D162EF59D633738E64B"  # under Google Internet Authority G2
@@ -196,7 +196,7 @@ def test_crosscheck_script_prints_agreements_and_differences(tmp_path, capsys):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "crosscheck", Path(__file__).parent.parent / "scripts" / "crosscheck_root_programs.py")
+        "crosscheck", Path(__file__).parents[2] / "scripts" / "crosscheck_root_programs.py")
     crosscheck = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(crosscheck)
     history = tmp_path / "history.csv"

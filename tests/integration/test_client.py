@@ -4,7 +4,6 @@ errors (ambiguous root, unreachable server, client-side timeout), the read-only 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import time
 
@@ -15,10 +14,7 @@ import pytest
 
 from analysis import crtsh, x509
 from analysis.x509 import sha256_hex
-from tests.test_queries import AS_OF, T, population  # noqa: F401  (module-scoped fixture)
-
-# The server-side aggregates too, cross-checked against the rows (fetch_ca skips them by default).
-fetch_ca_all = functools.partial(crtsh.fetch_ca, aggregates=True)
+from tests.population import AS_OF, T, fetch_ca_all
 
 TREE = ["R", "I1", "O", "I2", "Z"]  # the issuing CAs below Test Root, in hierarchy order
 ISSUED = {"R": ["R", "I1", "O_by_R"], "O": ["O", "R_by_O", "Z"],
@@ -161,32 +157,6 @@ def test_ambiguous_and_unknown_roots_are_errors(population, tmp_path):
     assert not list(tmp_path.glob(".*tmp"))  # failed fetches leave no temporary bundle behind
 
 
-def test_unreachable_server_is_one_clear_line(tmp_path):
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens there once closed
-    client = crtsh.Client(f"host=127.0.0.1 port={port} dbname=certwatch user=guest", connect_timeout=2,
-                          retry=crtsh.RetryPolicy(stall=1.0, base_delay=0.01, max_delay=0.1))
-    t0 = time.monotonic()
-    with pytest.raises(crtsh.CrtshUnavailable) as err:
-        fetch_ca_all("00" * 32, as_of=AS_OF, client=client, cache_dir=tmp_path)
-    assert time.monotonic() - t0 < 5
-    msg = str(err.value)
-    assert "\n" not in msg and f"gave up on resolve_ca at 127.0.0.1:{port}/certwatch" in msg
-    assert "no statement succeeded for 1 s (last error: connection" in msg and client.progress.retries >= 3
-    # nothing was fetched, so nothing is kept; the message gives the command that runs the same fetch again
-    assert msg.endswith(f"fetched so far: nothing; nothing is kept; run again: distrust-impact fetch --root-sha256 "
-                        f"{'00' * 32} --as-of 2019-05-17T00:00:00 --dsn 'host=127.0.0.1 port={port} dbname=certwatch "
-                        f"user=guest' --cache-dir {tmp_path} --aggregates --stall-timeout 1")
-    assert not list(tmp_path.iterdir())
-    # the CLI prints it as one line (analysis.cli.main catches every exception)
-    assert isinstance(err.value, crtsh.CrtshError)
-    with pytest.raises(crtsh.CrtshUnavailable, match="cannot connect"):
-        crtsh.Client("host=no-such-host.invalid dbname=certwatch user=guest", connect_timeout=2).run(
-            "root_trust_records", {"root_ca_id": 1})
-
-
 def test_client_side_statement_timeout_cancels(population):
     p = population
     locker = psycopg2.connect(p.dsn)  # holds a lock so the fetch's statement waits (and the timer fires)
@@ -222,19 +192,6 @@ def test_unknown_parameters_never_reach_the_server(population):
         with pytest.raises(crtsh.QueryError, match="unknown ca"):
             client.run("root_trust_records", {"root_ca_id": 1, "ca": 2})
         assert client.backend_pid is None  # nothing was sent: not even connected
-
-
-def test_fetch_parser_hook():
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    crtsh.add_fetch_parser(sub)
-    args = parser.parse_args(["fetch", "--root-sha256", "2A99F5BC", "--as-of", "2019-05-17", "--dsn", "x=y"])
-    assert (args.root_sha256, args.as_of, args.dsn, args.method, args.func) == \
-        ("2A99F5BC", "2019-05-17", "x=y", crtsh.DEFAULT_METHOD, crtsh._cmd_fetch)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["fetch", "--root-sha256", "AA", "--ca-id", "3"])
 
 
 def test_fetch_cli_end_to_end(population, tmp_path, capsys):

@@ -29,7 +29,7 @@ from analysis.localdb import create_schema, load_paths
 from analysis.runs import run_reports
 from tests import pki
 
-# Runs notebooks against the test cluster: `make test-fast` does not import this module (tests/conftest.py).
+# Runs notebooks against the test cluster: an integration module (`-m "not integration"` does not even import it).
 pytestmark = pytest.mark.integration
 
 MARK = "PWNED"  # what any payload below sets document.title to if it runs

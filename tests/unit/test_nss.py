@@ -348,7 +348,7 @@ def test_hex_escapes_in_labels():
 # analysis.nss_history: the history rebuilt from certdata.txt versions
 # ------------------------------------------------------------------------------------------------------------------
 
-FIXTURES = Path(__file__).parent / "fixtures" / "nss"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "nss"
 ENTRUST_2048_BEFORE = FIXTURES / "certdata_2013-02-28_nss-bf65ba4ce1c2_entrust2048.txt"
 ENTRUST_2048_AFTER = FIXTURES / "certdata_2013-04-11_nss-6d10b1b240d2_entrust2048.txt"
 ENTRUST_2048_OLD = "D1C339EA2784EB870F934FC5634E4AA9AD5505016401F26465D37A574663359F"

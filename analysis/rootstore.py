@@ -23,6 +23,7 @@ Dates are NSS *commit* dates (UTC days): the day the change landed in NSS, not t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -89,7 +90,15 @@ def _utc(series: pd.Series) -> pd.Series:
 
 
 def load_versions() -> pd.DataFrame:
-    """One row per certdata.txt version: ``date``, ``nss_commit``, ``certificates``, ``server_trusted``."""
+    """One row per certdata.txt version: ``date``, ``nss_commit``, ``certificates``, ``server_trusted``.
+
+    Read once per process; each call returns a copy.
+    """
+    return _load_versions().copy()
+
+
+@functools.cache
+def _load_versions() -> pd.DataFrame:
     v = pd.read_csv(VERSIONS_CSV, dtype={"nss_commit": str})
     v = v.rename(columns={"objects_with_certificates": "certificates",
                           "server_auth_trusted_delegator_count": "server_trusted"})
@@ -105,7 +114,14 @@ def load_events() -> pd.DataFrame:
     same_ca_kept (for removed/reissued: every other certificate of the same CA still in the file, trusted or not), and
     ``before_<field>`` / ``after_<field>`` for server, email, codesign (trust values), server_distrust_after,
     email_distrust_after (datetime64, NaT when unset).
+
+    Read once per process; each call returns a copy.
     """
+    return _load_events().copy()
+
+
+@functools.cache
+def _load_events() -> pd.DataFrame:
     raw = pd.read_csv(EVENTS_CSV, dtype=str, keep_default_na=False)
     raw.columns = ["date", "nss_commit", "commit_subject", "event", "sha256", "label", "before", "after",
                    "reissued_as", "same_ca_kept"]
@@ -122,7 +138,15 @@ def load_events() -> pd.DataFrame:
 
 
 def load_timeline() -> pd.DataFrame:
-    """nss_root_timeline.csv, one row per certificate ever in certdata.txt, dates parsed (naive UTC)."""
+    """nss_root_timeline.csv, one row per certificate ever in certdata.txt, dates parsed (naive UTC).
+
+    Read once per process; each call returns a copy.
+    """
+    return _load_timeline().copy()
+
+
+@functools.cache
+def _load_timeline() -> pd.DataFrame:
     t = pd.read_csv(TIMELINE_CSV, dtype=str, keep_default_na=False).replace({"": None})
     for col in ("not_before", "not_after", "last_server_distrust_after", "last_email_distrust_after"):
         t[col] = _utc(t[col])

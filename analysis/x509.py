@@ -11,7 +11,7 @@ crt.sh (:func:`analysis.crtsh.extract_fields`). It must therefore:
   its object names, and libx509pq's own rules (``docs/crtsh.md``, section "x509_* functions").
 
 The regression corpus in ``tests/fixtures/x509`` (10,358 real and odd certificates, 51 calls each) holds
-libx509pq's recorded outputs; ``tests/test_x509_corpus.py`` checks every one of them.
+libx509pq's recorded outputs; ``tests/integration/test_x509_corpus.py`` checks every one of them.
 
 Use :func:`call` for SQL semantics (``call("x509_subjectName", der, None)``); the per-function helpers below raise
 :class:`X509Error` where libx509pq's ``d2i_X509`` would fail. :func:`parse` parses once; the

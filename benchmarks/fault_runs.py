@@ -3,15 +3,14 @@
     .venv/bin/python benchmarks/fault_runs.py [--runs 20] [--seed 20261201] [--profile NAME ...] [--rows 12000]
                                               [--no-split --stall 30] [--json FILE]
 
-Builds the fault lab of tests/test_faults.py once (a primary, a streaming hot standby with hot_standby_feedback off
-and max_standby_streaming_delay 100 ms, pgbouncer in statement pooling mode in front of the standby, a root with a
-big and a small issuing CA), then for each profile runs ``--runs`` fetches through the pooler while the profile's
-faults fire on seeded random timers (backends on the standby terminated every 0.5–2 s, the pooler killed and
-restarted every 2–5 s, UPDATE + VACUUM on the primary every 0.3–1 s for recovery conflicts), and compares every
-result with the fault-free fetch. Run i of profile k uses seed ``--seed + 1000 k + i`` (printed), the same seeds as
-the test (DISTRUST_IMPACT_FAULT_SEED). ``--no-split`` turns the window splitting off (``split_after`` too large to
-reach) to show what the adaptive windows are for. Prints the table that docs/queries.md shows.
-"""
+Builds the fault lab of tests/integration/test_faults.py once (a primary, a streaming hot standby with
+hot_standby_feedback off and max_standby_streaming_delay 100 ms, pgbouncer in statement pooling mode in front of the
+standby, a root with a big and a small issuing CA), then for each profile runs ``--runs`` fetches through the pooler
+while the profile's faults fire on seeded random timers (backends on the standby terminated every 0.5–2 s, the pooler
+killed and restarted every 2–5 s, UPDATE + VACUUM on the primary every 0.3–1 s for recovery conflicts), and compares
+every result with the fault-free fetch. Run i of profile k uses seed ``--seed + 1000 k + i`` (printed), the same seeds
+as the test (DISTRUST_IMPACT_FAULT_SEED). ``--no-split`` turns the window splitting off (``split_after`` too large to
+reach) to show what the adaptive windows are for. Prints the table that docs/queries.md shows. """
 
 from __future__ import annotations
 
@@ -33,7 +32,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--seed", type=int, default=20261201)
-    ap.add_argument("--profile", action="append", help="a profile of tests/test_faults.py PROFILES (default: all)")
+    ap.add_argument("--profile", action="append",
+                    help="a profile of tests/integration/test_faults.py PROFILES (default: all)")
     ap.add_argument("--rows", type=int, default=None, help="leaves of the big CA (default: the test's)")
     ap.add_argument("--no-split", action="store_true", help="never split a window (what the adaptive windows fix)")
     ap.add_argument("--stall", type=float, default=None, help="RetryPolicy.stall for the runs (default: the test's)")
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ["DISTRUST_IMPACT_FAULT_SEED"] = str(args.seed)
 
-    from tests import test_faults as tf
+    from tests.integration import test_faults as tf
 
     profiles = args.profile or list(tf.PROFILES)
     retry = tf.LAB_RETRY

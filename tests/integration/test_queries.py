@@ -218,7 +218,7 @@ def test_aggregates_exact(population):
     p = population
     rows = run(p.dsn, "certificate_aggregates", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
     got = {(r["dimension"], r["key"]): (r["certificates"], r["precertificates"], r["deduplicated"]) for r in rows
-           if r["dimension"] != "cell"}  # the cells: tests/test_aggregate_options.py
+           if r["dimension"] != "cell"}  # the cells: tests/integration/test_aggregate_options.py
     assert got == {
         ("issuer_ca_id", str(p.ca["I1"])): (7, 2, 5),  # 7 rows; the pair counts once; garbage has no key
         ("organization", "Example Org"): (2, 1, 1), ("organization", "Another, Inc."): (1, 0, 1),

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, verify
+from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, trustpaths, verify
 from analysis import programs as programs_mod
 from analysis.config import PROJECT_ROOT
 from analysis.normalise import issuance_codes, normalise
 from analysis.policies import _filter_masks
-from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError
+from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError, parse_flag
 from analysis.sources import (
     DEMO,
     ReportError,
@@ -101,12 +101,14 @@ class Report:
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None) -> "Report":
+              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None,
+              ignore_alternate_paths: bool | str = False) -> "Report":
         """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
-        normalise it once and evaluate every option on it."""
+        normalise it once and evaluate every option on it (alternate trust paths decided unless
+        ``ignore_alternate_paths``: :meth:`analysis.scenario.Scenario.policy_for`)."""
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                                    options=options)
+                                    options=options, ignore_alternate_paths=ignore_alternate_paths)
         check_max_rows(max_rows)
         progs = checked_programs(programs)
         if fetched is None:
@@ -284,8 +286,17 @@ class Report:
                 self.normalised, record, self.programs or list(presets.PROGRAMS),
                 hierarchy=self.fetched.hierarchy, trust=getattr(self.fetched, "trust", None),
                 sha256_by_certificate_id=self._sha256_by_certificate_id(),
-                expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after, in_store=in_store)
+                expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after, in_store=in_store,
+                as_of=s.as_of, ignore_alternate_paths=s.ignore_alternate_paths,
+                graph=None if s.ignore_alternate_paths else trustpaths.graph_of(self.presets, self.fetched.hierarchy))
         return self._program_cmp
+
+    def saved_by_path(self) -> pd.DataFrame:
+        """Certificates another trust path saved (or kept working for a while), per option: ``option``,
+        ``category`` (``saved_by_path``: valid until they expire; ``path_ends``: until the path ends, then broken),
+        ``reason`` (naming the path and the store) and ``certificates``; empty when no path saved any, or when
+        alternate paths are ignored (:func:`analysis.trustpaths.saved_by_path`)."""
+        return trustpaths.saved_by_option(self.evaluations)
 
     def program_paths(self) -> pd.DataFrame:
         """Certificates each alternate trust path saved, per program (empty when none did)."""
@@ -419,10 +430,17 @@ class Report:
         if len(paths):
             top = paths.iloc[0]
             many = len(paths) > 1
-            head.append(f"Caution: {len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} "
-                        f"also certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
-                        f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
-                        f"affected certificates may still validate through such a path if it stays trusted.")
+            crossed = (f"{len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} also "
+                       f"certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
+                       f"{', '.join(map(str, top['other_issuer_ca_ids']))})")
+            if s.ignore_alternate_paths:
+                head.append(f"Caution: {crossed}; up to {paths['affected_below'].max():,} affected certificates "
+                            f"may still validate through such a path if it stays trusted (alternate paths "
+                            f"ignored here).")
+            else:
+                head.append(f"Other trust paths: {crossed}. " + trustpaths.saved_sentence(self.evaluations))
+        elif not s.ignore_alternate_paths and len(self.saved_by_path()):
+            head.append("Other trust paths: " + trustpaths.saved_sentence(self.evaluations))
         blocks = ["\n".join(_wrap(line, width) for line in head)]
         # One row per option (the metrics the options change); what they share is in the lines above.
         by_option = pd.DataFrame([
@@ -473,6 +491,8 @@ class Report:
             textfmt.write_csv(ev.certificates(status=None), out / "certificates.csv", crtsh_ids=self.source == "crtsh"),
             textfmt.write_csv(self.provenance(), out / "provenance.csv"),
         ]
+        if not self.scenario.ignore_alternate_paths:
+            written.append(textfmt.write_csv(self.saved_by_path(), out / "saved_by_path.csv"))
         if self.programs:
             cmp = self.program_comparison()
             written += [textfmt.write_csv(cmp.table, out / "programs_compared.csv"),
@@ -534,6 +554,8 @@ def command_for(parameters: dict[str, str]) -> list[str]:
         cmd += ["--option", option]
     if parameters.get("programs"):
         cmd += ["--programs", parameters["programs"].lower()]
+    if parse_flag(parameters.get("ignore_alternate_paths", ""), "ignore-alternate-paths"):
+        cmd.append("--ignore-alternate-paths")
     return cmd
 
 

@@ -1,0 +1,119 @@
+"""Alternate trust paths decided in a report's main options (analysis.scenario.Scenario.policy_for ->
+analysis.trustpaths.decide), ``--ignore-alternate-paths``, and the replay of a past day (``--as-of``) in those options.
+
+Real certificates: StartCom BR SSL ICA and Certinomis - Root CA's cross-certificate of it (CCADB, CDLA-Permissive-2.0,
+data/ccadb), loaded into the local crt.sh-compatible database (fixture ``startcom`` of tests/test_trustpaths.py).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import policies, presets, trustpaths
+from analysis.normalise import normalise
+from analysis.report import Report, command_for
+from analysis.scenario import Scenario, ScenarioError, parse_option
+from tests.test_report import SEED, demo_cache  # noqa: F401 (fixture)
+from tests.test_trustpaths import STARTCOM_CA, STARTCOM_ROOTS, _population, startcom  # noqa: F401 (fixture)
+
+D = pd.Timestamp
+
+# Leaves under StartCom BR SSL ICA (notBefore, notAfter): one expires before Certinomis - Root CA left Firefox
+# (Firefox 69, 2019-09-03), one after.
+LEAVES = [("2019-01-01", "2019-08-01"), ("2019-01-01", "2020-01-01")]
+
+
+def _verdicts(startcom, *, options="removal", distrust="2019-07-01", as_of="2019-07-01", ignore=False):
+    hierarchy, ica = startcom
+    norm = normalise(_population(ica, LEAVES))
+    record = presets.actual_record(STARTCOM_ROOTS, hierarchy=hierarchy)
+    s = Scenario.from_strings(ca=STARTCOM_CA, distrust_date=distrust, as_of=as_of, options=options,
+                              ignore_alternate_paths=ignore)
+    policy = s.policy_for(s.options[0], norm, mozilla_presets=record)
+    return policy, policies.classify(norm, policy)
+
+
+def test_removal_saved_by_the_certinomis_cross_sign_until_certinomis_leaves_firefox(startcom):
+    """Removing the StartCom roots on 2019-07-01, as known on 2019-07-01 (the NSS commit removing Certinomis - Root
+    CA, 2019-06-04, is public; Firefox 69 ships it on 2019-09-03): the first leaf expires while the cross-sign still
+    works; the second validates through it until 2019-09-02 and breaks on 2019-09-03."""
+    policy, v = _verdicts(startcom)
+    assert isinstance(policy, trustpaths.PathAware) and policy.trust.program == "Mozilla"
+    assert v["category"].astype(str).tolist() == ["saved_by_path", "path_ends"]
+    assert v["status"].astype(str).tolist() == ["survives", "affected"]
+    assert v["breaks_on"].tolist() == [pd.NaT, D("2019-09-03")]
+    assert "StartCom BR SSL ICA" in v["reason"].iloc[0] and "Certinomis - Root CA" in v["reason"].iloc[0]
+    assert "until 2019-09-02" in v["reason"].iloc[1]
+    counts = trustpaths.saved_by_path(v)
+    assert counts["certificates"].tolist() == [1, 1]
+
+
+def test_replayed_before_the_certinomis_removal_the_path_saves_until_expiry(startcom):
+    """As known on 2019-05-17 (the seed thread's day) nobody had acted on Certinomis - Root CA: its cross-sign saves
+    both leaves until they expire."""
+    _, v = _verdicts(startcom, as_of="2019-05-17")
+    assert v["category"].astype(str).tolist() == ["saved_by_path", "saved_by_path"]
+    assert "as of 2019-05-17" in v["reason"].iloc[1]
+
+
+def test_ignore_alternate_paths_keeps_the_verdicts_before_paths_were_decided(startcom):
+    policy, v = _verdicts(startcom, ignore=True)
+    assert isinstance(policy, policies.Removal)
+    assert v["status"].astype(str).tolist() == ["affected", "affected"]
+    assert v["breaks_on"].tolist() == [D("2019-07-01"), D("2019-07-01")]
+
+
+def test_mozilla_actual_decides_against_the_nss_store_as_of_the_snapshot(startcom):
+    """Mozilla's own StartCom actions (Firefox 51's notBefore rule, client code; NSS removal 2017-10-17): the leaves
+    (notBefore 2019) are distrusted by both, and the Certinomis path still decides them."""
+    policy, v = _verdicts(startcom, options="mozilla-actual")
+    assert not policy.through_distrusted  # Firefox's StartCom code inspects the whole chain
+    assert v["category"].astype(str).tolist() == ["saved_by_path", "path_ends"]
+    _, then = _verdicts(startcom, options="mozilla-actual", as_of="2019-05-17")
+    assert then["category"].astype(str).tolist() == ["saved_by_path", "saved_by_path"]
+
+
+def test_an_actual_option_replays_the_actions_known_on_the_snapshot_date():
+    """Certinomis - Root CA, as known on 2019-05-17: no program had acted (NSS removed it on 2019-06-04); the option
+    says so in one line. ``mozilla-actual:SHA256`` applies the root's whole record on purpose."""
+    certinomis = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
+    record = presets.actual_record([certinomis])
+    s = Scenario.from_strings(ca=certinomis, distrust_date="2019-09-03", as_of="2019-05-17",
+                              options="mozilla-actual")
+    with pytest.raises(ScenarioError, match="known on the snapshot date 2019-05-17 .*made public on 2019-06-04"):
+        s.policy_for(s.options[0], mozilla_presets=record)
+    later = Scenario.from_strings(ca=certinomis, distrust_date="2019-09-03", as_of="2019-06-04",
+                                  options="mozilla-actual")
+    assert "removal" in later.policy_for(later.options[0], mozilla_presets=record).name.lower()
+    whole = s.policy_for(parse_option(f"mozilla-actual:{certinomis}"), mozilla_presets=record)
+    assert whole.date == D("2019-09-03")
+
+
+def test_the_flag_is_a_parameter_and_part_of_the_command():
+    s = Scenario.from_strings(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17",
+                              ignore_alternate_paths="true")
+    assert s.ignore_alternate_paths and s.parameters()["ignore_alternate_paths"] == "true"
+    assert "ignore_alternate_paths" not in Scenario.from_strings(ca="demo", distrust_date="2019-09-03",
+                                                                 as_of="2019-05-17").parameters()
+    assert command_for({**s.parameters(), "source": "demo"})[-1] == "--ignore-alternate-paths"
+    with pytest.raises(ScenarioError, match="ignore-alternate-paths: 'maybe' is not true or false"):
+        Scenario.from_strings(ca="demo", distrust_date="2019-09-03", as_of="2019-05-17",
+                              ignore_alternate_paths="maybe")
+
+
+def test_demo_report_with_and_without_alternate_paths(demo_cache, tmp_path):
+    """The demo root's only cross-sign is by the fictional Demo Partner Root CA, in no store: deciding paths saves
+    nothing, so the seed's numbers (1,144 / 781 / 490 affected) are the same with ``--ignore-alternate-paths``,
+    which only brings back the caution line and drops tables/saved_by_path.csv."""
+    decided = Report.build(**SEED, source="demo", cache_dir=str(demo_cache), output_dir=str(tmp_path / "a"))
+    ignored = Report.build(**SEED, source="demo", cache_dir=str(demo_cache), output_dir=str(tmp_path / "b"),
+                           ignore_alternate_paths=True)
+    pd.testing.assert_frame_equal(decided.comparison(), ignored.comparison())
+    assert decided.comparison().set_index("metric").loc["affected"].tolist() == [1144, 781, 490]
+    assert all(isinstance(ev.policy, trustpaths.PathAware) for ev in decided.evaluations.values())
+    assert "Caution: 1 CA of this hierarchy" in " ".join(ignored.summary_text().split())
+    decided.write_outputs(), ignored.write_outputs()
+    assert (tmp_path / "a" / "tables" / "saved_by_path.csv").exists()
+    assert not (tmp_path / "b" / "tables" / "saved_by_path.csv").exists()
+    assert ignored.reproduce_command()[-1] == "--ignore-alternate-paths"

@@ -96,6 +96,7 @@ class Report:
     programs: list | None = None  # root programs compared side by side (None: that section is off)
     command: list | None = None  # the command that reproduces this report (default: from the parameters)
     _program_cmp: object = field(default=None, init=False, repr=False)
+    _checksum: str | None = field(default=None, init=False, repr=False)
 
     # -- building -----------------------------------------------------------------------------------------------
     @classmethod
@@ -317,7 +318,9 @@ class Report:
 
     def reproduce_line(self) -> str:
         """``reproduce: <command> (distrust-impact <version>; input rows sha256:…)``."""
-        return repro.reproduce_line(self.reproduce_command(), checksum=repro.input_checksum(self.inputs()))
+        if self._checksum is None:
+            self._checksum = repro.input_checksum(self.inputs())
+        return repro.reproduce_line(self.reproduce_command(), checksum=self._checksum)
 
     # -- figures ------------------------------------------------------------------------------------------------
     def _figure_path(self, name: str) -> Path | None:
@@ -330,7 +333,8 @@ class Report:
         return figures.plot_expiry_histogram(
             self.primary.expiry_histogram(reference=self.scenario.distrust_date), ca=self.ca_short_name,
             distrust_date=self.scenario.distrust_date, source=self.source_name, query_time=self.query_time,
-            policy=self._policy_text(), path_stem=self._figure_path("expiry_by_month"))
+            policy=self._policy_text(), path_stem=self._figure_path("expiry_by_month"),
+            reproduce=self.reproduce_line())
 
     def survival_curves(self) -> dict[str, pd.DataFrame]:
         return {label: ev.survival_curve(reference=self.scenario.distrust_date)
@@ -340,27 +344,31 @@ class Report:
         return figures.plot_survival(
             self.survival_curves(), ca=self.ca_short_name, distrust_date=self.scenario.distrust_date,
             source=self.source_name, query_time=self.query_time, policy=self.scenario.describe(),
-            path_stem=self._figure_path("survival"))
+            path_stem=self._figure_path("survival"),
+            reproduce=self.reproduce_line())
 
     def figure_top_organisations(self, top: int = 15):
         return figures.plot_top(
             self.primary.by_organisation(), "organisation", what="Top organisations by affected certificates",
             ca=self.ca_short_name, top=top, total=self.primary.summary_values()["affected"],
             source=self.source_name, query_time=self.query_time, policy=self._policy_text(),
-            path_stem=self._figure_path("top_organisations"))
+            path_stem=self._figure_path("top_organisations"),
+            reproduce=self.reproduce_line())
 
     def figure_top_domains(self, top: int = 15):
         return figures.plot_top(
             self.primary.by_registrable_domain(), "registrable_domain",
             what="Top registrable domains by affected certificates", ca=self.ca_short_name, top=top,
             total=self.primary.summary_values()["affected"], source=self.source_name, query_time=self.query_time,
-            policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"))
+            policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"),
+            reproduce=self.reproduce_line())
 
     def figure_programs(self):
         """One line per root program: certificates that program no longer accepts, day by day."""
         return figures_programs.plot_programs(
             self.program_comparison(), ca=self.ca_short_name, source=self.source_name, query_time=self.query_time,
-            path_stem=self._figure_path("programs"))
+            path_stem=self._figure_path("programs"),
+            reproduce=self.reproduce_line())
 
     def write_figures(self) -> None:
         """Every figure the notebook shows, saved under ``figures/`` (what :func:`analysis.verify` re-derives)."""
@@ -480,27 +488,32 @@ class Report:
         out = self.output_dir / "tables"
         out.mkdir(parents=True, exist_ok=True)
         ev = self.primary
+        line = self.reproduce_line()
+
+        def write(table, name: str, **kw) -> Path:  # every table ends with the reproduce line ("# reproduce: …")
+            return textfmt.write_csv(table, out / name, reproduce=line, **kw)
+
         written = [
-            textfmt.write_csv(self.comparison(), out / "options_compared.csv"),
-            textfmt.write_csv(ev.by_organisation(), out / "by_organisation.csv"),
-            textfmt.write_csv(ev.by_registrable_domain(), out / "by_registrable_domain.csv"),
-            textfmt.write_csv(ev.by_intermediate(), out / "by_intermediate.csv"),
-            textfmt.write_csv(ev.by_validation_level(), out / "by_validation_level.csv"),
-            textfmt.write_csv(ev.by_status(), out / "by_status.csv"),
-            textfmt.write_csv(ev.expiry_histogram(reference=self.scenario.distrust_date), out / "expiry_by_month.csv"),
-            textfmt.write_csv(ev.certificates(status=None), out / "certificates.csv", crtsh_ids=self.source == "crtsh"),
-            textfmt.write_csv(self.provenance(), out / "provenance.csv"),
+            write(self.comparison(), "options_compared.csv"),
+            write(ev.by_organisation(), "by_organisation.csv"),
+            write(ev.by_registrable_domain(), "by_registrable_domain.csv"),
+            write(ev.by_intermediate(), "by_intermediate.csv"),
+            write(ev.by_validation_level(), "by_validation_level.csv"),
+            write(ev.by_status(), "by_status.csv"),
+            write(ev.expiry_histogram(reference=self.scenario.distrust_date), "expiry_by_month.csv"),
+            write(ev.certificates(status=None), "certificates.csv", crtsh_ids=self.source == "crtsh"),
+            write(self.provenance(), "provenance.csv"),
         ]
         if not self.scenario.ignore_alternate_paths:
-            written.append(textfmt.write_csv(self.saved_by_path(), out / "saved_by_path.csv"))
+            written.append(write(self.saved_by_path(), "saved_by_path.csv"))
         if self.programs:
             cmp = self.program_comparison()
-            written += [textfmt.write_csv(cmp.table, out / "programs_compared.csv"),
-                        textfmt.write_csv(cmp.series, out / "programs_broken_per_day.csv"),
-                        textfmt.write_csv(cmp.paths(), out / "programs_saved_by_path.csv")]
+            written += [write(cmp.table, "programs_compared.csv"),
+                        write(cmp.series, "programs_broken_per_day.csv"),
+                        write(cmp.paths(), "programs_saved_by_path.csv")]
         summary = self.output_dir / "summary.txt"
         # the post, then the reproduce line: the one line that may pass 72 columns (it must paste into a shell whole)
-        summary.write_text(self.summary_text() + "\n" + self.reproduce_line() + "\n", encoding="utf-8")
+        summary.write_text(self.summary_text() + "\n" + line + "\n", encoding="utf-8")
         (self.output_dir / "summary.json").write_text(json.dumps(
             {"parameters": self.scenario.parameters(), "source": self.source_name, "query_time": self.query_time,
              "options": {label: ev.summary_values() for label, ev in self.evaluations.items()}},

@@ -17,7 +17,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from analysis import crtsh, repro, verify
+from analysis import crtsh, repro, textfmt, verify
 from analysis import report as report_module
 from analysis.aggregates import AggregateReport
 from analysis.demo_db import demo_files
@@ -171,7 +171,7 @@ def test_every_root_program_side_by_side_on_the_demo(report, programs_report):
     folder = programs_report.output_dir
     rows = list(csv.DictReader((folder / "tables" / "programs_compared.csv").open(encoding="utf-8")))
     assert [r["metric"] for r in rows][:2] == ["rule", "affected"] and rows[1]["Mozilla"] == "848"
-    per_day = pd.read_csv(folder / "tables" / "programs_broken_per_day.csv")
+    per_day = textfmt.read_csv(folder / "tables" / "programs_broken_per_day.csv")
     assert int(per_day["Microsoft"].max()) == 97 and int(per_day["Chrome"].max()) == 523  # every Chrome break overlaps
     for ext in ("png", "svg"):
         assert (folder / "figures" / f"programs.{ext}").stat().st_size > 0
@@ -192,6 +192,10 @@ def test_summary_ends_with_the_table_and_a_reproduce_line(report, programs_repor
     # without the section the post is as before, and the table is absent
     assert "Every root program side by side" not in report.summary_text()
     assert verify.read_manifest(programs_report.output_dir)["reproduce"] == last
+    tables = sorted((programs_report.output_dir / "tables").glob("*.csv"))
+    assert len(tables) == 13  # every table ends with the same line, as "# reproduce: …"
+    for path in tables:
+        assert textfmt.split_reproduce(path.read_text(encoding="utf-8"))[1] == last, path.name
 
 
 def test_verify_rederives_a_report_folder_and_names_an_edited_file(programs_report, demo_cache):

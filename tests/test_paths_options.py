@@ -117,3 +117,31 @@ def test_demo_report_with_and_without_alternate_paths(demo_cache, tmp_path):
     assert (tmp_path / "a" / "tables" / "saved_by_path.csv").exists()
     assert not (tmp_path / "b" / "tables" / "saved_by_path.csv").exists()
     assert ignored.reproduce_command()[-1] == "--ignore-alternate-paths"
+
+
+def test_the_command_passes_the_flag_to_the_notebook_and_verify(demo_cache, tmp_path):
+    """``distrust-impact report --demo --ignore-alternate-paths``: the notebook gets the parameter, the reproduce
+    line carries the flag, and ``distrust-impact verify`` re-derives the folder with it."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    from analysis.cli import build_parser
+    from analysis.runs import DEMO_DEFAULTS, run_reports
+
+    assert build_parser().parse_args(["report", "--demo", "--ignore-alternate-paths"]).ignore_alternate_paths
+    results = run_reports(dates=["2019-09-03"], out_root=tmp_path, cache_dir=demo_cache, log=lambda m: None,
+                          ignore_alternate_paths=True, **{**DEMO_DEFAULTS, "options": "removal"})
+    assert [r.ok for r in results] == [True, True], [r.error for r in results]
+    day = tmp_path / "demo-root-ca" / "2019-09-03"
+    executed = nbformat.read(day / "report.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["ignore_alternate_paths"] == "true"
+    last = (day / "summary.txt").read_text(encoding="utf-8").splitlines()[-1]
+    assert " --ignore-alternate-paths (distrust-impact " in last
+    assert "Under 'removal': 1,144 certificates affected" in (day / "summary.txt").read_text(encoding="utf-8")
+    assert not (day / "tables" / "saved_by_path.csv").exists()
+    proc = subprocess.run([sys.executable, "-m", "analysis", "verify", str(day), "--cache-dir", str(demo_cache)],
+                          capture_output=True, text=True, timeout=600)
+    # 9 tables (no saved_by_path.csv), 4 figures as PNG and SVG, summary.txt and summary.json
+    assert (proc.returncode, proc.stdout) == (0, "all 19 outputs match\n"), (proc.stdout, proc.stderr)

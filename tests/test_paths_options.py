@@ -145,3 +145,59 @@ def test_the_command_passes_the_flag_to_the_notebook_and_verify(demo_cache, tmp_
                           capture_output=True, text=True, timeout=600)
     # 9 tables (no saved_by_path.csv), 4 figures as PNG and SVG, summary.txt and summary.json
     assert (proc.returncode, proc.stdout) == (0, "all 19 outputs match\n"), (proc.stdout, proc.stderr)
+
+
+GEOTRUST_GLOBAL = "FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"
+
+
+def _truth_symantec(issued_by: str, firefox_64: bool) -> int:
+    """Demo issuances fetched as of 2019-05-17 (unexpired then) and issued by ``issued_by``, that Firefox 60
+    (notBefore before 2016-06-01: broken from 2018-05-09) and, when known, Firefox 64 (every certificate, from
+    2018-12-11) break while valid and before any revocation: from the generator's ground truth, without the
+    library."""
+    import csv
+    import datetime as dt
+
+    from analysis.demo_db import demo_files
+
+    at = lambda s: dt.datetime.fromisoformat(s.replace("Z", "")[:19]) if s else None  # noqa: E731
+    issuances: dict[str, dict] = {}
+    for r in csv.DictReader((demo_files() / "truth.csv").open(newline="")):
+        if r["kind"] in ("leaf", "precert"):
+            issuances.setdefault(r["issuance_id"], r)
+    n = 0
+    for r in issuances.values():
+        nb, na = at(r["not_before"]), at(r["not_after"])
+        if na < dt.datetime(2019, 5, 17) or nb.date() > dt.date.fromisoformat(issued_by):
+            continue
+        breaks = [max(dt.datetime(2018, 5, 9), nb)] if nb < dt.datetime(2016, 6, 1) else []
+        breaks += [max(dt.datetime(2018, 12, 11), nb)] if firefox_64 else []
+        if not breaks or min(breaks) > na:
+            continue
+        revoked = at(r["revocation_date"]) if r["revoked"].lower() in ("true", "1", "yes") else None
+        n += revoked is None or revoked > min(breaks)
+    return n
+
+
+def test_a_report_replays_mozillas_symantec_record_the_day_before_and_after_firefox_64_was_dated(demo_cache):
+    """The demo population as if it chained to GeoTrust Global CA (Symantec), ``--option mozilla-actual`` replayed
+    through the whole report: on 2018-10-09 Mozilla had dated only Firefox 60's notBefore rule; on 2018-10-10 it
+    moved the full distrust to Firefox 64 (2018-12-11), so from 2018-10-11 every certificate issued by then breaks."""
+    from dataclasses import replace
+
+    from analysis.sources import fetch_population
+
+    fetched = fetch_population("demo", SEED["as_of"], "demo", demo_cache)
+    as_symantec = replace(fetched, root=fetched.root.assign(sha256=GEOTRUST_GLOBAL))
+
+    def affected(day):
+        r = Report.build(ca=GEOTRUST_GLOBAL, distrust_date="2019-09-03", as_of=day, options="mozilla-actual",
+                         source="demo", fetched=as_symantec)
+        return r.primary.summary_values()["affected"], r.option_rules()["policy"].iloc[0]
+
+    before, rule_before = affected("2018-10-09")
+    after, rule_after = affected("2018-10-11")
+    assert before == _truth_symantec("2018-10-09", firefox_64=False)
+    assert after == _truth_symantec("2018-10-11", firefox_64=True)
+    assert (before, after) == (1, 788)  # one 2016 leaf is older than 2016-06-01; 788 issued by 2018-10-11
+    assert "Firefox 64" not in rule_before and "removal" in rule_after.lower()

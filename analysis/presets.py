@@ -97,8 +97,11 @@ class Preset:
     def known_from(self) -> pd.Timestamp:
         """The first day an analysis could know of this action (a replayed past day, docs/trust-paths.md): its
         announcement, else the day the change itself was made public (``effective``: the program's notice; the
-        NSS commit, ``provenance.date``), else the client release, else its own date."""
-        for when in (self.announced, self.effective, self.provenance.date, self.client_release_date, self.date):
+        NSS commit, ``provenance.date``), else the client release, else its own date. A crt.sh
+        ``root_trust_purpose`` row has no such date (its ``provenance.date`` is when it was read): its own date
+        (``disabled_from``, ``notbefore_until``) stands in."""
+        made_public = self.provenance.date if self.provenance.source != CRTSH_SOURCE else None
+        for when in (self.announced, self.effective, made_public, self.client_release_date, self.date):
             if when is not None and not pd.isna(when):
                 return pd.Timestamp(when).normalize()
         raise ValueError(f"{self.program} action on {self.root_sha256[:16]}… has no date")

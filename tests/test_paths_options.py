@@ -201,3 +201,11 @@ def test_a_report_replays_mozillas_symantec_record_the_day_before_and_after_fire
     assert after == _truth_symantec("2018-10-11", firefox_64=True)
     assert (before, after) == (1, 788)  # one 2016 leaf is older than 2016-06-01; 788 issued by 2018-10-11
     assert "Firefox 64" not in rule_before and "removal" in rule_after.lower()
+
+
+def test_a_crtsh_trust_row_is_known_from_its_own_date_not_from_when_it_was_read():
+    rows = pd.DataFrame({"certificate_id": [7, 7], "trust_context_id": [5, 6], "trust_purpose_id": [1, 1],
+                         "disabled_from": ["2019-09-03", None], "notbefore_until": [None, "2024-11-11T23:59:59"]})
+    found = presets.presets_from_root_trust_purpose(rows, queried_at="2026-12-01")
+    assert [(p.program, p.known_from) for p in found] == [("Mozilla", D("2019-09-03")), ("Chrome", D("2024-11-11"))]
+    assert [p.program for p in presets.known_by(found, "2020-01-01")] == ["Mozilla"]

@@ -111,6 +111,8 @@ def _cmd_report(args) -> int:
     dates = args.date or (runs.default_demo_dates() if args.demo else [])
     if "ca" not in params:
         raise runs.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
+    if args.ignore_alternate_paths:
+        params["ignore_alternate_paths"] = True
     results = runs.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
                                refresh=args.refresh, max_rows=args.max_rows, programs=args.programs or "",
                                log=runs.stderr_log, **params)
@@ -174,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "2019-08-31 / 2019-05-17, removal vs gouv.fr vs allowlist to 2020-06-30); offline")
     rep.add_argument("--ca", help="root SHA-256 fingerprint, crt.sh CA id, or CA name")
     rep.add_argument("--date", action="append", help="distrust date YYYY-MM-DD (repeat for several)")
-    rep.add_argument("--as-of", help="snapshot date: certificates unexpired on it are counted (default: today)")
+    rep.add_argument("--as-of", help="the day the analysis answers as of: certificates unexpired (and issued) by then, "
+                     "the root stores of then and the root programs' actions made public by then (default: today)")
     rep.add_argument("--expires-on-or-before", help="filter: leave out certificates expiring on or before it")
     rep.add_argument("--issued-after", help="filter: leave out certificates issued after it (default: the snapshot "
                      "date, so a past snapshot counts only what existed then)")
@@ -192,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--programs",
                      help="also compare root programs side by side, each with its actual rule on this root: 'all' "
                           "or a list such as 'mozilla,chrome'")
+    rep.add_argument("--ignore-alternate-paths", action="store_true",
+                     help="count a certificate as broken even when a cross-sign gives it a chain to another root "
+                          "the program trusts that day (by default such paths are decided and save it; "
+                          "docs/trust-paths.md)")
     rep.set_defaults(func=_cmd_report)
 
     ver = sub.add_parser("verify", help="re-derive a report folder's tables, figures and summary.txt from the cached "

@@ -252,7 +252,7 @@ def _fitted(fig: "Figure", make, text: str, max_px: float, **props) -> str:
 
 def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xlabel: str, ylabel: str,
                  n: int | str | None = None, source: str, query_time=None, policy: str | None = None,
-                 subtitle: str | None = None) -> None:
+                 subtitle: str | None = None, reproduce: str | None = None) -> None:
     """Label a figure the house way.
 
     * title (bold, top left, aligned with the axes): what is shown and for which CA (:func:`figure_title`); a CA
@@ -260,7 +260,9 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
     * optional subtitle under it (how to read the figure);
     * ``n = ...`` top right, on the title line;
     * axis labels -- give units, e.g. ``"certificates (count)"``, ``"notAfter (UTC)"``;
-    * footer line: source, query time (UTC), policy / parameters (:func:`footer_text`), wrapped to the width.
+    * footer line: source, query time (UTC), policy / parameters (:func:`footer_text`), wrapped to the width;
+    * with ``reproduce`` (:func:`analysis.repro.reproduce_line`), that line under it, wrapped (shown as data):
+      the figure grows at the bottom by its height, so the plot keeps its size and place.
 
     Leave room with ``fig.subplots_adjust(top=0.86, bottom=0.14)`` (or so) before calling.
     """
@@ -284,8 +286,32 @@ def label_figure(fig: Figure, ax: Axes, *, what: str, ca: str | None = None, xla
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # The footer wraps rather than running off the page (8 pt DejaVu Sans: about 20 characters per inch).
-    footer = fill(footer_text(source, query_time, policy), int(fig.get_figwidth() * 16.5), escape=False)
-    fig.text(0.01, 0.008, footer, ha="left", va="bottom", fontsize=8, color="#555555", linespacing=1.3)
+    columns = int(fig.get_figwidth() * 16.5)
+    footer = fill(footer_text(source, query_time, policy), columns, escape=False)
+    height = fig.get_figheight()
+    if reproduce:
+        command = fill(figure_text(reproduce), columns, subsequent_indent="    ", escape=False)
+        _grow_bottom(fig, (command.count("\n") + 1) * FOOTER_LINE_INCHES)
+        footer += "\n" + command
+    fig.text(0.01, 0.008 * height / fig.get_figheight(), footer, ha="left", va="bottom", fontsize=8,
+             color="#555555", linespacing=1.3)
+
+
+FOOTER_LINE_INCHES = 8 * 1.3 / 72  # one footer line: 8 pt type, line spacing 1.3
+
+
+def _grow_bottom(fig: Figure, inches: float) -> None:
+    """Add ``inches`` at the bottom of ``fig``: every axes and figure text keeps its size and its distance from
+    the top (their figure-fraction positions are rescaled to the new height)."""
+    old = fig.get_figheight()
+    new = old + inches
+    for a in fig.axes:
+        pos = a.get_position()
+        a.set_position([pos.x0, (pos.y0 * old + inches) / new, pos.width, pos.height * old / new])
+    for t in fig.texts:
+        x, y = t.get_position()
+        t.set_position((x, (y * old + inches) / new))
+    fig.set_figheight(new)
 
 
 def _atomic_write(path: Path, writer) -> None:
@@ -478,7 +504,7 @@ def _headroom(ax: "Axes", data_max: float, room: float) -> None:
 
 
 def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source: str, query_time=None,
-                          policy: str | None = None, path_stem=None) -> "Figure":
+                          policy: str | None = None, path_stem=None, reproduce: str | None = None) -> "Figure":
     """Certificates by month of notAfter, stacked by status, with the distrust date marked: how many affected
     certificates would have expired soon anyway. ``hist`` is :meth:`analysis.tables.Evaluation.expiry_histogram`."""
     fig, ax = new_figure()
@@ -507,14 +533,14 @@ def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source:
     label_figure(fig, ax, what="When the certificates expire", ca=ca, xlabel="month of notAfter (UTC)",
                  ylabel="certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
                  subtitle="Unexpired certificates by expiry month; those right of the line are still valid at "
-                          "the distrust date")
+                          "the distrust date", reproduce=reproduce)
     if path_stem is not None:
         save(fig, path_stem)
     return fig
 
 
 def plot_survival(curves: dict, *, ca: str, distrust_date, source: str, query_time=None, policy: str | None = None,
-                  path_stem=None) -> "Figure":
+                  path_stem=None, reproduce: str | None = None) -> "Figure":
     """Certificates broken on each day after the distrust date, one line per option compared: how long the
     breakage lasts. A certificate is broken on a day when the option has distrusted it by then and it has not
     expired (an allowlist's certificates count from its sunset). ``curves`` maps an option label to
@@ -544,14 +570,15 @@ def plot_survival(curves: dict, *, ca: str, distrust_date, source: str, query_ti
                  xlabel="date (UTC)", ylabel="certificates broken (count)",
                  n=f"{most:,} at most", source=source, query_time=query_time, policy=policy,
                  subtitle="Each line: certificates the option has distrusted by that day and that have not yet "
-                          "expired")
+                          "expired", reproduce=reproduce)
     if path_stem is not None:
         save(fig, path_stem)
     return fig
 
 
 def plot_top(table: pd.DataFrame, label_column: str, *, what: str, ca: str, top: int = 15, total: int | None = None,
-             source: str, query_time=None, policy: str | None = None, path_stem=None) -> "Figure":
+             source: str, query_time=None, policy: str | None = None, path_stem=None,
+             reproduce: str | None = None) -> "Figure":
     """Horizontal bars: the ``top`` rows of a grouping table (by_organisation, by_registrable_domain) by
     ``certificates``, the rest summed in one bar. Names are shown as data (:func:`figure_text`), cut with "…" to
     the room left of the axes."""
@@ -582,14 +609,14 @@ def plot_top(table: pd.DataFrame, label_column: str, *, what: str, ca: str, top:
         shown += f"; {len(table) - top:,} more hold {rest:,} (not shown)"
     label_figure(fig, ax, what=what, ca=ca, xlabel="affected certificates (count)", ylabel="",
                  n=total if total is not None else int(table["certificates"].sum()), source=source,
-                 query_time=query_time, policy=policy, subtitle=shown)
+                 query_time=query_time, policy=policy, subtitle=shown, reproduce=reproduce)
     if path_stem is not None:
         save(fig, path_stem)
     return fig
 
 
 def plot_date_sweep(sweep: pd.DataFrame, *, ca: str, marked_dates=(), source: str, query_time=None,
-                    policy: str | None = None, path_stem=None) -> "Figure":
+                    policy: str | None = None, path_stem=None, reproduce: str | None = None) -> "Figure":
     """Affected certificates (and organisations) as a function of the candidate distrust date.
     ``sweep`` is :func:`analysis.tables.date_sweep`; ``marked_dates`` are the dates proposed in the thread."""
     fig, ax = new_figure()
@@ -635,7 +662,7 @@ def plot_date_sweep(sweep: pd.DataFrame, *, ca: str, marked_dates=(), source: st
     label_figure(fig, ax, what="Impact by candidate distrust date", ca=ca, xlabel="distrust date (UTC)",
                  ylabel="affected certificates (count)", n=n, source=source, query_time=query_time, policy=policy,
                  subtitle="Certificates (and their organisations) still valid, hence broken, if the distrust "
-                          "takes effect on that date")
+                          "takes effect on that date", reproduce=reproduce)
     if path_stem is not None:
         save(fig, path_stem)
     return fig

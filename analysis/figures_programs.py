@@ -10,11 +10,12 @@ import matplotlib.dates as mdates
 from analysis.figures import LEGEND_BOX, PALETTE, _headroom, _top_band, label_figure, new_figure, save
 
 
-def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_stem: str | os.PathLike | None = None):
+def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_stem: str | os.PathLike | None = None,
+                  reproduce: str | None = None):
     """Certificates broken on each day, one line per program (:attr:`analysis.programs.ProgramComparison.series`):
     when each program's breakage starts, how large it gets and when it ends. Every label names the program's rule;
     a program with nothing broken (no action, or not in its store) is listed with its reason. Returns the Figure;
-    ``path_stem`` saves PNG + SVG (byte-identical on re-runs)."""
+    ``path_stem`` saves PNG + SVG (byte-identical on re-runs); ``reproduce``: the reproduce line, in the footer."""
     fig, ax = new_figure()
     fig.subplots_adjust(left=0.08, right=0.98, top=0.82, bottom=0.16)
     series = comparison.series
@@ -42,7 +43,8 @@ def plot_programs(comparison, *, ca: str, source: str, query_time=None, path_ste
                  ylabel="certificates broken that day (count)", n=f"{peak:,} at the peak", source=source,
                  query_time=query_time,
                  policy="each program's actual rule, alternate trust paths decided per program" + when,
-                 subtitle="Each line: certificates that program no longer accepts and that have not yet expired")
+                 subtitle="Each line: certificates that program no longer accepts and that have not yet expired",
+                 reproduce=reproduce)
     if path_stem is not None:
         save(fig, path_stem)
     return fig

@@ -91,6 +91,20 @@ class Preset:
     extra: Mapping[str, object] = field(default_factory=dict)
     exceptions: tuple[str, ...] = ()  # exempt intermediates ("spki:HEX" / "sha256:HEX"), see analysis.root_programs
     action_id: str | None = None  # the data/root_programs/actions.csv row, when it comes from there
+    announced: pd.Timestamp | None = None  # when the program made it public, when a dated announcement is known
+
+    @property
+    def known_from(self) -> pd.Timestamp:
+        """The first day an analysis could know of this action (a replayed past day, docs/trust-paths.md): its
+        announcement, else the day the change itself was made public (``effective``: the program's notice; the
+        NSS commit, ``provenance.date``), else the client release, else its own date. A crt.sh
+        ``root_trust_purpose`` row has no such date (its ``provenance.date`` is when it was read): its own date
+        (``disabled_from``, ``notbefore_until``) stands in."""
+        made_public = self.provenance.date if self.provenance.source != CRTSH_SOURCE else None
+        for when in (self.announced, self.effective, made_public, self.client_release_date, self.date):
+            if when is not None and not pd.isna(when):
+                return pd.Timestamp(when).normalize()
+        raise ValueError(f"{self.program} action on {self.root_sha256[:16]}… has no date")
 
     def policy(self, *, at_client_release: bool = False, hierarchy: pd.DataFrame | None = None):
         """The :mod:`analysis.policies` object for this preset (imported lazily).
@@ -347,7 +361,7 @@ def preset_from_action(action, root_sha256: str) -> Preset:
     return Preset(program=action.program, root_sha256=root_sha256.upper(), mechanism=mechanism, date=date,
                   provenance=prov, basis=action.basis, effective=action.effective,
                   client_release=action.client_release, client_release_date=action.client_release_date,
-                  exceptions=action.exceptions, action_id=action.action_id,
+                  exceptions=action.exceptions, action_id=action.action_id, announced=action.announced,
                   extra={"channel": action.channel, "ca": action.ca, "source_detail": action.source_detail})
 
 
@@ -405,14 +419,20 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
 
 class ActualRecord(list):
     """What every program did to a report's root: a list of :class:`Preset` (all programs, each oldest first),
-    plus ``sources`` (program -> the source used), ``root_sha256s`` and the crt.sh ``hierarchy`` the exempt
-    intermediates are resolved against."""
+    plus ``sources`` (program -> the source used), ``root_sha256s``, the crt.sh ``hierarchy`` the exempt
+    intermediates are resolved against, and crt.sh's ``root_trust_purpose`` rows (``trust``, with
+    ``sha256_by_certificate_id``) the root stores of :mod:`analysis.trustpaths` read. ``cache`` holds what is
+    built once per report from them (the CA graph, each program's store)."""
 
-    def __init__(self, presets=(), *, sources=None, root_sha256s=(), hierarchy=None):
+    def __init__(self, presets=(), *, sources=None, root_sha256s=(), hierarchy=None, trust=None,
+                 sha256_by_certificate_id=None):
         super().__init__(presets)
         self.sources = dict(sources or {})
         self.root_sha256s = tuple(root_sha256s)
         self.hierarchy = hierarchy
+        self.trust = trust
+        self.sha256_by_certificate_id = dict(sha256_by_certificate_id or {})
+        self.cache: dict = {}
 
     def of(self, program: str) -> list[Preset]:
         return [p for p in self if p.program == program]
@@ -450,7 +470,19 @@ def actual_record(root_sha256s: Iterable[str], *, trust: pd.DataFrame | None = N
                                             sha256_by_certificate_id=sha256_by_certificate_id)
             presets += [p for p in found if _action_key(p) not in {_action_key(q) for q in presets}]
             sources[program] = source if program not in sources or found else sources[program]
-    return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy)
+    return ActualRecord(presets, sources=sources, root_sha256s=shas, hierarchy=hierarchy, trust=trust,
+                        sha256_by_certificate_id=sha256_by_certificate_id)
+
+
+def known_by(presets: Iterable[Preset], as_of) -> list[Preset]:
+    """The presets an analysis run on ``as_of`` could know (:attr:`Preset.known_from` <= that day); all of them
+    when ``as_of`` is None. A preset moved onto another timeline (``extra["shifted_days"]``, the demo's Entrust
+    scenario) or applied to another root on purpose (``extra["transplant"]``) is a decision taken as a whole: it is
+    always kept."""
+    if as_of is None:
+        return list(presets)
+    day = pd.Timestamp(as_of).normalize()
+    return [p for p in presets if "shifted_days" in p.extra or p.extra.get("transplant") or p.known_from <= day]
 
 
 def actual_policy(program: str, presets: list[Preset], *, hierarchy: pd.DataFrame | None = None):

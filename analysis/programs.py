@@ -103,15 +103,6 @@ def record_for(fetched) -> presets_mod.ActualRecord:
                                      hierarchy=getattr(fetched, "hierarchy", None), sha256_by_certificate_id=ids)
 
 
-def _known_by(p: presets_mod.Preset, as_of: pd.Timestamp | None) -> bool:
-    """Whether a preset was announced by ``as_of``: its client release, else its source's date, else its date."""
-    if as_of is None:
-        return True
-    when = p.client_release_date if p.client_release_date is not None else (
-        p.provenance.date if p.provenance.date is not None and not pd.isna(p.provenance.date) else p.date)
-    return pd.Timestamp(when).normalize() <= as_of
-
-
 def _in_store(program: str, roots: Iterable[str], presets: list, trust, sha_by_id, as_of) -> bool:
     """Mozilla: a certificate of the root's CA was in certdata.txt (by ``as_of``). Others: crt.sh trust rows for
     that program, or a bundled action naming the root (the bundled data has no other store's full list)."""
@@ -172,7 +163,7 @@ def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | 
     short_notes: dict[str, str] = {}
     columns: dict[str, list] = {}
     for program in programs:
-        mine = [p for p in record if p.program == program and _known_by(p, asof)]
+        mine = presets_mod.known_by([p for p in record if p.program == program], asof)
         proposal = (proposals or {}).get(program)
         stored = (in_store or {}).get(program)
         if stored is None:
@@ -191,7 +182,7 @@ def compare_programs(normalised: Normalised, record: presets_mod.ActualRecord | 
             continue
         base = proposal if proposal is not None else presets_mod.actual_policy(program, mine, hierarchy=hierarchy)
         if g is None and not ignore_alternate_paths:
-            g = trustpaths.CAGraph.build(hierarchy)
+            g = trustpaths.graph_of(record, hierarchy)
         store = (stores or {}).get(program) or trustpaths.RootTrust.for_program(
             program, as_of=asof, trust=trust, sha256_by_certificate_id=sha256_by_certificate_id)
         distrusted = set(roots) | {p.root_sha256 for p in mine}

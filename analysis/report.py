@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, verify
+from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, trustpaths, verify
 from analysis import programs as programs_mod
 from analysis.config import PROJECT_ROOT
 from analysis.normalise import issuance_codes, normalise
 from analysis.policies import _filter_masks
-from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError
+from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError, parse_flag
 from analysis.sources import (
     DEMO,
     ReportError,
@@ -96,17 +96,20 @@ class Report:
     programs: list | None = None  # root programs compared side by side (None: that section is off)
     command: list | None = None  # the command that reproduces this report (default: from the parameters)
     _program_cmp: object = field(default=None, init=False, repr=False)
+    _checksum: str | None = field(default=None, init=False, repr=False)
 
     # -- building -----------------------------------------------------------------------------------------------
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None) -> "Report":
+              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None,
+              ignore_alternate_paths: bool | str = False) -> "Report":
         """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
-        normalise it once and evaluate every option on it."""
+        normalise it once and evaluate every option on it (alternate trust paths decided unless
+        ``ignore_alternate_paths``: :meth:`analysis.scenario.Scenario.policy_for`)."""
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                                    options=options)
+                                    options=options, ignore_alternate_paths=ignore_alternate_paths)
         check_max_rows(max_rows)
         progs = checked_programs(programs)
         if fetched is None:
@@ -284,8 +287,17 @@ class Report:
                 self.normalised, record, self.programs or list(presets.PROGRAMS),
                 hierarchy=self.fetched.hierarchy, trust=getattr(self.fetched, "trust", None),
                 sha256_by_certificate_id=self._sha256_by_certificate_id(),
-                expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after, in_store=in_store)
+                expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after, in_store=in_store,
+                as_of=s.as_of, ignore_alternate_paths=s.ignore_alternate_paths,
+                graph=None if s.ignore_alternate_paths else trustpaths.graph_of(self.presets, self.fetched.hierarchy))
         return self._program_cmp
+
+    def saved_by_path(self) -> pd.DataFrame:
+        """Certificates another trust path saved (or kept working for a while), per option: ``option``,
+        ``category`` (``saved_by_path``: valid until they expire; ``path_ends``: until the path ends, then broken),
+        ``reason`` (naming the path and the store) and ``certificates``; empty when no path saved any, or when
+        alternate paths are ignored (:func:`analysis.trustpaths.saved_by_path`)."""
+        return trustpaths.saved_by_option(self.evaluations)
 
     def program_paths(self) -> pd.DataFrame:
         """Certificates each alternate trust path saved, per program (empty when none did)."""
@@ -306,7 +318,9 @@ class Report:
 
     def reproduce_line(self) -> str:
         """``reproduce: <command> (distrust-impact <version>; input rows sha256:…)``."""
-        return repro.reproduce_line(self.reproduce_command(), checksum=repro.input_checksum(self.inputs()))
+        if self._checksum is None:
+            self._checksum = repro.input_checksum(self.inputs())
+        return repro.reproduce_line(self.reproduce_command(), checksum=self._checksum)
 
     # -- figures ------------------------------------------------------------------------------------------------
     def _figure_path(self, name: str) -> Path | None:
@@ -319,7 +333,8 @@ class Report:
         return figures.plot_expiry_histogram(
             self.primary.expiry_histogram(reference=self.scenario.distrust_date), ca=self.ca_short_name,
             distrust_date=self.scenario.distrust_date, source=self.source_name, query_time=self.query_time,
-            policy=self._policy_text(), path_stem=self._figure_path("expiry_by_month"))
+            policy=self._policy_text(), path_stem=self._figure_path("expiry_by_month"),
+            reproduce=self.reproduce_line())
 
     def survival_curves(self) -> dict[str, pd.DataFrame]:
         return {label: ev.survival_curve(reference=self.scenario.distrust_date)
@@ -329,27 +344,31 @@ class Report:
         return figures.plot_survival(
             self.survival_curves(), ca=self.ca_short_name, distrust_date=self.scenario.distrust_date,
             source=self.source_name, query_time=self.query_time, policy=self.scenario.describe(),
-            path_stem=self._figure_path("survival"))
+            path_stem=self._figure_path("survival"),
+            reproduce=self.reproduce_line())
 
     def figure_top_organisations(self, top: int = 15):
         return figures.plot_top(
             self.primary.by_organisation(), "organisation", what="Top organisations by affected certificates",
             ca=self.ca_short_name, top=top, total=self.primary.summary_values()["affected"],
             source=self.source_name, query_time=self.query_time, policy=self._policy_text(),
-            path_stem=self._figure_path("top_organisations"))
+            path_stem=self._figure_path("top_organisations"),
+            reproduce=self.reproduce_line())
 
     def figure_top_domains(self, top: int = 15):
         return figures.plot_top(
             self.primary.by_registrable_domain(), "registrable_domain",
             what="Top registrable domains by affected certificates", ca=self.ca_short_name, top=top,
             total=self.primary.summary_values()["affected"], source=self.source_name, query_time=self.query_time,
-            policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"))
+            policy=self._policy_text(), path_stem=self._figure_path("top_registrable_domains"),
+            reproduce=self.reproduce_line())
 
     def figure_programs(self):
         """One line per root program: certificates that program no longer accepts, day by day."""
         return figures_programs.plot_programs(
             self.program_comparison(), ca=self.ca_short_name, source=self.source_name, query_time=self.query_time,
-            path_stem=self._figure_path("programs"))
+            path_stem=self._figure_path("programs"),
+            reproduce=self.reproduce_line())
 
     def write_figures(self) -> None:
         """Every figure the notebook shows, saved under ``figures/`` (what :func:`analysis.verify` re-derives)."""
@@ -419,10 +438,17 @@ class Report:
         if len(paths):
             top = paths.iloc[0]
             many = len(paths) > 1
-            head.append(f"Caution: {len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} "
-                        f"also certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
-                        f"{', '.join(map(str, top['other_issuer_ca_ids']))}); up to {paths['affected_below'].max():,} "
-                        f"affected certificates may still validate through such a path if it stays trusted.")
+            crossed = (f"{len(paths)} {'CAs' if many else 'CA'} of this hierarchy {'are' if many else 'is'} also "
+                       f"certified by a CA outside it (e.g. {top['ca_name'].split('CN=')[-1]} by crt.sh CA id "
+                       f"{', '.join(map(str, top['other_issuer_ca_ids']))})")
+            if s.ignore_alternate_paths:
+                head.append(f"Caution: {crossed}; up to {paths['affected_below'].max():,} affected certificates "
+                            f"may still validate through such a path if it stays trusted (alternate paths "
+                            f"ignored here).")
+            else:
+                head.append(f"Other trust paths: {crossed}. " + trustpaths.saved_sentence(self.evaluations))
+        elif not s.ignore_alternate_paths and len(self.saved_by_path()):
+            head.append("Other trust paths: " + trustpaths.saved_sentence(self.evaluations))
         blocks = ["\n".join(_wrap(line, width) for line in head)]
         # One row per option (the metrics the options change); what they share is in the lines above.
         by_option = pd.DataFrame([
@@ -462,25 +488,32 @@ class Report:
         out = self.output_dir / "tables"
         out.mkdir(parents=True, exist_ok=True)
         ev = self.primary
+        line = self.reproduce_line()
+
+        def write(table, name: str, **kw) -> Path:  # every table ends with the reproduce line ("# reproduce: …")
+            return textfmt.write_csv(table, out / name, reproduce=line, **kw)
+
         written = [
-            textfmt.write_csv(self.comparison(), out / "options_compared.csv"),
-            textfmt.write_csv(ev.by_organisation(), out / "by_organisation.csv"),
-            textfmt.write_csv(ev.by_registrable_domain(), out / "by_registrable_domain.csv"),
-            textfmt.write_csv(ev.by_intermediate(), out / "by_intermediate.csv"),
-            textfmt.write_csv(ev.by_validation_level(), out / "by_validation_level.csv"),
-            textfmt.write_csv(ev.by_status(), out / "by_status.csv"),
-            textfmt.write_csv(ev.expiry_histogram(reference=self.scenario.distrust_date), out / "expiry_by_month.csv"),
-            textfmt.write_csv(ev.certificates(status=None), out / "certificates.csv", crtsh_ids=self.source == "crtsh"),
-            textfmt.write_csv(self.provenance(), out / "provenance.csv"),
+            write(self.comparison(), "options_compared.csv"),
+            write(ev.by_organisation(), "by_organisation.csv"),
+            write(ev.by_registrable_domain(), "by_registrable_domain.csv"),
+            write(ev.by_intermediate(), "by_intermediate.csv"),
+            write(ev.by_validation_level(), "by_validation_level.csv"),
+            write(ev.by_status(), "by_status.csv"),
+            write(ev.expiry_histogram(reference=self.scenario.distrust_date), "expiry_by_month.csv"),
+            write(ev.certificates(status=None), "certificates.csv", crtsh_ids=self.source == "crtsh"),
+            write(self.provenance(), "provenance.csv"),
         ]
+        if not self.scenario.ignore_alternate_paths:
+            written.append(write(self.saved_by_path(), "saved_by_path.csv"))
         if self.programs:
             cmp = self.program_comparison()
-            written += [textfmt.write_csv(cmp.table, out / "programs_compared.csv"),
-                        textfmt.write_csv(cmp.series, out / "programs_broken_per_day.csv"),
-                        textfmt.write_csv(cmp.paths(), out / "programs_saved_by_path.csv")]
+            written += [write(cmp.table, "programs_compared.csv"),
+                        write(cmp.series, "programs_broken_per_day.csv"),
+                        write(cmp.paths(), "programs_saved_by_path.csv")]
         summary = self.output_dir / "summary.txt"
         # the post, then the reproduce line: the one line that may pass 72 columns (it must paste into a shell whole)
-        summary.write_text(self.summary_text() + "\n" + self.reproduce_line() + "\n", encoding="utf-8")
+        summary.write_text(self.summary_text() + "\n" + line + "\n", encoding="utf-8")
         (self.output_dir / "summary.json").write_text(json.dumps(
             {"parameters": self.scenario.parameters(), "source": self.source_name, "query_time": self.query_time,
              "options": {label: ev.summary_values() for label, ev in self.evaluations.items()}},
@@ -534,6 +567,8 @@ def command_for(parameters: dict[str, str]) -> list[str]:
         cmd += ["--option", option]
     if parameters.get("programs"):
         cmd += ["--programs", parameters["programs"].lower()]
+    if parse_flag(parameters.get("ignore_alternate_paths", ""), "ignore-alternate-paths"):
+        cmd.append("--ignore-alternate-paths")
     return cmd
 
 

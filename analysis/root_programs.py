@@ -23,7 +23,10 @@ ACTIONS_CSV = Path(__file__).resolve().parent.parent / "data" / "root_programs" 
 CCADB_METADATA = Path(__file__).resolve().parent.parent / "data" / "ccadb" / "ccadb_ca_certificates_metadata.csv.gz"
 
 COLUMNS = ("action_id", "program", "ca", "roots_sha256", "mechanism", "basis", "cutoff", "effective",
-           "client_release", "client_release_date", "channel", "exceptions", "source_url", "source_detail", "notes")
+           "client_release", "client_release_date", "channel", "exceptions", "source_url", "source_detail", "notes",
+           "announced", "announced_source")
+# Columns a file may leave out (older copies of the file): empty when absent.
+OPTIONAL_COLUMNS = ("announced", "announced_source")
 PROGRAMS = ("Mozilla", "Chrome", "Apple", "Microsoft")
 # removal: every certificate under the root breaks when clients enforce it.
 # distrust_after: trusted iff the basis (notBefore, or the earliest SCT for Chrome) <= cutoff.
@@ -58,6 +61,8 @@ class Action:
     source_url: str
     source_detail: str
     notes: str
+    announced: pd.Timestamp | None = None  # when the program made the decision public (its date and rule)
+    announced_source: str = ""  # the dated announcement (https://)
 
     @property
     def when(self) -> pd.Timestamp:
@@ -65,6 +70,12 @@ class Action:
         if self.effective is not None:
             return self.effective
         return self.cutoff.normalize()
+
+    @property
+    def known_from(self) -> pd.Timestamp:
+        """The first day an analysis could know of this action (a past day replayed, docs/trust-paths.md): its
+        announcement when the file gives one, else the day it took effect (:attr:`when`)."""
+        return self.announced if self.announced is not None else self.when
 
     @property
     def source(self) -> str:
@@ -90,10 +101,10 @@ def parse_rows(rows: list[dict], name: str = "actions.csv") -> list[Action]:
     out: list[Action] = []
     seen: set[str] = set()
     for i, raw in enumerate(rows, start=2):  # line 1 is the header
-        missing = [c for c in COLUMNS if c not in raw]
+        missing = [c for c in COLUMNS if c not in raw and c not in OPTIONAL_COLUMNS]
         if missing:
             raise ActionsError(f"{name} line {i}: missing column(s) {', '.join(missing)}")
-        r = {c: (raw[c] or "").strip() for c in COLUMNS}
+        r = {c: (raw.get(c) or "").strip() for c in COLUMNS}
         where = f"{name} line {i} ({r['action_id'] or 'no action_id'})"
         if not r["action_id"] or r["action_id"] in seen:
             raise ActionsError(f"{where}: action_id must be present and unique")
@@ -125,13 +136,18 @@ def parse_rows(rows: list[dict], name: str = "actions.csv") -> list[Action]:
         if basis == "earliest_sct" and r["program"] != "Chrome":
             raise ActionsError(f"{where}: only Chrome judges certificates on their earliest SCT")
         effective = _ts(r["effective"], f"{where} effective", optional=needs_cutoff)
+        announced = _ts(r["announced"], f"{where} announced", optional=True)
+        if announced is not None and not _URL.match(r["announced_source"]):
+            raise ActionsError(f"{where}: announced_source must be the dated announcement's https:// address "
+                               f"(an announcement date without its source cannot enter the file)")
         out.append(Action(
             action_id=r["action_id"], program=r["program"], ca=r["ca"], roots=roots, mechanism=r["mechanism"],
             basis=basis, cutoff=cutoff, effective=effective, client_release=r["client_release"] or None,
             client_release_date=_ts(r["client_release_date"], f"{where} client_release_date", optional=True),
             channel=r["channel"], exceptions=tuple(e.lower().split(":")[0] + ":" + e.split(":")[1].upper()
                                                   for e in exceptions),
-            source_url=r["source_url"], source_detail=r["source_detail"], notes=r["notes"]))
+            source_url=r["source_url"], source_detail=r["source_detail"], notes=r["notes"], announced=announced,
+            announced_source=r["announced_source"] if announced is not None else ""))
     return out
 
 
@@ -146,7 +162,7 @@ def load_actions(path: Path | str | None = None) -> list[Action]:
 def _read(p: Path) -> list[Action]:
     with open(p, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c not in OPTIONAL_COLUMNS]
         if missing:
             raise ActionsError(f"{p.name}: missing column(s) {', '.join(missing)}")
         return parse_rows(list(reader), p.name)

@@ -246,7 +246,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
                 refresh: bool = False, max_rows: int | None = None, programs: str = "",
-                log=print) -> list[RunResult]:
+                ignore_alternate_paths: bool = False, log=print) -> list[RunResult]:
     """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
     date and the sweep over every date reported for this CA with the same snapshot and filters.
 
@@ -258,7 +258,8 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     progs = checked_programs(programs)
     programs = ",".join(p.lower() for p in progs) if progs else ""
     scenarios = [checked_scenario(ca=ca, distrust_date=d, as_of=as_of, expires_on_or_before=expires_on_or_before,
-                                  issued_after=issued_after, options=options) for d in dates]
+                                  issued_after=issued_after, options=options,
+                                  ignore_alternate_paths=ignore_alternate_paths) for d in dates]
     if len({s.distrust_date for s in scenarios}) != len(scenarios):
         raise ScenarioError("the same distrust date is given twice")
     if source not in (DEMO, "crtsh") and "=" not in source and "://" not in source:
@@ -413,7 +414,7 @@ def verify_report(folder: Path | str, cache_dir: Path | str | None = None) -> tu
         raise ReportError(f"{folder / verify.MANIFEST}: no report parameters recorded; cannot re-derive it")
     scenario = checked_scenario(**{k: params.get(k, "") for k in ("ca", "distrust_date", "as_of",
                                                                   "expires_on_or_before", "issued_after",
-                                                                  "options")})
+                                                                  "options", "ignore_alternate_paths")})
     source = params.get("source", "crtsh")
     cache = Path(cache_dir) if cache_dir else CACHE_DIR
     try:

@@ -142,6 +142,18 @@ def _nss_label(sha256: str) -> str:
     return f"{cas[0]} root {sha256[:16]}…" if cas else sha256[:16] + "…"
 
 
+def parse_flag(value, what: str) -> bool:
+    """A yes/no parameter: a bool, or ``true``/``false``/``yes``/``no``/``1``/``0``/empty (false), any case."""
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in ("", "false", "no", "0"):
+        return False
+    if text in ("true", "yes", "1"):
+        return True
+    raise ScenarioError(f"{what}: {value!r} is not true or false")
+
+
 def parse_options(value) -> list[Option]:
     specs = value.split(";") if isinstance(value, str) else list(value)
     opts = [parse_option(s) for s in specs if str(s).strip()]
@@ -163,10 +175,12 @@ class Scenario:
     expires_on_or_before: dt.date | None
     issued_after: dt.date | None
     options: tuple[Option, ...] = field(default_factory=tuple)
+    # True: a cross-sign never saves a certificate (the verdicts before paths were decided, for comparison)
+    ignore_alternate_paths: bool = False
 
     @classmethod
     def from_strings(cls, *, ca, distrust_date, as_of="", expires_on_or_before="", issued_after="",
-                     options="removal", today: dt.date | None = None) -> "Scenario":
+                     options="removal", ignore_alternate_paths=False, today: dt.date | None = None) -> "Scenario":
         ca = str(ca).strip()
         if not ca:
             raise ScenarioError("ca: give a root SHA-256 fingerprint, a crt.sh CA id, or a CA name")
@@ -184,15 +198,35 @@ class Scenario:
         for o in opts:
             if o.kind == "allowlist" and o.arg <= distrust:
                 raise ScenarioError(f"option {o.spec!r}: the sunset must be after the distrust date {distrust}")
-        return cls(ca, distrust, snapshot, exp, after, opts)
+        return cls(ca, distrust, snapshot, exp, after, opts, parse_flag(ignore_alternate_paths,
+                                                                        "ignore-alternate-paths"))
 
     def policy_for(self, option: Option, normalised=None, *, mozilla_presets=None):
-        """The :mod:`analysis.policies` object an option names, on this scenario's dates.
+        """The :mod:`analysis.policies` object an option names, on this scenario's dates, with alternate trust
+        paths decided (:func:`analysis.trustpaths.decide`) unless :attr:`ignore_alternate_paths`.
 
         ``mozilla_presets`` (name kept for the callers): what the root programs did to this root, an
-        :class:`analysis.presets.ActualRecord` (every program's presets, their sources and the hierarchy the exempt
-        intermediates resolve against) or a plain list of presets; the ``<program>-actual`` options read it.
+        :class:`analysis.presets.ActualRecord` (every program's presets, their sources, the hierarchy the exempt
+        intermediates resolve against and the CA graph the paths are found in) or a plain list of presets (no
+        paths then); the ``<program>-actual`` options read it.
+
+        Paths: a ``<program>-actual`` option is decided against that program's store, the other options against
+        Mozilla's (the store whose history is bundled); the store as of the snapshot date (:attr:`as_of`, a past
+        day replayed). A ``<program>-actual`` option without a root applies the actions known on :attr:`as_of`
+        only (:func:`analysis.presets.known_by`); ``…-actual:SHA256`` applies another root's whole record.
         """
+        from analysis import trustpaths
+
+        policy = self._policy(option, normalised, mozilla_presets)
+        program = ACTUAL_PROGRAMS.get(option.kind, "Mozilla")
+        record = mozilla_presets if mozilla_presets is not None else []
+        client_code = option.kind in ACTUAL_PROGRAMS and any(
+            p.extra.get("channel") == "client_code" for p in record if p.program == program)
+        return trustpaths.decide(policy, record, program=program, as_of=self.as_of,
+                                 through_distrusted=not client_code,
+                                 ignore_alternate_paths=self.ignore_alternate_paths)
+
+    def _policy(self, option: Option, normalised, mozilla_presets):
         d = self.distrust_date
         if option.kind == "removal":
             return policies.Removal(d)
@@ -214,15 +248,21 @@ class Scenario:
             program = ACTUAL_PROGRAMS[option.kind]
             record = mozilla_presets if mozilla_presets is not None else []
             hierarchy = getattr(record, "hierarchy", None)
+            known = ""
             if option.arg:
                 found, source = presets_mod.program_presets(program, option.arg)
             else:
-                found = [p for p in record if p.program == program]
+                everything = [p for p in record if p.program == program]
+                found = presets_mod.known_by(everything, self.as_of)
                 source = getattr(record, "sources", {}).get(program, "the bundled files")
+                if everything and not found:
+                    first = min(p.known_from for p in everything)
+                    known = (f" known on the snapshot date {self.as_of} (its first action was made public on "
+                             f"{first:%Y-%m-%d}; a later --as-of replays a later day)")
             if not found:
                 which = f"root {option.arg[:16]}…" if option.arg else "this root"
-                never = " (never in NSS, or never distrusted)" if program == "Mozilla" else ""
-                raise ScenarioError(f"option {option.spec!r}: {program} took no action on {which}{never} in "
+                never = " (never in NSS, or never distrusted)" if program == "Mozilla" and not known else ""
+                raise ScenarioError(f"option {option.spec!r}: {program} took no action on {which}{never}{known} in "
                                     f"{source}; drop the option")
             # Each action with the program's own semantics, at the release that shipped it where documented
             # (Certinomis: Firefox 69); exempt intermediates resolved against this root's hierarchy.
@@ -238,7 +278,7 @@ class Scenario:
             "expires_on_or_before": self.expires_on_or_before.isoformat() if self.expires_on_or_before else "",
             "issued_after": self.issued_after.isoformat() if self.issued_after else "",
             "options": ";".join(o.spec for o in self.options),
-        }
+        } | ({"ignore_alternate_paths": "true"} if self.ignore_alternate_paths else {})
 
     def describe(self, with_distrust: bool = True) -> str:
         parts = ([f"distrust {self.distrust_date}"] if with_distrust else []) + [f"snapshot {self.as_of}"]
@@ -246,6 +286,8 @@ class Scenario:
             parts.append(f"excl. expiring on/before {self.expires_on_or_before}")
         if self.issued_after:
             parts.append(f"excl. issued after {self.issued_after}")
+        if self.ignore_alternate_paths:
+            parts.append("alternate paths ignored")
         return "; ".join(parts)
 
 

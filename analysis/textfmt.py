@@ -398,7 +398,40 @@ def _csv_safe_array(a):
     return pc.if_else(hit, pc.binary_join_element_wise(quote, a, empty), a)
 
 
-def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: bool = False) -> Path:
+REPRODUCE_PREFIX = "# "  # a CSV's reproduce line: "# reproduce: distrust-impact report … (…; input rows sha256:…)"
+
+
+def reproduce_comment(line: str) -> str:
+    """A reproduce line (:func:`analysis.repro.reproduce_line`) as a CSV's last line: ``# `` + the line, every
+    character that would not show as itself escaped (:func:`escape_text`: a CA name with a line break stays on one
+    line, so a file has exactly one such line, its last)."""
+    text = escape_text(line)
+    if not text.startswith("reproduce: "):
+        raise ValueError(f"not a reproduce line: {text[:40]!r}")
+    return REPRODUCE_PREFIX + text
+
+
+def split_reproduce(text: str) -> tuple[str, str | None]:
+    """A CSV file's text -> (the CSV rows, its reproduce line or None). Only the file's *last* line counts: a
+    quoted cell holding a line that looks like one (a hostile name) is data, before it."""
+    body = text[:-1] if text.endswith("\n") else text
+    head, _, last = body.rpartition("\n")
+    if last.startswith(REPRODUCE_PREFIX + "reproduce: "):
+        return head + "\n", last[len(REPRODUCE_PREFIX):]
+    return text, None
+
+
+def read_csv(path, **kwargs) -> pd.DataFrame:
+    """A CSV table written by :func:`write_csv` back into pandas, its reproduce line left out (``kwargs`` go to
+    :func:`pandas.read_csv`). Do not use ``comment="#"``: a name may hold ``#``."""
+    import io
+
+    rows, _ = split_reproduce(Path(path).read_text(encoding="utf-8"))
+    return pd.read_csv(io.StringIO(rows), **kwargs)
+
+
+def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: bool = False,
+              reproduce: str | None = None) -> Path:
     """Write ``df`` as UTF-8 CSV with crt.sh links (see :func:`with_crtsh_links`: by SHA-256 unless ``crtsh_ids``,
     which only rows fetched from crt.sh itself may set).
 
@@ -409,6 +442,9 @@ def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: boo
     as text); number columns are written as numbers, negative ones included. Written with pyarrow's CSV writer
     (an order of magnitude faster than ``DataFrame.to_csv`` on a few hundred thousand rows) to a temporary name
     that is then renamed into place, so a reader never sees half a file (house style, rule 1).
+
+    ``reproduce``: the report's reproduce line, written as the file's last line (:func:`reproduce_comment`,
+    ``# reproduce: …``); read such a file back with :func:`read_csv`, or any CSV reader after dropping its last line.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -443,6 +479,9 @@ def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: boo
     os.close(fd)
     try:
         pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+        if reproduce is not None:
+            with open(tmp, "a", encoding="utf-8", newline="") as fh:
+                fh.write(reproduce_comment(reproduce) + "\n")
         os.replace(tmp, path)
         del table, arrays
         release_arrow_memory()

@@ -275,7 +275,8 @@ class RootTrust:
             periods.update(_crtsh_periods(program, trust, sha256_by_certificate_id or {}))
         acts = root_programs.load_actions() if actions is None else actions
         for a in acts:
-            if a.program != program or (asof is not None and a.when > asof):
+            # as of a past day: the actions known by then (announced, or in effect), each from the day it took effect
+            if a.program != program or (asof is not None and a.known_from > asof):
                 continue
             for sha in a.roots:
                 periods[sha] = [(s, min(e, a.when)) for s, e in periods.get(sha, []) if s < a.when]
@@ -532,6 +533,45 @@ def with_paths(policy: policies.Policy, *, program: str, hierarchy: pd.DataFrame
     return PathAware(policy, g, store, root_sha256s)
 
 
+def decide(policy: policies.Policy, record, *, program: str = "Mozilla", as_of=None, through_distrusted: bool = True,
+           ignore_alternate_paths: bool = False) -> policies.Policy:
+    """A report option's policy with alternate paths decided (docs/trust-paths.md, "In the report's options").
+
+    ``record``: the report's :class:`analysis.presets.ActualRecord` -- its ``root_sha256s`` (the distrusted root's
+    certificates, never an anchor), ``hierarchy`` (the CA graph, with the bundled CCADB table) and crt.sh ``trust``
+    rows; the graph and each program's store are built once per record (``record.cache``). ``program``: whose store
+    decides (``<program>-actual`` options: that program; the other options: Mozilla, whose store history is
+    bundled). ``as_of``: the store as of that day (the replay of a past day). ``through_distrusted=False``: the
+    action lives in client code that inspects the whole chain. ``ignore_alternate_paths=True``, or a record without
+    the root's certificates: ``policy`` itself (today's behaviour)."""
+    roots = tuple(getattr(record, "root_sha256s", ()) or ())
+    if ignore_alternate_paths or not roots:
+        return policy
+    cache = _cache(record)
+    day = _day(as_of) if as_of is not None else None
+    key = ("store", program, day)
+    if key not in cache:
+        cache[key] = RootTrust.for_program(program, as_of=day, trust=getattr(record, "trust", None),
+                                           sha256_by_certificate_id=getattr(record, "sha256_by_certificate_id", None))
+    return PathAware(policy, graph_of(record), cache[key], roots, through_distrusted=through_distrusted)
+
+
+def _cache(record) -> dict:
+    cache = getattr(record, "cache", None)
+    return {} if cache is None else cache
+
+
+def graph_of(record, hierarchy: pd.DataFrame | None = None) -> CAGraph:
+    """The CA graph of a report's record (its ``hierarchy``, or the one given, with the bundled CCADB table), built
+    once per record."""
+    cache = _cache(record)
+    h = hierarchy if hierarchy is not None else getattr(record, "hierarchy", None)
+    key = ("graph", id(h))
+    if key not in cache:
+        cache[key] = CAGraph.build(h)
+    return cache[key]
+
+
 def crosscheck_trusted_in(graph: CAGraph, hierarchy: pd.DataFrame, trust: RootTrust, day,
                           purpose: str = "Server Authentication") -> pd.DataFrame:
     """Where crt.sh and this module disagree about a CA of ``hierarchy`` on ``day`` (normally the query day): crt.sh's
@@ -561,3 +601,29 @@ def saved_by_path(verdicts: pd.DataFrame) -> pd.DataFrame:
     out["category"] = out["category"].astype(str)
     out["reason"] = out["reason"].astype(str)
     return out.sort_values(["certificates", "reason"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def saved_by_option(evaluations: Mapping[str, object]) -> pd.DataFrame:
+    """:func:`saved_by_path` for each option of a report (label -> :class:`analysis.tables.Evaluation`): columns
+    ``option, category, reason, certificates``, options in order."""
+    cols = ["option", "category", "reason", "certificates"]
+    frames = [saved_by_path(ev.verdicts).assign(option=label) for label, ev in evaluations.items()]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def saved_sentence(evaluations: Mapping[str, object]) -> str:
+    """One sentence for a report's summary: how many certificates other trust paths saved under each option, and
+    against which store they were decided."""
+    stores = list(dict.fromkeys(ev.policy.trust.source for ev in evaluations.values()
+                                if isinstance(ev.policy, PathAware)))
+    table = saved_by_option(evaluations)
+    where = f" (decided against {'; '.join(stores)})" if stores else ""
+    if not len(table):
+        return f"No certificate validates through another path to a trusted root under any option{where}."
+    parts = []
+    for label, rows in table.groupby("option", sort=False):
+        n = rows.groupby("category")["certificates"].sum()
+        parts.append(f"under '{label}' {int(n.get(SAVED, 0)):,} still validate through another path until they "
+                     f"expire" + (f", {int(n.get(PATH_ENDS, 0)):,} until that path ends" if PATH_ENDS in n else ""))
+    return "Saved by another trust path: " + "; ".join(parts) + f"{where}; the counts above include this."

@@ -17,7 +17,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from analysis import crtsh, repro, verify
+from analysis import crtsh, repro, textfmt, verify
 from analysis import report as report_module
 from analysis.aggregates import AggregateReport
 from analysis.demo_db import demo_files
@@ -171,7 +171,7 @@ def test_every_root_program_side_by_side_on_the_demo(report, programs_report):
     folder = programs_report.output_dir
     rows = list(csv.DictReader((folder / "tables" / "programs_compared.csv").open(encoding="utf-8")))
     assert [r["metric"] for r in rows][:2] == ["rule", "affected"] and rows[1]["Mozilla"] == "848"
-    per_day = pd.read_csv(folder / "tables" / "programs_broken_per_day.csv")
+    per_day = textfmt.read_csv(folder / "tables" / "programs_broken_per_day.csv")
     assert int(per_day["Microsoft"].max()) == 97 and int(per_day["Chrome"].max()) == 523  # every Chrome break overlaps
     for ext in ("png", "svg"):
         assert (folder / "figures" / f"programs.{ext}").stat().st_size > 0
@@ -192,12 +192,16 @@ def test_summary_ends_with_the_table_and_a_reproduce_line(report, programs_repor
     # without the section the post is as before, and the table is absent
     assert "Every root program side by side" not in report.summary_text()
     assert verify.read_manifest(programs_report.output_dir)["reproduce"] == last
+    tables = sorted((programs_report.output_dir / "tables").glob("*.csv"))
+    assert len(tables) == 13  # every table ends with the same line, as "# reproduce: …"
+    for path in tables:
+        assert textfmt.split_reproduce(path.read_text(encoding="utf-8"))[1] == last, path.name
 
 
 def test_verify_rederives_a_report_folder_and_names_an_edited_file(programs_report, demo_cache):
     folder = programs_report.output_dir
     mismatches, n = verify_report(folder, cache_dir=demo_cache)
-    assert mismatches == [] and n == 24  # 12 CSV tables, 10 figure files, summary.txt and summary.json
+    assert mismatches == [] and n == 25  # 13 CSV tables, 10 figure files, summary.txt and summary.json
     edited = folder / "tables" / "by_organisation.csv"
     original = edited.read_bytes()
     try:
@@ -252,7 +256,7 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path, normalisation
     # the folder the notebook wrote is re-derived byte for byte from the cache by `distrust-impact verify`
     proc = subprocess.run([sys.executable, "-m", "analysis", "verify", str(day), "--cache-dir", str(demo_cache)],
                           capture_output=True, text=True, timeout=600)
-    assert (proc.returncode, proc.stdout) == (0, "all 24 outputs match\n"), (proc.stdout, proc.stderr)
+    assert (proc.returncode, proc.stdout) == (0, "all 25 outputs match\n"), (proc.stdout, proc.stderr)
     summary = json.loads((day / "summary.json").read_text())
     assert summary["options"]["removal"]["affected"] == _truth()["affected"]
     *post, reproduce = (day / "summary.txt").read_text().splitlines()
@@ -384,8 +388,11 @@ def test_cross_signs_are_flagged_as_other_trust_paths(report):
     assert paths[["ca_id", "depth"]].values.tolist() == [[report.fetched.root_ca_id, 0]]
     assert paths["other_issuer_ca_ids"].iloc[0] == [partner]
     assert paths["affected_below"].iloc[0] == report.primary.summary_values()["affected"]
-    assert "Caution: 1 CA of this hierarchy is also certified by a CA outside it" in \
-        " ".join(report.summary_text().split())
+    text = " ".join(report.summary_text().split())
+    assert "Other trust paths: 1 CA of this hierarchy is also certified by a CA outside it" in text
+    # decided: the partner root is in no store, so nothing is saved and the numbers stay those of the truth
+    assert "No certificate validates through another path to a trusted root under any option" in text
+    assert report.saved_by_path().empty
 
 
 def test_no_password_reaches_the_notebooks(demo_db, tmp_path):

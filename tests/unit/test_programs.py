@@ -36,17 +36,26 @@ def _symantec_population():
 
 
 def test_symantec_the_day_before_and_after_chrome_70():
+    """Chrome 66 and 70 were announced together on 2017-09-11 (Google Security Blog): the day before Chrome 70
+    shipped, the analysis already knew it was coming (breaking the 2017 certificate on 2018-10-16), so both days
+    answer the same. The announcements themselves change the answer: Chrome on 2017-09-11, and Mozilla's move of the
+    full distrust to Firefox 64 on 2018-10-10 (before it, only Firefox 60's notBefore rule had a dated release)."""
     norm = _symantec_population()
     record = presets.actual_record([GEOTRUST_GLOBAL])
-    before = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-15")
-    after = programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of="2018-10-17")
-    b, a = before.table.set_index("metric"), after.table.set_index("metric")
-    assert b["Chrome"].tolist()[1:] == [3, 3, 3, 0, "2018-04-17", "2020-06-01"]
-    assert a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
-    # Firefox 64 (2018-12-11; the full distrust planned for 63) was not out on either day: only Firefox 60's
-    # notBefore rule (2018-05-09) is known
-    assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [2, 2, 2, 0, "2018-05-09", "2019-03-01"]
 
+    def table(day):
+        return programs.compare_programs(norm, record, ["Chrome", "Mozilla"], as_of=day).table.set_index("metric")
+
+    b, a = table("2018-10-15"), table("2018-10-17")
+    # leaves 1, 2 (notBefore before 2016-06-01: Chrome 66), 4 (Chrome 70) and 5 (issued after 2017-12-01: Chrome 66
+    # from its notBefore); leaf 3 expires the day before Chrome 70
+    assert b["Chrome"].tolist()[1:] == a["Chrome"].tolist()[1:] == [4, 4, 4, 0, "2018-04-17", "2020-06-01"]
+    assert b["Mozilla"].tolist()[1:] == a["Mozilla"].tolist()[1:] == [4, 4, 4, 0, "2018-05-09", "2020-06-01"]
+    assert table("2017-09-10")["Chrome"].tolist() == [programs.NO_ACTION, 0, 0, 0, 0, "-", "-"]
+    # on 2017-09-12 leaf 5 (issued 2018-06-01) does not exist yet: leaves 1, 2 and 4
+    assert table("2017-09-12")["Chrome"].tolist()[1:] == [3, 3, 3, 0, "2018-04-17", "2019-06-01"]
+    assert table("2018-10-09")["Mozilla"].tolist() == ["before 2016-06-01", 2, 2, 2, 0, "2018-05-09", "2019-03-01"]
+    assert table("2018-10-11")["Mozilla"].tolist()[0] == "before 2016-06-01 + removed 2018-12-11"
 
 def test_programs_argument():
     assert programs.parse_programs("all") == ["Mozilla", "Chrome", "Apple", "Microsoft"]

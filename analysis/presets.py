@@ -25,7 +25,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -117,6 +117,9 @@ class Preset:
         from analysis import policies  # lazy: written alongside this module
 
         when = self.client_release_date if (at_client_release and self.client_release_date is not None) else None
+        if self.mechanism == "disabled" and when is None and self.effective is not None:
+            # the root store's own date (DISABLED_FROM) may come before the store reached clients
+            when = max(pd.Timestamp(self.effective), self.date)
         if self.mechanism in ("removal", "server_trust_removed", "disabled"):
             base = policies.Removal(when if when is not None else self.date)
         elif self.mechanism in ("distrust_after", "allowlist_existing"):
@@ -145,7 +148,7 @@ class Preset:
         """The action, its date and its source, in a few words (what every verdict's reason ends with)."""
         shipped = f"{self.client_release}, " if self.client_release else ""
         when = self.client_release_date if self.client_release_date is not None else (
-            self.effective if self.mechanism in ("distrust_after", "distrust_before", "allowlist_existing")
+            self.effective if self.mechanism in ("distrust_after", "distrust_before", "allowlist_existing", "disabled")
             and self.effective is not None else self.date)
         return f"{self.program} {self.mechanism.replace('_', '-')}, {shipped}{when:%Y-%m-%d} [{self.provenance}]"
 
@@ -160,6 +163,8 @@ class Preset:
         elif self.mechanism == "disabled":
             what = (f"disabled the root from {d}" if self.date != pd.Timestamp.min.ceil("D")
                     else "disabled the root for all time (DISABLED_FROM '-infinity')")
+            if self.effective is not None and not pd.isna(self.effective) and self.effective > self.date:
+                what += f" (deployed {self.effective:%Y-%m-%d})"
         elif self.mechanism == "distrust_before":
             what = f"distrusts {self.purpose} certificates whose notBefore is before {self.date:%Y-%m-%d %H:%M:%S}"
         elif self.mechanism == "allowlist_existing":
@@ -373,6 +378,20 @@ def _same_action(p: Preset, q: Preset) -> bool:
     return p.mechanism == q.mechanism and p.date.normalize() == q.date.normalize()
 
 
+def _deployed(p: Preset, actions) -> Preset:
+    """A crt.sh ``root_trust_purpose`` row carries the date written in the root store (Microsoft's authroot.stl:
+    ``DISABLED_FROM``, ``NotBefore``), not the day that store reached clients. When the actions file holds the same
+    decision (same mechanism, same cut-off day) with its deployment date, the preset gets it as ``effective``, so a
+    root disabled "from 2019-02-01" by a store deployed on 2019-03-05 breaks certificates from 2019-03-05, as the same
+    action read from the file does (docs/root-programs.md, "Dates")."""
+    kind = {"disabled": "removal", "distrust_after": "distrust_after"}.get(p.mechanism)
+    for a in actions:
+        if (a.mechanism == kind and a.channel != "client_code" and a.effective is not None and a.cutoff is not None
+                and pd.Timestamp(a.cutoff).normalize() == p.date.normalize()):
+            return replace(p, effective=pd.Timestamp(a.effective))
+    return p
+
+
 def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | None = None,
                     sha256_by_certificate_id: Mapping[int, str] | None = None,
                     events: pd.DataFrame | None = None) -> tuple[list[Preset], str]:
@@ -404,7 +423,7 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
         except (KeyError, ValueError) as exc:  # said in the source line, never silently
             unreadable = f" (crt.sh root_trust_purpose rows unreadable: {type(exc).__name__}: {exc})"
     if crtsh:
-        found, source = crtsh, CRTSH_SOURCE
+        found, source = [_deployed(p, root_programs.actions_for(program, sha)) for p in crtsh], CRTSH_SOURCE
     elif program == "Mozilla":
         nss = [p for p in mozilla_presets(sha, events=events) if not p.extra.get("superseded")]
         found = nss + [p for p in listed if not any(_same_action(p, q) for q in nss)]

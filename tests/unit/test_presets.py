@@ -142,3 +142,24 @@ def test_crtsh_disabled_since_always_and_unreadable_rows_are_said():
     found, source = presets.program_presets("Microsoft", sha, trust=rows.drop(columns=["trust_purpose_id"]))
     assert source.endswith("(crt.sh root_trust_purpose rows unreadable: KeyError: 'trust_purpose_id')")
     assert [p.action_id for p in found] == ["microsoft-entrust-2025"]  # the bundled file instead, and it says so
+
+
+def test_microsoft_disable_breaks_when_the_store_shipped_from_either_source():
+    """authroot.stl disables StartCom "from 2019-02-01" (crt.sh's DISABLED_FROM), but that store was released on
+    2019-03-05 (Microsoft's February 2019 deployment notice): certificates break on 2019-03-05 whether the action is
+    read from crt.sh or from the actions file. A crt.sh row the file does not know keeps its own date."""
+    startcom = "C766A9BEF2D4071C863A31AA4920E813B2D198608CB7B7CFE21143B836DF09EA"
+    trust = pd.DataFrame({"certificate_id": [9], "trust_context_id": [1], "trust_purpose_id": [1],
+                          "disabled_from": ["2019-02-01"], "notbefore_until": [None]})
+    (connected,), source = presets.program_presets("Microsoft", startcom, trust=trust,
+                                                   sha256_by_certificate_id={9: startcom})
+    (offline,), _ = presets.program_presets("Microsoft", startcom)
+    assert source == presets.CRTSH_SOURCE
+    assert (connected.mechanism, connected.date, connected.effective) == (
+        "disabled", pd.Timestamp("2019-02-01"), pd.Timestamp("2019-03-05"))
+    assert connected.policy(at_client_release=True).date == offline.policy(at_client_release=True).date \
+        == pd.Timestamp("2019-03-05")
+    assert "disabled the root from 2019-02-01 (deployed 2019-03-05)" in connected.description
+    other = trust.assign(disabled_from=["2019-01-01"])
+    (unknown,), _ = presets.program_presets("Microsoft", startcom, trust=other, sha256_by_certificate_id={9: startcom})
+    assert unknown.effective is None and unknown.policy().date == pd.Timestamp("2019-01-01")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import DATA_DIR
+from analysis.config import CERTINOMIS_ROOT_SHA256, DATA_DIR
 
 CCADB_DIR = DATA_DIR / "ccadb"
 METADATA_CSV = CCADB_DIR / "ccadb_ca_certificates_metadata.csv.gz"
@@ -41,7 +41,7 @@ CERTINOMIS_DIR = CCADB_DIR / "certinomis"
 ROOTS_WITH_DISTRUST_AFTER_DIR = CCADB_DIR / "roots_with_distrust_after"
 ATTRIBUTION = "Data: Common CA Database (CCADB), via crtsh/ccadb_data"
 
-CERTINOMIS_ROOT_CA = "2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
+CERTINOMIS_ROOT_CA = CERTINOMIS_ROOT_SHA256
 CERTINOMIS_AUTORITE_RACINE = "FCBFE2886206F72B27593C8B070297E12D769ED10ED7930705A8098EFFC14D17"
 # The two StartCom intermediates Certinomis - Root CA cross-signed on 2017-04-13 (one of Mozilla's stated reasons
 # for distrusting Certinomis, Bug 1552374).

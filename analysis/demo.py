@@ -47,7 +47,6 @@ import inspect
 import io
 import ipaddress
 import json
-import os
 import random
 import struct
 import unicodedata
@@ -61,6 +60,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from analysis.config import CT_SCT_LIST_OID
+from analysis.files import atomic_write_bytes
 
 __all__ = [
     "AS_OF",
@@ -909,12 +909,6 @@ def _csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict:
     """Write the demo population for ``seed`` into ``out_dir`` and return its manifest.
 
@@ -952,12 +946,12 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict:
         "truth.csv": _csv_bytes(_TRUTH_HEADER, [_truth_row(b) for b in built]),
     }
     for name, data in files.items():
-        _write_atomic(out_dir / name, data)
+        atomic_write_bytes(out_dir / name, data)
 
     manifest = _manifest_core(pop)
     manifest["population_sha256"] = hashlib.sha256("\n".join(sorted(b.sha256 for b in built)).encode()).hexdigest()
     manifest["checksums"] = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    _write_atomic(out_dir / "manifest.json",
+    atomic_write_bytes(out_dir / "manifest.json",
                   (json.dumps(manifest, indent=2) + "\n").encode("ascii"))  # ASCII: readable in any locale
     return manifest
 

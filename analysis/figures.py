@@ -26,7 +26,6 @@ each ``plot_<what>`` is short, and a figure belongs here rather than in a module
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +46,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from analysis import rootstore  # noqa: E402
+from analysis.files import atomic_write
 from analysis.textfmt import display_width, ellipsize, escape_text, fill  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -314,22 +314,6 @@ def _grow_bottom(fig: Figure, inches: float) -> None:
     fig.set_figheight(new)
 
 
-def _atomic_write(path: Path, writer) -> None:
-    """Write via a temporary file in the same folder and rename into place (docs/rules.md, "Figures and outputs")."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        writer(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file ordinary permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def save(fig: Figure, path_stem: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``<path_stem>.png`` and ``<path_stem>.svg``; same inputs give byte-identical files.
 
@@ -341,8 +325,8 @@ def save(fig: Figure, path_stem: str | os.PathLike) -> tuple[Path, Path]:
         stem = stem.with_suffix("")
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT, "svg.fonttype": STYLE_RC["svg.fonttype"]}):
-        _atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=DPI, metadata=PNG_METADATA))
-        _atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
+        atomic_write(png, lambda p: fig.savefig(p, format="png", dpi=DPI, metadata=PNG_METADATA))
+        atomic_write(svg, lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
     return png, svg
 
 

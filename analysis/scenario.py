@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 
 from analysis import policies
+from analysis.config import CERTINOMIS_ROOT_SHA256
 
 # The seed thread (README, docs/root-programs.md): Firefox 69 shipped the Certinomis removal on 2019-09-03; "exclude
 # those expiring before 2019-08-31 and those issued after 2019-05-17"; options removal / gouv.fr / allowlist.
@@ -39,7 +40,7 @@ SEED_EXPIRES_ON_OR_BEFORE = "2019-08-31"
 SEED_ISSUED_AFTER = "2019-05-17"
 SEED_OPTIONS = ("removal", "constrain:gouv.fr", "allowlist:2020-06-30")
 # The real decision the demo population is shaped after: Mozilla's removal of Certinomis - Root CA.
-CERTINOMIS_ACTUAL = "mozilla-actual:2A99F5BC1174B73CBB1D620884E01C34E51CCB3978DA125F0E33268883BF4158"
+CERTINOMIS_ACTUAL = f"mozilla-actual:{CERTINOMIS_ROOT_SHA256}"
 # "<program>-actual" options -> the root program they name.
 ACTUAL_PROGRAMS = {"mozilla-actual": "Mozilla", "chrome-actual": "Chrome", "apple-actual": "Apple",
                    "microsoft-actual": "Microsoft"}

@@ -18,9 +18,7 @@ cell that a spreadsheet would run as a formula is neutralised the way OWASP reco
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.files import atomic_write
 from analysis.normalise import release_arrow_memory
 
 CRTSH_URL = "https://crt.sh/?id={}"
@@ -474,18 +473,14 @@ def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: boo
         arrays.append(_csv_safe_array(a))
         names.append(str(c))
     table = pa.Table.from_arrays(arrays, names=names)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
         if reproduce is not None:
             with open(tmp, "a", encoding="utf-8", newline="") as fh:
                 fh.write(reproduce_comment(reproduce) + "\n")
-        os.replace(tmp, path)
-        del table, arrays
-        release_arrow_memory()
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, write)
+    table = arrays = None  # the Arrow buffers go back to the pool before it is trimmed
+    release_arrow_memory()
     return path

@@ -29,7 +29,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -454,3 +454,25 @@ class Client:
         self._depth[name] = max(0, depth + deepest - 1)
         return out
 
+    def run_keys(self, name: str, params: Mapping, keys: Mapping[str, Sequence]) -> list[tuple]:
+        """A statement over lists of keys (``keys``: parameter name → list, all of one length, e.g. a page's
+        certificate ids and serials), split into two halves while a statement keeps failing or times out, like
+        :meth:`run_windows`; the rows of all the pieces. No keys, no statement."""
+        lengths = {len(v) for v in keys.values()}
+        if len(lengths) != 1:
+            raise CrtshError(f"{name}: key lists of different lengths {sorted(lengths)}")
+        todo, out = [(0, lengths.pop())], []
+        while todo:
+            lo, hi = todo.pop()
+            if lo == hi:
+                continue
+            try:
+                _, rows = self.run(name, {**params, **{k: list(v[lo:hi]) for k, v in keys.items()}},
+                                   splittable=hi - lo > 1)
+            except _SplitWindow:
+                self.progress.splits += 1
+                mid = (lo + hi) // 2
+                todo.extend([(mid, hi), (lo, mid)])
+                continue
+            out.extend(rows)
+        return out

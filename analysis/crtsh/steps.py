@@ -153,10 +153,12 @@ class Steps:
             # side rows in the certificates' order, so every frame's order is independent of the page size
             pos = {r["certificate_id"]: i for i, r in enumerate(records)}
             order = lambda row, pos=pos: (pos.get(row[0], len(pos)), row)  # noqa: E731
-            rev = sorted((row for _, _, rows in client.run_windows("certificate_revocations", params, w)
-                          for row in rows), key=order)
-            ct = sorted((row for _, _, rows in client.run_windows("earliest_ct_entries", params, w) for row in rows),
-                        key=order)
+            # the side rows by the page's own ids and serials: the server does not walk the certificates again
+            with_serial = [r for r in records if r["serial_number"] is not None]
+            rev = sorted(client.run_keys("certificate_revocations", {"issuer_ca_id": ca_id}, {
+                "certificate_ids": [r["certificate_id"] for r in with_serial],
+                "serial_numbers": [bytes.fromhex(r["serial_number"]) for r in with_serial]}), key=order)
+            ct = sorted(client.run_keys("earliest_ct_entries", {}, {"certificate_ids": list(pos)}), key=order)
             journal.write_part(name, {
                 "certificates": frames.CERTIFICATES.table(records),
                 "revocations": frames.REVOCATIONS.table({"certificate_id": a, "revocation_date": b,

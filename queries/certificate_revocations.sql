@@ -15,4 +15,12 @@ SELECT p.certificate_id,
        cr.revocation_date,
        cr.reason_code
 FROM unnest(%(certificate_ids)s::bigint[], %(serial_numbers)s::bytea[]) AS p (certificate_id, serial_number)
-JOIN crl_revoked cr ON cr.ca_id = %(issuer_ca_id)s::integer AND cr.serial_number = p.serial_number
+-- LATERAL … OFFSET 0: one parameterised probe of crlr_pk per serial, whatever the statistics say (never a hash of
+-- every revocation of a CA that may have millions)
+CROSS JOIN LATERAL (
+    SELECT cr.revocation_date, cr.reason_code
+    FROM crl_revoked cr
+    WHERE cr.ca_id = %(issuer_ca_id)s::integer
+      AND cr.serial_number = p.serial_number
+    OFFSET 0
+) cr

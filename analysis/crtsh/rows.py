@@ -94,6 +94,12 @@ def records_from_der_rows(cols: Sequence[str], rows: Sequence[tuple]) -> list[di
     return [_record(cid, ica, name, extract_fields(der)) for cid, ica, name, der in rows]
 
 
+def parse_der_rows(rows: Sequence[tuple]) -> list[dict]:
+    """:func:`records_from_der_rows` as a worker process runs it (rows of certificate id, issuer id, issuer name,
+    DER bytes)."""
+    return records_from_der_rows((), rows)
+
+
 def sort_key(r: dict):
     na = r["not_after"]
     return (na is None, na or dt.datetime.min, r["certificate_id"])

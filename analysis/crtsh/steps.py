@@ -5,18 +5,33 @@ interrupted fetch resumes where it stopped; memory stays one page.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import signal
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 
 from analysis import frames
 from analysis.cache import Journal, utc_now
 from analysis.crtsh.client import Client, CrtshError, Progress
-from analysis.crtsh.rows import bytes_to_hex, records_from_der_rows, records_from_server_rows, schema_for, sort_key
+from analysis.crtsh.rows import (
+    bytes_to_hex,
+    parse_der_rows,
+    records_from_der_rows,
+    records_from_server_rows,
+    schema_for,
+    sort_key,
+)
 from analysis.crtsh.windows import Window, count_pieces, plan_windows
 
 _SHA256_RE = re.compile(r"^[0-9A-Fa-f:]{64,95}$")
+# Below this many planned rows a fetch parses in its own process: starting worker processes (each imports the
+# client) costs more than it saves.
+PARALLEL_MIN_ROWS = 20_000
+MAX_PARSE_WORKERS = 4
 
 
 def parse_root(root) -> dict:
@@ -55,6 +70,47 @@ def page_query(method: str) -> str:
     return "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
 
 
+def parse_workers(requested: int | None, method: str, rows_planned: int) -> int:
+    """How many processes parse the DER: ``requested`` (FetchOptions.parse_workers), or by default one per CPU (at
+    most MAX_PARSE_WORKERS) when the client parses at least PARALLEL_MIN_ROWS rows; 1 = in this process."""
+    if method != "client":
+        return 1
+    if requested is not None:
+        return max(1, requested)
+    if rows_planned < PARALLEL_MIN_ROWS:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+                      MAX_PARSE_WORKERS))
+
+
+class Parser:
+    """Page rows → frame records. The client's DER parsing is pure Python, one core per process: with ``workers`` >
+    1 each page is cut into that many runs of rows, parsed in worker processes (``spawn``: nothing of this process —
+    its connection, its timer threads — is inherited) while the client runs the page's next statement; the records
+    come back in row order."""
+
+    def __init__(self, method: str, workers: int):
+        self.method, self.workers = method, workers
+        self.pool = None
+        if workers > 1:
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+
+    def submit(self, cols, rows) -> Callable[[], list[dict]]:
+        """Start converting ``rows``; the returned function waits for the records."""
+        if self.pool is None:
+            convert = records_from_der_rows if self.method == "client" else records_from_server_rows
+            return lambda: convert(cols, rows)
+        rows = [(cid, ica, name, bytes(der)) for cid, ica, name, der in rows]  # bytea arrives as memoryview
+        size = -(-len(rows) // self.workers)
+        futures = [self.pool.submit(parse_der_rows, rows[i:i + size]) for i in range(0, len(rows), size)]
+        return lambda: [r for f in futures for r in f.result()]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
 class Steps:
     """One fetch's steps over ``journal``; ``o`` is the fetch's :class:`analysis.crtsh.FetchOptions` with ``as_of``
     resolved; ``base_meta`` goes into every frame's sidecar and the manifest."""
@@ -78,8 +134,12 @@ class Steps:
         cas = st["cas"]
         self.p.cas_total = len(cas)
         plan, rows_planned, mode = self.plan(cas)
-        for ca_id in cas:
-            self.fetch_ca_pages(ca_id, plan)
+        self.parser = Parser(self.o.method, parse_workers(self.o.parse_workers, self.o.method, rows_planned))
+        try:
+            for ca_id in cas:
+                self.fetch_ca_pages(ca_id, plan)
+        finally:
+            self.parser.close()
         return self.assemble(cas, plan, rows_planned, mode)
 
     # 1. the root, 2. the hierarchy, 3. the root programs' records
@@ -140,7 +200,6 @@ class Steps:
         p.phase = f"CA {ca_id}"
         params = {"issuer_ca_id": ca_id, "as_of": self.o.as_of}
         query = page_query(self.o.method)
-        convert = records_from_der_rows if self.o.method == "client" else records_from_server_rows
         for w in plan.get(f"p{ca_id}", []):
             name = f"p{ca_id}_{w.key()}"
             if journal.has_part(name):
@@ -148,17 +207,21 @@ class Steps:
                 p.pages += 1
                 p.resumed_pages += 1
                 continue
-            records = [r for _, cols, rows in client.run_windows(query, params, w) for r in convert(cols, rows)]
-            records.sort(key=sort_key)
+            pieces = client.run_windows(query, params, w)
+            parsed = [self.parser.submit(cols, rows) for _, cols, rows in pieces]
+            # the side rows by the page's own ids and serials: the server does not walk the certificates again;
+            # the CT entries need only the ids, so they are asked for while the page is being parsed
+            ct = client.run_keys("earliest_ct_entries", {}, {"certificate_ids": [row[0] for _, _, rows in pieces
+                                                                                 for row in rows]})
+            records = sorted((r for wait in parsed for r in wait()), key=sort_key)
             # side rows in the certificates' order, so every frame's order is independent of the page size
             pos = {r["certificate_id"]: i for i, r in enumerate(records)}
             order = lambda row, pos=pos: (pos.get(row[0], len(pos)), row)  # noqa: E731
-            # the side rows by the page's own ids and serials: the server does not walk the certificates again
             with_serial = [r for r in records if r["serial_number"] is not None]
             rev = sorted(client.run_keys("certificate_revocations", {"issuer_ca_id": ca_id}, {
                 "certificate_ids": [r["certificate_id"] for r in with_serial],
                 "serial_numbers": [bytes.fromhex(r["serial_number"]) for r in with_serial]}), key=order)
-            ct = sorted(client.run_keys("earliest_ct_entries", {}, {"certificate_ids": list(pos)}), key=order)
+            ct = sorted(ct, key=order)
             journal.write_part(name, {
                 "certificates": frames.CERTIFICATES.table(records),
                 "revocations": frames.REVOCATIONS.table({"certificate_id": a, "revocation_date": b,

@@ -45,6 +45,9 @@ def add_fetch_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--deadline", type=_seconds_arg, default=None, metavar="SECONDS",
                    help="give up after this long in total (default: no limit); what was fetched is kept and the "
                         "same command resumes")
+    p.add_argument("--parse-workers", type=int, default=1, metavar="N",
+                   help="processes that parse the certificates (method client; default: %(default)s, this one); "
+                        "more help only on a machine with idle cores")
     p.add_argument("--source-name", default=None,
                    help="a stable name for the source in the cache key instead of the DSN (e.g. 'demo')")
     p.add_argument("--quiet", action="store_true", help="no progress line")
@@ -77,7 +80,7 @@ def _seconds_arg(text: str) -> float:
 def options_from_args(args) -> FetchOptions:
     return FetchOptions(as_of=args.as_of, dsn=args.dsn, cache_dir=args.cache_dir, refresh=args.refresh,
                         method=args.method, page_size=args.page_size, max_rows=args.max_rows,
-                        aggregates=args.aggregates, source_name=args.source_name,
+                        aggregates=args.aggregates, source_name=args.source_name, parse_workers=args.parse_workers,
                         retry=RetryPolicy(stall=args.stall_timeout, deadline=args.deadline))
 
 

@@ -6,7 +6,6 @@ interrupted fetch resumes where it stopped; memory stays one page.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import signal
 from collections.abc import Callable, Mapping
@@ -28,10 +27,6 @@ from analysis.crtsh.rows import (
 from analysis.crtsh.windows import Window, count_pieces, plan_windows
 
 _SHA256_RE = re.compile(r"^[0-9A-Fa-f:]{64,95}$")
-# Below this many planned rows a fetch parses in its own process: starting worker processes (each imports the
-# client) costs more than it saves.
-PARALLEL_MIN_ROWS = 20_000
-MAX_PARSE_WORKERS = 4
 
 
 def parse_root(root) -> dict:
@@ -70,24 +65,12 @@ def page_query(method: str) -> str:
     return "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
 
 
-def parse_workers(requested: int | None, method: str, rows_planned: int) -> int:
-    """How many processes parse the DER: ``requested`` (FetchOptions.parse_workers), or by default one per CPU (at
-    most MAX_PARSE_WORKERS) when the client parses at least PARALLEL_MIN_ROWS rows; 1 = in this process."""
-    if method != "client":
-        return 1
-    if requested is not None:
-        return max(1, requested)
-    if rows_planned < PARALLEL_MIN_ROWS:
-        return 1
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
-                      MAX_PARSE_WORKERS))
-
-
 class Parser:
     """Page rows → frame records. The client's DER parsing is pure Python, one core per process: with ``workers`` >
     1 each page is cut into that many runs of rows, parsed in worker processes (``spawn``: nothing of this process —
     its connection, its timer threads — is inherited) while the client runs the page's next statement; the records
-    come back in row order."""
+    come back in row order. Off by default: on the busy 2-core machine of docs/performance.md the workers cost a
+    quarter more CPU (their start, the pickling) and gave no speed; they are for a machine with idle cores."""
 
     def __init__(self, method: str, workers: int):
         self.method, self.workers = method, workers
@@ -134,7 +117,7 @@ class Steps:
         cas = st["cas"]
         self.p.cas_total = len(cas)
         plan, rows_planned, mode = self.plan(cas)
-        self.parser = Parser(self.o.method, parse_workers(self.o.parse_workers, self.o.method, rows_planned))
+        self.parser = Parser(self.o.method, self.o.parse_workers if self.o.method == "client" else 1)
         try:
             for ca_id in cas:
                 self.fetch_ca_pages(ca_id, plan)

@@ -11,7 +11,7 @@ pooler in *statement* pooling mode. Hence:
 * **Adaptive statements** (:meth:`Client.run_windows`): a statement over a window is split into two half windows
   when it failed ``RetryPolicy.split_after`` times in a row or hit a statement timeout (SQLSTATE 57014 from crt.sh's
   ``statement_timeout``, or the client's timer), down to one second of notAfter; the pieces that succeeded are kept
-  and never run again. :meth:`Client.run_split` does the same for a statement over a list of keys.
+  and never run again. :meth:`Client.run_keys` does the same for a statement over lists of keys (halving them).
 * **Transient failures** — ``40001`` recovery conflicts, ``57014`` cancellations, ``57P0x`` shutdowns, dropped
   connections (``OperationalError``/``InterfaceError``), a pooler refusing connections — are retried with
   exponential backoff and a new connection, for as long as the time budget allows (:class:`RetryPolicy`: give up

@@ -33,16 +33,14 @@ import pyarrow.compute as pc
 import tldextract
 
 from analysis.config import POLICY_OID_LEVEL
+from analysis.frames import NORMALISE_INPUT
 
 NO_ORGANISATION = "(no organisation)"
 # Order matters when a certificate asserts several CA/B Forum OIDs: the most demanding level wins.
 VALIDATION_LEVELS = ("EV", "OV", "IV", "DV", "unknown")
 KINDS = ("pair", "certificate", "orphan_precertificate", "unparsable")
 
-CERTIFICATES_COLUMNS = (
-    "certificate_id", "issuer_ca_id", "issuer_name", "sha256", "serial_number", "not_before", "not_after",
-    "subject_o", "subject_cn", "dns_names", "policy_oids", "is_precertificate", "dedup_key", "parse_error",
-)
+CERTIFICATES_COLUMNS = NORMALISE_INPUT  # the certificates frame's columns (analysis.frames) but is_server_auth
 
 ISSUANCE_COLUMNS = (
     "crtsh_id", "certificate_id", "precertificate_id", "certificate_rows", "kind",

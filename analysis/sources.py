@@ -66,12 +66,12 @@ def fetch_population(ca: str, as_of: dt.date, source: str, cache_dir: Path | Non
     """Fetch (or read from the cache) everything a report needs. ``source``: ``demo`` (the demo population in a
     throwaway local database), ``crtsh``, or a libpq DSN of a crt.sh-compatible database."""
     root = resolve_ca_argument(ca, source)
-    kwargs = dict(root=root, as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh, progress=progress,
-                  max_rows=crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows)
+    options = crtsh.FetchOptions(as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh,
+                                 max_rows=crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows)
     if source != DEMO:
-        return crtsh.fetch_ca(dsn=None if source == "crtsh" else source, **kwargs)
+        return crtsh.fetch_ca(root, options, dsn=None if source == "crtsh" else source, progress=progress)
     try:  # the demo's cache entry is keyed by a stable source name, so a rerun needs no database
-        return crtsh.fetch_ca(dsn=None, source_name=DEMO, offline=True, **kwargs)
+        return crtsh.fetch_ca(root, options, source_name=DEMO, offline=True, progress=progress)
     except crtsh.CacheMiss:
         pass
     with LocalCluster() as cluster:
@@ -79,7 +79,7 @@ def fetch_population(ca: str, as_of: dt.date, source: str, cache_dir: Path | Non
         loaded = load_demo(cluster.dsn)
         if loaded.bad_files or loaded.bad_rows:
             raise ReportError(f"the demo population did not load cleanly: {loaded.summary()}")
-        return crtsh.fetch_ca(dsn=cluster.guest_dsn(), source_name=DEMO, **kwargs)
+        return crtsh.fetch_ca(root, options, dsn=cluster.guest_dsn(), source_name=DEMO, progress=progress)
 
 
 def notebook_cache_dir(cache_dir: str | Path | None) -> Path | None:

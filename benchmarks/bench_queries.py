@@ -38,7 +38,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if "--child" not in sys.argv:  # a child imports the tree its PYTHONPATH names (this one, or --baseline's)
+    sys.path.insert(0, str(ROOT))
 
 AS_OF = dt.datetime(2019, 5, 17)
 N_CAS = 4
@@ -145,19 +146,39 @@ def build_population(dsn: str, n_certs: int) -> dict:
                    FROM certificate c WHERE c.issuer_ca_id = ANY(%s) AND c.id %% 100 = 0
                    ON CONFLICT DO NOTHING""", (issuer_ids,))
     cur.execute("ANALYZE")
-    cur.execute("SELECT count(*) FROM certificate")
-    total = cur.fetchone()[0]
+    conn.close()
+    return dict(population_info(dsn), load_seconds=round(time.perf_counter() - t0, 1), copy_seconds=round(t_copy, 1),
+                side_tables_seconds=round(time.perf_counter() - t1, 1))
+
+
+def population_info(dsn: str) -> dict:
+    """The root, the issuing CAs and the row count of a population built by :func:`build_population`."""
+    import psycopg2
+
+    conn = psycopg2.connect(dsn)
+    with conn.cursor() as cur:
+        cur.execute("SELECT name, id FROM ca WHERE id > 0")
+        ca_ids = dict(cur.fetchall())
+        cur.execute("SELECT count(*) FROM certificate")
+        total = cur.fetchone()[0]
     conn.close()
     return {"certificates": total, "root_ca_id": ca_ids["C=XX, O=Bench PKI (synthetic), CN=Bench Root CA"],
-            "issuer_ca_ids": issuer_ids, "load_seconds": round(time.perf_counter() - t0, 1),
-            "copy_seconds": round(t_copy, 1), "side_tables_seconds": round(time.perf_counter() - t1, 1)}
+            "issuer_ca_ids": [ca_ids[f"C=XX, O=Bench PKI (synthetic), CN=Bench Issuing CA {i}"] for i in range(N_CAS)]}
 
 
 # --------------------------------------------------------------------------------------------------------------------
 
 
+def _patch(name: str, wrap) -> None:
+    """Wrap function ``name`` wherever the client's modules hold it (the package of this tree, or the one module
+    ``analysis/crtsh.py`` of an older tree given with --baseline)."""
+    for mod_name, mod in list(sys.modules.items()):
+        if (mod_name == "analysis.crtsh" or mod_name.startswith("analysis.crtsh.")) and hasattr(mod, name):
+            setattr(mod, name, wrap(getattr(mod, name)))
+
+
 def child(spec: dict) -> dict:
-    """One fetch_ca in this (fresh) process: timings per query, rows, pages, peak RSS."""
+    """One fetch_ca in this (fresh) process: timings per query, rows, pages, peak RSS, CPU seconds."""
     from analysis import crtsh
 
     class TimedClient(crtsh.Client):
@@ -172,41 +193,65 @@ def child(spec: dict) -> dict:
             finally:
                 self.seconds[query.name] = self.seconds.get(query.name, 0.0) + time.perf_counter() - t
 
-    convert_s = [0.0]
-    for fn_name in ("records_from_der_rows", "records_from_server_rows"):
-        original = getattr(crtsh, fn_name)
+    convert_s, convert_cpu = [0.0], [0.0]
 
-        def timed_convert(cols, rows, original=original):
-            t = time.perf_counter()
+    def timed(original):
+        def timed_convert(cols, rows):
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return original(cols, rows)
             finally:
                 convert_s[0] += time.perf_counter() - t
+                convert_cpu[0] += time.process_time() - c
+        return timed_convert
 
-        setattr(crtsh, fn_name, timed_convert)
+    for fn_name in ("records_from_der_rows", "records_from_server_rows"):
+        _patch(fn_name, timed)
     fetch_peak = [0.0]
-    original_load = crtsh.load_cached
 
-    def load_after_fetch(path):  # the paged fetch is over: record its peak before the result frames are read
-        fetch_peak[0] = _vm_hwm_mb()
-        return original_load(path)
+    def at_end(original_load):
+        def load_after_fetch(path):  # the paged fetch is over: record its peak before the result frames are read
+            fetch_peak[0] = _vm_hwm_mb()
+            return original_load(path)
+        return load_after_fetch
 
-    crtsh.load_cached = load_after_fetch
+    _patch("load_cached", at_end)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     client = TimedClient(spec["dsn"], statement_timeout=3600)
+    cpu0 = time.process_time()
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
-        res = crtsh.fetch_ca(spec["root_ca_id"], as_of=AS_OF, client=client, cache_dir=d, method=spec["method"],
-                             page_size=spec["page_size"])
+        kw = dict(as_of=AS_OF, cache_dir=d, method=spec["method"], page_size=spec["page_size"])
+        if hasattr(crtsh, "FetchOptions"):
+            res = crtsh.fetch_ca(spec["root_ca_id"], crtsh.FetchOptions(**kw, parse_workers=spec.get("workers") or 1),
+                                 client=client)
+        else:  # an older tree (--baseline): fetch_ca's keywords
+            res = crtsh.fetch_ca(spec["root_ca_id"], client=client, **kw)
     total = time.perf_counter() - t
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parse worker processes, when there were some
     page_query = "unexpired_certificates_der" if spec["method"] == "client" else "unexpired_certificates"
-    return {"method": spec["method"], "page_size": spec["page_size"], "rows": len(res.certificates),
+    return {"method": spec["method"], "page_size": spec["page_size"], "workers": spec.get("workers"),
+            "rows": len(res.certificates),
             "pages": res.stats["pages"], "statements": res.stats["statements"], "total_s": total,
+            "cpu_s": time.process_time() - cpu0, "workers_cpu_s": workers.ru_utime + workers.ru_stime,
+            "workers_maxrss_mb": workers.ru_maxrss / 1024,
             "page_statements_s": client.seconds.get(page_query, 0.0), "all_statements_s": sum(client.seconds.values()),
-            "convert_s": convert_s[0], "fetch_peak_mb": fetch_peak[0],
+            "convert_s": convert_s[0], "convert_cpu_s": convert_cpu[0], "fetch_peak_mb": fetch_peak[0],
             "per_query_s": client.seconds, "maxrss_mb_before": rss0 / 1024,
             "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "unparsable": int(res.certificates["parse_error"].notna().sum())}
+            "unparsable": int(res.certificates["parse_error"].notna().sum()),
+            "digest": _digest(res)}
+
+
+def _digest(res) -> str:
+    """One hash of the fetched frames, to show that two trees fetched exactly the same rows."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in ("certificates", "revocations", "ct"):
+        frame = getattr(res, name)
+        h.update(frame.sort_values("certificate_id", kind="stable").to_csv(index=False).encode())
+    return h.hexdigest()[:16]
 
 
 def _vm_hwm_mb() -> float:
@@ -217,10 +262,11 @@ def _vm_hwm_mb() -> float:
     return float("nan")
 
 
-def run_child(spec: dict) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True,
-                         env=env, check=True)
+def run_child(spec: dict, tree: Path = ROOT) -> dict:
+    """``child(spec)`` in a fresh process with the ``analysis`` package (and ``queries/``) of ``tree``."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+                         capture_output=True, text=True, env=env, check=True, cwd=tree)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -263,6 +309,15 @@ def explain_all(dsn: str, info: dict) -> str:
         "ca_hierarchy": {"root_ca_id": info["root_ca_id"]},
         "root_trust_records": {"root_ca_id": info["root_ca_id"]},
     }
+    # a page of the window: the ids and serials the client has when it asks for their revocations and CT entries
+    cur.execute("SELECT c.id, x509_serialNumber(c.certificate) FROM certificate c WHERE c.issuer_ca_id = %s AND "
+                "coalesce(x509_notAfter(c.certificate), 'infinity'::timestamp) >= %s AND "
+                "coalesce(x509_notAfter(c.certificate), 'infinity'::timestamp) < %s LIMIT 2000",
+                (ca, window["window_start"], window["window_end"]))
+    page = cur.fetchall()
+    params["certificate_revocations"] = {"issuer_ca_id": ca, "certificate_ids": [r[0] for r in page],
+                                         "serial_numbers": [bytes(r[1]) for r in page]}
+    params["earliest_ct_entries"] = {"certificate_ids": [r[0] for r in page]}
     cur.execute("SELECT relname FROM pg_class WHERE relname LIKE 'certificate\\_%%' AND reltuples > 0")
     nonempty = {r[0] for r in cur.fetchall()}
     out = []
@@ -273,8 +328,8 @@ def explain_all(dsn: str, info: dict) -> str:
         parts = sorted(set(re.findall(r" on (certificate_\w+)", plan)))
         seq = sorted(set(re.findall(r"Seq Scan on (certificate_\w+)", plan)) & nonempty)
         idx = sorted(set(re.findall(r"Index (?:Only )?Scan (?:using|on) (\w+)", plan)))
-        shown = {k: (v.isoformat() if isinstance(v, dt.datetime) else sha256_hex(v) if isinstance(v, bytes) else v)
-                 for k, v in p.items()}
+        shown = {k: (v.isoformat() if isinstance(v, dt.datetime) else sha256_hex(v) if isinstance(v, bytes) else
+                     f"[{len(v)} values]" if isinstance(v, list) else v) for k, v in p.items()}
         out.append(f"--- {name} {shown}\n    certificate partitions in plan: {', '.join(parts) or '-'}\n"
                    f"    seq scans on non-empty certificate partitions: {', '.join(seq) or 'none'} "
                    f"(an empty partition's seq scan costs nothing)\n"
@@ -288,7 +343,14 @@ def main() -> int:
     ap.add_argument("--certs", type=int, default=200_000)
     ap.add_argument("--page-size", type=int, default=2000)
     ap.add_argument("--keep", action="store_true", help="keep the cluster running (prints its DSN)")
+    ap.add_argument("--dsn", help="measure on a population an earlier --keep run left (its printed DSN) instead of "
+                                  "building one")
     ap.add_argument("--explain-out", type=Path, help="also write the full EXPLAIN output to this file")
+    ap.add_argument("--baseline", type=Path, metavar="TREE",
+                    help="also fetch with the client of another checkout (e.g. an export of an older commit), "
+                         "right before this tree's fetch, and print the ratio")
+    ap.add_argument("--client-only", action="store_true",
+                    help="skip the server-method fetch and the one-page-per-CA fetch")
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
@@ -297,15 +359,21 @@ def main() -> int:
 
     from analysis.localdb import LocalCluster, create_schema
 
-    cluster = LocalCluster(keep=args.keep).start()
+    cluster = None if args.dsn else LocalCluster(keep=args.keep).start()
     try:
-        create_schema(cluster.dsn)
-        print(f"generating and loading ~{args.certs:,} certificates …", file=sys.stderr)
-        info = build_population(cluster.dsn, args.certs)
-        dsn = cluster.guest_dsn()
-        print(f"\npopulation: {info['certificates']:,} certificate rows (root ca_id {info['root_ca_id']}, issuing CAs "
-              f"{info['issuer_ca_ids']}); generated+loaded in {info['load_seconds']} s "
-              f"(COPY {info['copy_seconds']} s, CT/CRL/ANALYZE {info['side_tables_seconds']} s)")
+        if cluster is None:
+            info = population_info(args.dsn)
+            dsn = args.dsn.replace("user=postgres", "user=guest")
+            print(f"population: {info['certificates']:,} certificate rows (root ca_id {info['root_ca_id']}, issuing "
+                  f"CAs {info['issuer_ca_ids']}), built earlier")
+        else:
+            create_schema(cluster.dsn)
+            print(f"generating and loading ~{args.certs:,} certificates …", file=sys.stderr)
+            info = build_population(cluster.dsn, args.certs)
+            dsn = cluster.guest_dsn()
+            print(f"\npopulation: {info['certificates']:,} certificate rows (root ca_id {info['root_ca_id']}, issuing "
+                  f"CAs {info['issuer_ca_ids']}); generated+loaded in {info['load_seconds']} s "
+                  f"(COPY {info['copy_seconds']} s, CT/CRL/ANALYZE {info['side_tables_seconds']} s)")
 
         explain = explain_all(dsn, info)
         if args.explain_out:
@@ -315,35 +383,65 @@ def main() -> int:
 
         print("\n== server execution time over each CA's whole unexpired range (EXPLAIN ANALYZE, sum of CAs) ==")
         srv = {m: server_seconds(dsn, q, info["issuer_ca_ids"]) for m, q in
-               (("server", "unexpired_certificates"), ("client", "unexpired_certificates_der"))}
+               (("server", "unexpired_certificates"), ("client", "unexpired_certificates_der"))
+               if not (args.client_only and m == "server")}
         for m, s in srv.items():
             print(f"  {m:6s} {s:8.2f} s")
 
         print("\n== fetch_ca, each in a fresh process ==")
-        runs = [run_child({"dsn": dsn, "root_ca_id": info["root_ca_id"], "method": m, "page_size": ps})
-                for m, ps in (("server", args.page_size), ("client", args.page_size), ("client", 10**9))]
-        header = (f"{'method':7s} {'page_size':>9s} {'rows':>8s} {'pages':>5s} {'stmts':>5s} {'server_s':>8s} "
-                  f"{'page_stmt_s':>11s} {'parse_s':>7s} {'fields_s':>8s} {'all_stmt_s':>10s} {'total_s':>8s} "
-                  f"{'rows/s':>8s} {'start_MB':>8s} {'fetch_MB':>8s} {'peak_MB':>8s}")
+        spec = {"dsn": dsn, "root_ca_id": info["root_ca_id"]}
+        runs = []
+        if args.baseline:
+            runs.append(dict(run_child({**spec, "method": "client", "page_size": args.page_size}, args.baseline),
+                             tree="baseline"))
+        # the client method (parsing in the client process, the default), and with two parse worker processes
+        plan = [("client", args.page_size, 1), ("client", args.page_size, 2)]
+        if not args.client_only:
+            plan = [("server", args.page_size, None)] + plan + [("client", 10**9, 1)]
+        runs += [dict(run_child({**spec, "method": m, "page_size": ps, "workers": wk}), tree="this")
+                 for m, ps, wk in plan]
+        header = (f"{'tree':8s} {'method':7s} {'workers':>7s} {'page_size':>9s} {'rows':>8s} {'pages':>5s} "
+                  f"{'stmts':>5s} "
+                  f"{'server_s':>8s} {'page_stmt_s':>11s} {'parse_s':>7s} {'us/cert':>7s} {'all_stmt_s':>10s} "
+                  f"{'total_s':>8s} {'cpu_s':>6s} {'wrk_cpu':>7s} {'rows/s':>8s} {'start_MB':>8s} {'fetch_MB':>8s} "
+                  f"{'peak_MB':>8s} {'wrk_MB':>6s}")
         print(header)
         for r in runs:
             ps = "per-CA" if r["page_size"] >= 10**9 else str(r["page_size"])
-            print(f"{r['method']:7s} {ps:>9s} {r['rows']:>8,} {r['pages']:>5} {r['statements']:>5} "
+            wk = "-" if r["method"] != "client" or r["tree"] == "baseline" else (
+                str(r["workers"] or 1))
+            print(f"{r['tree']:8s} {r['method']:7s} {wk:>7s} {ps:>9s} {r['rows']:>8,} {r['pages']:>5} "
+                  f"{r['statements']:>5} "
                   f"{srv[r['method']]:>8.2f} {r['page_statements_s']:>11.2f} {r['convert_s']:>7.2f} "
-                  f"{r['page_statements_s'] + r['convert_s']:>8.2f} {r['all_statements_s']:>10.2f} "
-                  f"{r['total_s']:>8.2f} {r['rows'] / r['total_s']:>8,.0f} {r['maxrss_mb_before']:>8.0f} "
-                  f"{r['fetch_peak_mb']:>8.0f} {r['maxrss_mb']:>8.0f}")
-        print("start_MB: after imports; fetch_MB: peak when the paged fetch is done (before the result frames are "
-              "read back from the cache); peak_MB: peak including the returned frames")
+                  f"{(r['convert_cpu_s'] + r.get('workers_cpu_s', 0)) / r['rows'] * 1e6:>7.0f} "
+                  f"{r['all_statements_s']:>10.2f} {r['total_s']:>8.2f} {r['cpu_s']:>6.1f} "
+                  f"{r.get('workers_cpu_s', 0):>7.1f} {r['rows'] / r['total_s']:>8,.0f} {r['maxrss_mb_before']:>8.0f} "
+                  f"{r['fetch_peak_mb']:>8.0f} {r['maxrss_mb']:>8.0f} {r.get('workers_maxrss_mb', 0):>6.0f}")
+        print("parse_s: row conversion in the client process (wall; 0 when worker processes parse); us/cert: parsing "
+              "CPU per certificate row (client process + workers, the workers' start included); cpu_s: the client "
+              "process's CPU; wrk_cpu: the parse workers' CPU; start_MB: after imports; fetch_MB: peak when the paged "
+              "fetch is done (before the result frames are read back from the cache); peak_MB: peak including the "
+              "returned frames; wrk_MB: the largest parse worker's peak")
         print("\nper-query statement seconds (execute + fetch, client-side):")
         for r in runs:
-            print(f"  {r['method']}/{r['page_size']}: " + ", ".join(f"{k} {v:.2f}" for k, v in
-                                                                     sorted(r["per_query_s"].items())))
-        assert runs[0]["rows"] == runs[1]["rows"] == runs[2]["rows"]
-        if args.keep:
+            print(f"  {r['tree']} {r['method']}/{r['page_size']}: " + ", ".join(
+                f"{k} {v:.2f}" for k, v in sorted(r["per_query_s"].items())))
+        if args.baseline:
+            base = runs[0]
+            print()
+            for this in (r for r in runs if r["tree"] == "this" and r["method"] == "client"
+                         and r["page_size"] == args.page_size):
+                print(f"this tree ({'parse in-process' if this['workers'] == 1 else 'parse in 2 worker processes'}) "
+                      f"/ baseline, client method, page size {args.page_size}: "
+                      f"{(this['rows'] / this['total_s']) / (base['rows'] / base['total_s']):.2f}x rows/s "
+                      f"({base['rows'] / base['total_s']:,.0f} -> {this['rows'] / this['total_s']:,.0f}); CPU "
+                      f"{base['cpu_s']:.1f} -> {this['cpu_s']:.1f} s (+{this['workers_cpu_s']:.1f} s in parse "
+                      f"workers); same frames: {base['digest'] == this['digest']}")
+        assert len({r["rows"] for r in runs}) == 1 and len({r["digest"] for r in runs}) == 1
+        if args.keep and cluster is not None:
             print(f"\ncluster kept: {cluster.dsn}")
     finally:
-        if not args.keep:
+        if cluster is not None and not args.keep:
             cluster.stop()
     return 0
 

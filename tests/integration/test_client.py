@@ -130,7 +130,7 @@ def test_as_of_moves_the_population(population, tmp_path):
 def test_page_plan_is_bounded_and_tiles_the_range(population):
     p = population
     with crtsh.Client(guest(p)) as client:
-        windows = client.plan_windows(p.ca["I1"], AS_OF, page_size=2)
+        windows = crtsh.plan_windows(client, p.ca["I1"], AS_OF, page_size=2)
         assert windows[0].start == AS_OF and windows[-1].end is None
         assert all(a.end == b.start for a, b in zip(windows, windows[1:]))
         sizes = []
@@ -140,8 +140,8 @@ def test_page_plan_is_bounded_and_tiles_the_range(population):
             sizes.append(len(rows))
         assert sum(sizes) == 7 and max(sizes) <= 2
         # a limit of one: the pair shares its notAfter second, so that page holds two (the only allowed excess)
-        one = client.plan_windows(p.ca["I1"], AS_OF, page_size=1)
-        counts = [sum(n for _, n in client.month_counts(p.ca["I1"], AS_OF, w)) for w in one]
+        one = crtsh.plan_windows(client, p.ca["I1"], AS_OF, page_size=1)
+        counts = [sum(n for _, n in crtsh.month_counts(client, p.ca["I1"], AS_OF, w)) for w in one]
         assert sorted(counts) == [1, 1, 1, 1, 1, 2] and sum(counts) == 7
 
 
@@ -200,7 +200,7 @@ def test_fetch_cli_end_to_end(population, tmp_path, capsys):
     p = population
     parser = argparse.ArgumentParser()
     crtsh.add_fetch_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["fetch", "--root-sha256", sha256_hex(p.der["R"]), "--as-of", "2019-05-17",
+    args = parser.parse_args(["fetch", "--ca", sha256_hex(p.der["R"]), "--as-of", "2019-05-17",
                               "--dsn", guest(p), "--cache-dir", str(tmp_path), "--quiet"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
@@ -267,16 +267,16 @@ def test_an_exhausted_budget_keeps_the_pages_and_the_printed_command_resumes(pop
     import shlex
 
     p = population
-    whole = crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, dsn=guest(p), cache=False, page_size=2)
+    whole = crtsh.fetch_ca(p.ca["R"], crtsh.FetchOptions(as_of=AS_OF, dsn=guest(p), cache=False, page_size=2))
     slow = crtsh.Client(guest(p), retry=crtsh.RetryPolicy(deadline=3.0),
                         before_statement=lambda client, info: time.sleep(0.1))
     with pytest.raises(crtsh.CrtshUnavailable) as err:
-        crtsh.fetch_ca(p.ca["R"], as_of=AS_OF, client=slow, cache_dir=tmp_path, page_size=2)
+        crtsh.fetch_ca(p.ca["R"], crtsh.FetchOptions(as_of=AS_OF, cache_dir=tmp_path, page_size=2), client=slow)
     msg = str(err.value)
     print(msg)
     partial = next(tmp_path.glob(".*.partial"))
     assert "\n" not in msg and msg.startswith("gave up on ") and "the deadline of 3 s passed" in msg
-    assert f"kept in {partial}; resume with: distrust-impact fetch --ca-id {p.ca['R']} --as-of 2019-05-17T00:00:00 " \
+    assert f"kept in {partial}; resume with: distrust-impact fetch --ca {p.ca['R']} --as-of 2019-05-17T00:00:00 " \
            f"--dsn 'host=127.0.0.1 port=" in msg and msg.endswith(f" --cache-dir {tmp_path} --page-size 2 --deadline 3")
     state = json.loads((partial / "state.json").read_text())
     kept = {k: v["rows"] for k, v in state["parts"].items()}

@@ -93,7 +93,8 @@ class Injector:
     def _while_running(self, pid: int) -> None:
         locker = psycopg2.connect(self.admin_dsn)  # a transaction holding the lock until the fault is done
         with locker.cursor() as cur:
-            cur.execute("LOCK TABLE certificate IN ACCESS EXCLUSIVE MODE")
+            # every table a page statement reads (revocations and CT read only crl_revoked and ct_log_entry)
+            cur.execute("LOCK TABLE certificate, crl_revoked, ct_log_entry IN ACCESS EXCLUSIVE MODE")
         fn = "pg_cancel_backend" if self.kind == "cancel" else "pg_terminate_backend"
 
         def watch():

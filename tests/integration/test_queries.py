@@ -185,11 +185,20 @@ def test_counts_by_month(population):
 
 # -- 4.-7. -----------------------------------------------------------------------------------------------------------
 
+def _page(p, ca: str) -> tuple[list[int], list[bytes]]:
+    """The ids and serials of one CA's page over WINDOW, as the client has them after fetching it."""
+    rows = run(p.dsn, "unexpired_certificates", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW)
+    rows = [r for r in rows if r["serial_number"] is not None]
+    return [r["certificate_id"] for r in rows], [bytes(r["serial_number"]) for r in rows]
+
+
 def test_revocations_exact(population):
     p = population
     got = set()
     for ca in ("R", "O", "I1", "I2", "Z"):
-        for r in run(p.dsn, "certificate_revocations", issuer_ca_id=p.ca[ca], as_of=AS_OF, **WINDOW):
+        ids, serials = _page(p, ca)
+        for r in run(p.dsn, "certificate_revocations", issuer_ca_id=p.ca[ca], certificate_ids=ids,
+                     serial_numbers=serials):
             got.add((p.labels_by_id[r["certificate_id"]], r["revocation_date"], r["reason_code"]))
     # the serial is revoked: both rows of the pair match crt.sh's join; the expired certificate is out of range
     assert got == {("pair_pre", T(2019, 3, 1, 10), 4), ("pair_final", T(2019, 3, 1, 10), 4),
@@ -198,7 +207,7 @@ def test_revocations_exact(population):
 
 def test_earliest_ct_entries_exact(population):
     p = population
-    rows = run(p.dsn, "earliest_ct_entries", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    rows = run(p.dsn, "earliest_ct_entries", certificate_ids=_page(p, "I1")[0])
     assert {p.labels_by_id[r["certificate_id"]]: r["earliest_entry"] for r in rows} == {
         "pair_pre": T(2017, 12, 31, 23, 59),  # the earlier of two logs, in another ct_log_entry partition
         "pair_final": T(2018, 1, 1, 2), "orphan_pre": T(2018, 1, 2)}
@@ -230,8 +239,8 @@ def test_aggregates_exact(population):
 
 # -- EXPLAIN: crt.sh's indexes and partition pruning -----------------------------------------------------------------
 
-PER_CA = ["unexpired_certificates", "unexpired_certificates_der", "certificate_revocations", "earliest_ct_entries",
-          "certificate_aggregates", "certificate_counts_by_month"]
+PER_CA = ["unexpired_certificates", "unexpired_certificates_der", "certificate_aggregates",
+          "certificate_counts_by_month"]
 
 
 def _partitions(plan: str) -> set[str]:
@@ -283,7 +292,18 @@ def test_other_queries_are_index_led(population):
 
 def test_earliest_ct_entry_probes_ctle_c_not_the_time_index(population):
     p = population
-    plan = explain(p.dsn, "earliest_ct_entries", issuer_ca_id=p.ca["I1"], as_of=AS_OF, **WINDOW)
+    plan = explain(p.dsn, "earliest_ct_entries", certificate_ids=_page(p, "I1")[0])
     assert "entry_timestamp IS NOT NULL" not in plan, plan  # min() rewritten to a walk of ctle_t: never
     assert re.search(r"Index Scan using ct_log_entry_\w+_certificate_id_idx on ct_log_entry_\w+ ctle", plan), plan
     assert "Index Cond: (certificate_id = c" in plan
+    assert not _partitions(plan), plan  # the page's ids: no certificate is read again
+
+
+def test_revocations_probe_crl_revoked_by_serial(population):
+    p = population
+    ids, serials = _page(p, "I1")
+    plan = explain(p.dsn, "certificate_revocations", issuer_ca_id=p.ca["I1"], certificate_ids=ids,
+                   serial_numbers=serials)
+    assert re.search(r"Index Scan using crlr_pk on crl_revoked cr\n\s+Index Cond: \(\(ca_id = \d+\) AND "
+                     r"\(serial_number = ", plan), plan
+    assert not _partitions(plan), plan  # the page's serials: no certificate is read or parsed again

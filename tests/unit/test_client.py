@@ -26,7 +26,7 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
     assert "\n" not in msg and f"gave up on resolve_ca at 127.0.0.1:{port}/certwatch" in msg
     assert "no statement succeeded for 1 s (last error: connection" in msg and client.progress.retries >= 3
     # nothing was fetched, so nothing is kept; the message gives the command that runs the same fetch again
-    assert msg.endswith(f"fetched so far: nothing; nothing is kept; run again: distrust-impact fetch --root-sha256 "
+    assert msg.endswith(f"fetched so far: nothing; nothing is kept; run again: distrust-impact fetch --ca "
                         f"{'00' * 32} --as-of 2019-05-17T00:00:00 --dsn 'host=127.0.0.1 port={port} dbname=certwatch "
                         f"user=guest' --cache-dir {tmp_path} --aggregates --stall-timeout 1")
     assert not list(tmp_path.iterdir())
@@ -43,8 +43,8 @@ def test_fetch_parser_hook():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     crtsh.add_fetch_parser(sub)
-    args = parser.parse_args(["fetch", "--root-sha256", "2A99F5BC", "--as-of", "2019-05-17", "--dsn", "x=y"])
-    assert (args.root_sha256, args.as_of, args.dsn, args.method, args.func) == \
-        ("2A99F5BC", "2019-05-17", "x=y", crtsh.DEFAULT_METHOD, crtsh._cmd_fetch)
+    args = parser.parse_args(["fetch", "--ca", "2A99F5BC", "--as-of", "2019-05-17", "--dsn", "x=y"])
+    assert (args.ca, args.as_of, args.dsn, args.method, args.func) == \
+        ("2A99F5BC", "2019-05-17", "x=y", crtsh.DEFAULT_METHOD, crtsh.command.run_fetch)
     with pytest.raises(SystemExit):
-        parser.parse_args(["fetch", "--root-sha256", "AA", "--ca-id", "3"])
+        parser.parse_args(["fetch", "--as-of", "2019-05-17"])  # --ca is required

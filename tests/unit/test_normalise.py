@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import normalise as nm
+from analysis.frames import CERTIFICATES
 from analysis.normalise import NO_ORGANISATION, normalise, organisation_key, registrable_domains, validation_level
 
 T = pd.Timestamp
@@ -21,12 +22,12 @@ def row(cid, serial="01", key="K1", *, pre=False, ca=1, o=None, cn=None, names=(
     return dict(certificate_id=cid, issuer_ca_id=ca, issuer_name=f"C=FR, O=Example, CN=Example CA {ca}",
                 sha256=f"{cid:064X}", serial_number=serial, not_before=pd.NaT if err else T(nb),
                 not_after=pd.NaT if err else T(na), subject_o=o, subject_cn=cn, dns_names=list(names),
-                policy_oids=list(oids), is_precertificate=pre, dedup_key=key, parse_error=err)
+                policy_oids=list(oids), is_precertificate=pre, is_server_auth=True, dedup_key=key,
+                parse_error=err)
 
 
 def frame(*rows) -> pd.DataFrame:
-    df = pd.DataFrame(list(rows))
-    return df.astype({"not_before": "datetime64[ns]", "not_after": "datetime64[ns]"})
+    return CERTIFICATES.frame(rows)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.frames import CERTIFICATES
 from analysis.normalise import normalise
 from analysis.policies import (
     STATUSES,
@@ -26,11 +27,12 @@ def row(cid, *, nb="2019-01-01", na="2020-01-01", names=("www.example.fr",), cn=
     return dict(certificate_id=cid, issuer_ca_id=1, issuer_name="CN=Example CA", sha256=f"{cid:064X}",
                 serial_number=serial or f"{cid:02x}", not_before=pd.NaT if err else T(nb),
                 not_after=pd.NaT if err else T(na), subject_o=None, subject_cn=cn, dns_names=list(names),
-                policy_oids=[], is_precertificate=pre, dedup_key=None if err else key, parse_error=err)
+                policy_oids=[], is_precertificate=pre, is_server_auth=True, dedup_key=None if err else key,
+                parse_error=err)
 
 
 def norm(*rows, **kw):
-    df = pd.DataFrame(list(rows)).astype({"not_before": "datetime64[ns]", "not_after": "datetime64[ns]"})
+    df = CERTIFICATES.frame(rows)
     return normalise(df, **kw)
 
 
@@ -124,7 +126,7 @@ def test_allowlist_of_existing_certificates():
     p = Allowlist.existing(n, "2019-05-17", "2019-09-03", "2019-12-01")
     assert list(p.sha256s) == [f"{1:064X}"]
     assert p.evaluate(n)["category"].tolist()[:2] == ["allowlisted_until_sunset", "not_allowlisted"]
-    raw = pd.DataFrame([row(1, nb="2019-05-17 23:00"), row(2, nb="2019-05-18")])
+    raw = CERTIFICATES.frame([row(1, nb="2019-05-17 23:00"), row(2, nb="2019-05-18")])
     assert list(Allowlist.existing(raw, "2019-05-17", "2019-09-03", "2020-06-01").sha256s) == [f"{1:064X}"]
 
 

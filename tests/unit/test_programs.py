@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import presets, programs
+from analysis.frames import CERTIFICATES
 from analysis.normalise import normalise
 
 GEOTRUST_GLOBAL = "FF856A2D251DCD88D36656F450126798CFABAADE40799C722DE4D2B5DB36A73A"
@@ -22,7 +23,7 @@ def _symantec_population():
             ("2017-01-01", "2019-06-01"),   # new: broken only by Chrome 70 (2018-10-16)
             ("2018-06-01", "2020-06-01")]   # issued after 2017-12-01: broken by Chrome 66 from its notBefore
     n = len(rows)
-    frame = pd.DataFrame({
+    frame = CERTIFICATES.frame({
         "certificate_id": np.arange(1, n + 1, dtype=np.int64), "issuer_ca_id": np.full(n, 424242, dtype=np.int64),
         "issuer_name": "CN=Example Symantec-era CA", "sha256": [f"{i:064X}" for i in range(n)],
         "serial_number": [f"{i:02x}" for i in range(n)],

@@ -18,7 +18,8 @@ def test_every_query_file_has_a_header_and_matching_placeholders():
                       "certificate_revocations", "earliest_ct_entries", "root_trust_records",
                       "certificate_aggregates", "certificate_counts_by_month"}
     for q in Q.values():
-        assert q.params and all(p.type in ("integer", "timestamp", "bytea", "text") for p in q.params), q.name
+        assert q.params and all(p.type in ("integer", "timestamp", "bytea", "text", "bigint[]", "bytea[]")
+                                for p in q.params), q.name
         for word in ("purpose:", "row:", "indexes:"):
             assert word in q.sql, (q.name, word)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.frames import CERTIFICATES
 from analysis.policies import Allowlist, DistrustAfter, NameConstrained, Removal
 from analysis.tables import SUMMARY_METRICS, compare_options, date_sweep, evaluate
 
@@ -31,10 +32,11 @@ def row(cid, serial, *, pre=False, ca=1, o=None, names=(), oids=(DV,), nb="2019-
     return dict(certificate_id=cid, issuer_ca_id=ca, issuer_name=f"CN=Example CA {ca}", sha256=f"{cid:064X}",
                 serial_number=serial, not_before=pd.NaT if err else T(nb), not_after=pd.NaT if err else T(na),
                 subject_o=o, subject_cn=None, dns_names=list(names), policy_oids=list(oids),
-                is_precertificate=pre, dedup_key=None if err else f"K{serial}", parse_error=err)
+                is_precertificate=pre, is_server_auth=True, dedup_key=None if err else f"K{serial}",
+                parse_error=err)
 
 
-CERTS = pd.DataFrame([
+CERTS = CERTIFICATES.frame([
     row(1, "0a", pre=True, o="ACME", names=["www.acme.fr", "acme.fr"], oids=[OV]),
     row(2, "0a", o="ACME", names=["www.acme.fr", "acme.fr"], oids=[OV]),
     row(3, "0b", o=" acme ", names=["shop.acme.fr", "acme.com"], nb="2019-02-01", na="2019-12-15"),
@@ -45,7 +47,7 @@ CERTS = pd.DataFrame([
     row(8, "10", o="Beta", names=["beta.fr"], nb="2019-06-01", na="2020-05-31"),
     row(9, "11", o="Beta", names=["beta.fr"]),
     row(10, "12", o="Gamma", names=["gamma.fr"], oids=[EV], na="2019-09-02"),
-]).astype({"not_before": "datetime64[ns]", "not_after": "datetime64[ns]"})
+])
 REVOCATIONS = pd.DataFrame({"certificate_id": [9], "revocation_date": [T("2019-07-01")], "reason_code": [1]})
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import policies, trustpaths
+from analysis.frames import CERTIFICATES
 from analysis.normalise import normalise
 from analysis.trustpaths import CAGraph, RootTrust, find_path, path_timeline
 
@@ -74,7 +75,7 @@ def test_a_saving_root_distrusted_later_stops_saving_that_day():
 def _population(issuer_ca_id, rows):
     """A certificates frame (docs/design.md) of leaves under one CA: rows = (not_before, not_after)."""
     n = len(rows)
-    return pd.DataFrame({
+    return CERTIFICATES.frame({
         "certificate_id": np.arange(1, n + 1, dtype=np.int64), "issuer_ca_id": np.full(n, issuer_ca_id, dtype=np.int64),
         "issuer_name": "CN=Issuing CA", "sha256": [f"{i:064X}" for i in range(n)],
         "serial_number": [f"{i:02x}" for i in range(n)],

@@ -12,7 +12,7 @@ import pytest
 from analysis import crtsh
 from analysis.sources import ReportError
 from analysis.x509 import sha256_hex
-from tests.test_queries import AS_OF, population  # noqa: F401  (module-scoped fixture)
+from tests.population import AS_OF
 
 
 def guest(p) -> str:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,7 @@ def impact(certificates: str | Path | Sequence[str | Path], policy: Policy, *,
         if threads:
             config["threads"] = int(threads)
         con = duckdb.connect(os.path.join(tmp, "impact.duckdb"), config=config)
+        con.execute("SET enable_progress_bar = false")
         try:
             return _Run(con, files, revocations, ca_certificate_ids, policy, expires_on_or_before,
                         issued_after).tables()
@@ -438,22 +440,24 @@ class _Run:
         return survival_table(ref, last, (b["k"].to_numpy(), b["n"].to_numpy()), (a["k"].to_numpy(),
                               a["n"].to_numpy()), {"affected": affected, "issuances": issuances})
 
-    def tables(self) -> OutOfCoreImpact:
-        self._source()
-        self._issuances()
-        self._names()
-        self._organisations()
-        self._revocations()
-        self._classify()
-        vals = self._summary()
-        out = OutOfCoreImpact(
-            policy=self.policy, summary_values=vals, by_organisation=self._by_organisation(),
-            by_registrable_domain=self._by_registrable_domain(), by_intermediate=self._by_intermediate(),
-            expiry_histogram=self._expiry_histogram(),
-            survival_curve=self._survival_curve(vals["issuances"], vals["affected"]),
-            expires_on_or_before=self.exp, issued_after=self.late, stats=self.stats)
-        self.stats["issuances"] = vals["issuances"]
+    def _timed(self, step: str, fn, *args):
+        """Run one step, recording its wall seconds in ``stats["seconds"]``."""
+        t0 = time.perf_counter()
+        out = fn(*args)
+        self.stats.setdefault("seconds", {})[step] = round(time.perf_counter() - t0, 2)
         return out
+
+    def tables(self) -> OutOfCoreImpact:
+        for step in ("source", "issuances", "names", "organisations", "revocations", "classify"):
+            self._timed(step, getattr(self, f"_{step}"))
+        vals = self._timed("summary", self._summary)
+        tables = {name: self._timed(name, getattr(self, f"_{name}"))
+                  for name in ("by_organisation", "by_registrable_domain", "by_intermediate", "expiry_histogram")}
+        tables["survival_curve"] = self._timed("survival_curve", self._survival_curve, vals["issuances"],
+                                               vals["affected"])
+        self.stats["issuances"] = vals["issuances"]
+        return OutOfCoreImpact(policy=self.policy, summary_values=vals, expires_on_or_before=self.exp,
+                               issued_after=self.late, stats=self.stats, **tables)
 
 
 def _finish(t: pd.DataFrame, label: str, cols: list[str], empty_object: tuple = ("organisation", "issuer_name")

@@ -140,6 +140,7 @@ def main(argv=None) -> int:
     print(table.to_string(float_format=lambda v: f"{v:,.1f}"))
     print("summary:", json.dumps(steps["outofcore"]["summary"]))
     print("table rows:", json.dumps(steps["outofcore"]["tables"]))
+    print("out-of-core steps, wall s:", json.dumps(steps["outofcore"]["stats"].get("seconds", {})))
     if args.compare_pandas:
         import pickle
 

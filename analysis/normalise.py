@@ -267,7 +267,12 @@ def registrable_domains(names) -> pd.DataFrame:
         ``"unknown_suffix"`` (no Public Suffix List entry, e.g. an internal TLD) or ``"public_suffix"`` (the
         name is itself a public suffix, e.g. ``*.gouv.fr``). Flagged names are reported, never dropped.
     """
-    norm = pd.unique(np.array([normalise_dns_name(n) for n in names], dtype=object))
+    return _domains_of_normalised(pd.unique(np.array([normalise_dns_name(n) for n in names], dtype=object)))
+
+
+def _domains_of_normalised(norm: np.ndarray) -> pd.DataFrame:
+    """:func:`registrable_domains` of names already normalised and distinct, one row each in their order (not
+    normalised again: ``a.fr..`` normalises to ``a.fr.``, which must stay a name of its own, flagged)."""
     s = pd.Series(norm, dtype=object)
     is_wild = s.str.startswith("*.").to_numpy(dtype=bool)
     base = np.where(is_wild, s.str.slice(2).to_numpy(dtype=object), norm)
@@ -305,7 +310,7 @@ def name_table(raw_names) -> pd.DataFrame:
     raw = np.asarray(raw_names, dtype=object)
     norm = np.array([normalise_dns_name(x) for x in raw] + [None], dtype=object)[:-1]
     codes, uniques = pd.factorize(norm)
-    out = registrable_domains(uniques).iloc[codes].reset_index(drop=True)
+    out = _domains_of_normalised(np.asarray(uniques, dtype=object)).iloc[codes].reset_index(drop=True)
     out.insert(0, "raw", raw)
     return out
 
@@ -619,7 +624,7 @@ def _names(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int) -> tuple[pd.Da
     raw_codes, raw_uniques = pd.factorize(flat)
     norm_of_raw = np.array([normalise_dns_name(x) for x in raw_uniques], dtype=object)
     name_codes, name_uniques = pd.factorize(norm_of_raw)
-    distinct = registrable_domains(name_uniques)  # same order: name_uniques are already distinct and normalised
+    distinct = _domains_of_normalised(np.asarray(name_uniques, dtype=object))  # one row per name_uniques
     name_id = name_codes[raw_codes].astype(np.int64) if len(raw_codes) else np.empty(0, dtype=np.int64)
 
     # Drop CNs that are not hostnames (they are no name at all) and de-duplicate (issuance, name) pairs; a SAN wins

@@ -141,3 +141,16 @@ def test_demo_population_from_the_cache_gives_the_report_tables(demo_db, tmp_pat
         ev = evaluate(subscriber_certificates(fetched), policy, revocations=fetched.revocations, ct=fetched.ct,
                       **filters)
         assert_same(ooc, ev)
+
+
+def test_a_name_with_two_trailing_dots_stays_a_flagged_name_of_its_own(tmp_path):
+    """``a.fr..`` normalises to ``a.fr.`` (one trailing dot dropped), an invalid name beside ``a.fr``: normalise()
+    used to normalise it twice and crash on the certificate carrying both; both engines now count it, flagged."""
+    certs, rev, _ = _fixed_population()
+    certs.at[0, "dns_names"] = ["a.fr..", "a.fr", "A.FR."]
+    ooc, ev = run_both(tmp_path, certs, rev, Removal("2019-03-01"))
+    dn = ev.normalised.distinct_names.set_index("dns_name")
+    assert dn.loc["a.fr.", "name_issue"] == "invalid_characters" and dn.loc["a.fr", "is_valid_hostname"]
+    assert ev.normalised.issuances["dns_name_count"].tolist() == [2, 1, 1, 1]
+    assert ev.summary_values()["affected_with_invalid_name"] == 1
+    assert_same(ooc, ev)

@@ -21,9 +21,10 @@ functions where it is a string rule:
 * revocations over all rows of an issuance (the earliest known date); the two analysis filters on UTC dates; the
   status precedence of :func:`analysis.policies.classify`.
 
-Policies: :class:`~analysis.policies.Removal` and :class:`~analysis.policies.DistrustAfter` on notBefore (the
-earliest-SCT basis needs the CT side frame and is not implemented here; other policies are refused with a one-line
-error). Timestamps are int64 nanoseconds with NaT as the smallest int64, exactly as the pandas library computes.
+Policies: :class:`~analysis.policies.Removal` and :class:`~analysis.policies.DistrustAfter` on notBefore or on the
+earliest SCT (the earliest CT entry over every row of an issuance, from the CT side frame); other policies are
+refused with a one-line error. Timestamps are int64 nanoseconds with NaT as the smallest int64, exactly as the
+pandas library computes.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class OutOfCoreImpact:
 
 
 def impact(certificates: str | Path | Sequence[str | Path], policy: Policy, *,
-           revocations: str | Path | None = None, ca_certificate_ids: Iterable[int] = (),
+           revocations: str | Path | None = None, ct: str | Path | None = None, ca_certificate_ids: Iterable[int] = (),
            expires_on_or_before=None, issued_after=None, memory_limit: str = "4GB", threads: int | None = None,
            work_dir: str | Path | None = None) -> OutOfCoreImpact:
     """The core impact tables of ``policy`` on the certificates in Parquet file(s), out of core.
@@ -97,19 +98,21 @@ def impact(certificates: str | Path | Sequence[str | Path], policy: Policy, *,
     Args:
         certificates: Parquet file(s) of the certificates frame (``docs/design.md``; ``is_server_auth`` optional),
             in row order (several files: read one after the other).
-        policy: :class:`Removal` or :class:`DistrustAfter` with ``basis="not_before"``.
+        policy: :class:`Removal` or :class:`DistrustAfter` (either basis).
         revocations: Parquet file of ``certificate_id, revocation_date`` (optional).
+        ct: Parquet file of ``certificate_id, earliest_entry`` (needed by the earliest-SCT rule only; the earliest
+            entry over every row of an issuance).
         ca_certificate_ids: crt.sh ids of the hierarchy's CA certificates (left out of the counts).
         expires_on_or_before, issued_after: the analysis filters (UTC dates), as :func:`analysis.tables.evaluate`.
         memory_limit: DuckDB's memory limit (it spills to ``work_dir`` beyond it).
         threads: DuckDB threads (default: DuckDB's choice, every core).
         work_dir: folder for DuckDB's database and spill files (default: a temporary folder, removed after).
     """
-    _check_policy(policy)
+    _check_policy(policy, ct)
     import duckdb
 
     files = [Path(certificates)] if isinstance(certificates, (str, Path)) else [Path(p) for p in certificates]
-    for f in files + ([Path(revocations)] if revocations is not None else []):
+    for f in files + [Path(p) for p in (revocations, ct) if p is not None]:
         if not f.is_file():
             raise FileNotFoundError(f"{f}: no such Parquet file")
     with tempfile.TemporaryDirectory(dir=work_dir, prefix="outofcore.") as tmp:
@@ -121,7 +124,7 @@ def impact(certificates: str | Path | Sequence[str | Path], policy: Policy, *,
         con.execute("SET enable_progress_bar = false")
         try:
             return _Run(con, files, revocations, ca_certificate_ids, policy, expires_on_or_before,
-                        issued_after).tables()
+                        issued_after, ct if getattr(policy, "basis", None) == "earliest_sct" else None).tables()
         finally:
             con.close()
 
@@ -140,7 +143,7 @@ def impact_from_bundle(bundle: str | Path, policy: Policy, **kwargs) -> OutOfCor
     if b.manifest() is None:
         raise CacheError(f"{bundle}: no manifest (incomplete bundle)")
     paths = {}
-    for name in ("certificates", "revocations"):
+    for name in ("certificates", "revocations", "ct"):
         side = json.loads((b.path / f"{name}.json").read_text())
         path = b.path / f"{name}.parquet"
         if file_sha256(path) != side.get("parquet_sha256"):
@@ -149,16 +152,18 @@ def impact_from_bundle(bundle: str | Path, policy: Policy, **kwargs) -> OutOfCor
             raise CacheError(f"{path}: row count differs from its sidecar")
         paths[name] = path
     small = {name: _fix_small(name, b.read_frame(name)[0].to_pandas()) for name in ("root", "hierarchy")}
-    return impact(paths["certificates"], policy, revocations=paths["revocations"],
+    return impact(paths["certificates"], policy, revocations=paths["revocations"], ct=paths["ct"],
                   ca_certificate_ids=ca_certificate_ids(SimpleNamespace(**small)), **kwargs)
 
 
-def _check_policy(policy: Policy) -> None:
-    if isinstance(policy, Removal):
+def _check_policy(policy: Policy, ct) -> None:
+    if isinstance(policy, Removal) or isinstance(policy, DistrustAfter) and policy.basis == "not_before":
         return
-    if isinstance(policy, DistrustAfter) and policy.basis == "not_before":
+    if isinstance(policy, DistrustAfter) and policy.basis == "earliest_sct":
+        if ct is None:
+            raise ValueError(f"{policy.name}: the earliest-SCT rule needs the CT side frame (ct=...)")
         return
-    raise ValueError(f"the out-of-core engine computes removal and distrust-after on notBefore, not "
+    raise ValueError(f"the out-of-core engine computes removal and distrust-after (notBefore or earliest SCT), not "
                      f"{type(policy).__name__} ({policy.name}); use analysis.tables.evaluate")
 
 
@@ -167,20 +172,22 @@ def _breaks_on_sql(policy: Policy) -> tuple[str, list]:
     if isinstance(policy, Removal):
         at = "greatest(?, nb)"
         return f"CASE WHEN na >= {at} THEN {at} ELSE {NAT} END", [_ns(policy.date)] * 2
-    # DistrustAfter on notBefore: trusted iff notBefore (or its UTC day) <= the cut-off; others break from
-    # max(effective, notBefore) while unexpired.
-    key, cutoff = "nb", _ns(policy.date)
+    # DistrustAfter: trusted iff notBefore / the earliest CT entry (or its UTC day) <= the cut-off; others (no CT
+    # entry included) break from max(effective, notBefore) while unexpired.
+    col = "nb" if policy.basis == "not_before" else "sct"
+    key, cutoff = col, _ns(policy.date)
     if policy.dates_only:
-        key, cutoff = _day("nb"), cutoff - cutoff % DAY
+        key, cutoff = _day(col), cutoff - cutoff % DAY
     at = "greatest(?, nb)"
-    trusted = f"(nb <> {NAT} AND {key} <= ?)"
+    trusted = f"({col} <> {NAT} AND {key} <= ?)"
     return (f"CASE WHEN NOT {trusted} AND na >= {at} THEN {at} ELSE {NAT} END",
             [cutoff, _ns(policy.effective), _ns(policy.effective)])
 
 
 class _Run:
-    def __init__(self, con, files, revocations, ca_ids, policy, expires_on_or_before, issued_after):
+    def __init__(self, con, files, revocations, ca_ids, policy, expires_on_or_before, issued_after, ct):
         self.con = con
+        self.ct = ct
         self.files = files
         self.revocations = revocations
         self.ca_ids = pa.table({"cid": pa.array(sorted({int(c) for c in ca_ids}), type=pa.int64())})
@@ -217,15 +224,22 @@ class _Run:
         # One issuance per (issuer, serial, dedup key) of mergeable rows, one per other row. The issuance id is its
         # first row (the pandas library numbers issuances in that order); the representative row is the final
         # certificate with the lowest crt.sh id (else the precertificate), as normalise() sorts.
-        self.sql("""
+        # The earliest CT entry of an issuance is over all its rows (only read when the policy needs it).
+        rows, sct = "src", f"{NAT}"
+        if self.ct is not None:
+            self.sql(f"""CREATE TABLE ctmin AS SELECT certificate_id AS cid, min(epoch_ns(earliest_entry)) AS t
+                         FROM read_parquet('{_quote(Path(self.ct))}')
+                         WHERE certificate_id IS NOT NULL AND earliest_entry IS NOT NULL GROUP BY certificate_id""")
+            rows, sct = "(SELECT src.*, ctmin.t FROM src LEFT JOIN ctmin USING (cid))", f"coalesce(min(t), {NAT})"
+        self.sql(f"""
             CREATE TABLE g AS
-            SELECT min(rn) AS iid, count(*) AS nrows, arg_min(rn, {'p': pre, 'c': cid, 'r': rn}) AS rep
-            FROM src WHERE mergeable GROUP BY issuer_ca_id, serial_number, dedup_key
+            SELECT min(rn) AS iid, count(*) AS nrows, arg_min(rn, {{'p': pre, 'c': cid, 'r': rn}}) AS rep, {sct} AS sct
+            FROM {rows} WHERE mergeable GROUP BY issuer_ca_id, serial_number, dedup_key
             UNION ALL
-            SELECT rn, 1, rn FROM src WHERE NOT mergeable""")
+            SELECT rn, 1, rn, {sct} FROM {rows} WHERE NOT mergeable GROUP BY rn""")
         self.sql("""
             CREATE TABLE i0 AS
-            SELECT g.iid, g.nrows, s.unparsable, s.issuer_ca_id, s.issuer_name, s.nb, s.na, s.subject_o,
+            SELECT g.iid, g.nrows, g.sct, s.unparsable, s.issuer_ca_id, s.issuer_name, s.nb, s.na, s.subject_o,
                    CASE WHEN coalesce(len(s.dns_names), 0) = 0 THEN s.subject_cn END AS cn, s.dns_names
             FROM g JOIN src s ON s.rn = g.rep""")
         self.sql("DROP TABLE g")
@@ -315,7 +329,7 @@ class _Run:
         self.sql(f"""
             CREATE TABLE iss AS
             WITH v AS (
-                SELECT i0.iid, i0.nrows, i0.unparsable, i0.issuer_ca_id, i0.issuer_name, i0.nb, i0.na,
+                SELECT i0.iid, i0.nrows, i0.unparsable, i0.issuer_ca_id, i0.issuer_name, i0.nb, i0.na, i0.sct,
                        org.okey, coalesce(org.label, ?) AS label, rev.iid IS NOT NULL AS revoked, rev.rdate,
                        {b_sql} AS b
                 FROM i0 LEFT JOIN org ON org.subject_o = i0.subject_o LEFT JOIN rev ON rev.iid = i0.iid)

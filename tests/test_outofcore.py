@@ -42,31 +42,34 @@ def assert_same(ooc, ev) -> None:
     assert ooc.survival_curve.attrs == ev.survival_curve().attrs
 
 
-def run_both(tmp: Path, certs, rev, policy, *, ca_ids=(), **filters):
+def run_both(tmp: Path, certs, rev, policy, *, ca_ids=(), ct=None, **filters):
     c = write_parquet(certs, tmp / "certificates.parquet")
     r = write_parquet(rev, tmp / "revocations.parquet")
-    ooc = impact(c, policy, revocations=r, ca_certificate_ids=ca_ids, threads=1, memory_limit="500MB",
+    t = None if ct is None else write_parquet(ct, tmp / "ct.parquet")
+    ooc = impact(c, policy, revocations=r, ct=t, ca_certificate_ids=ca_ids, threads=1, memory_limit="500MB",
                  work_dir=tmp, **filters)
     keep = ~certs["certificate_id"].isin(list(ca_ids))
     if "is_server_auth" in certs:
         keep &= certs["is_server_auth"] | certs["parse_error"].notna()
-    ev = evaluate(certs[keep].reset_index(drop=True), policy, revocations=rev, **filters)
+    ev = evaluate(certs[keep].reset_index(drop=True), policy, revocations=rev, ct=ct, **filters)
     return ooc, ev
 
 
 @st.composite
 def ooc_policies(draw):
     d = draw(instants)
+    later = d + pd.Timedelta(days=40)
     return draw(st.sampled_from([Removal(d), DistrustAfter(d), DistrustAfter(d, dates_only=True),
-                                 DistrustAfter(d, effective=d + pd.Timedelta(days=40))]))
+                                 DistrustAfter(d, effective=later), DistrustAfter(d, "earliest_sct", effective=later),
+                                 DistrustAfter(d, "earliest_sct", dates_only=True)]))
 
 
 @SETTINGS
 @given(pop=populations(), policy=ooc_policies(), exp=st.one_of(st.none(), instants),
        late=st.one_of(st.none(), instants))
 def test_random_populations_give_the_library_tables(tmp_path_factory, pop, policy, exp, late):
-    certs, rev, _ = pop
-    ooc, ev = run_both(tmp_path_factory.mktemp("p"), certs, rev, policy, expires_on_or_before=exp,
+    certs, rev, ct = pop
+    ooc, ev = run_both(tmp_path_factory.mktemp("p"), certs, rev, policy, ct=ct, expires_on_or_before=exp,
                        issued_after=late)
     assert_same(ooc, ev)
 
@@ -75,7 +78,9 @@ SEED_FILTERS = {"expires_on_or_before": "2019-08-31", "issued_after": "2019-05-1
 
 
 @pytest.mark.parametrize("policy, filters", [(Removal("2019-09-03"), SEED_FILTERS),
-                                             (DistrustAfter("2019-05-17", effective="2019-09-03"), {})])
+                                             (DistrustAfter("2019-05-17", effective="2019-09-03"), {}),
+                                             (DistrustAfter("2018-06-01", "earliest_sct", effective="2019-09-03"),
+                                              {"expires_on_or_before": "2019-08-31"})])
 def test_generated_large_ca_bundle_gives_the_report_tables(tmp_path, policy, filters):
     """The 30M-row generator's bundle at 20k rows, read as a report reads a cached fetch (hierarchy CA rows and
     non-TLS rows left out): every table equal."""
@@ -90,7 +95,8 @@ def test_generated_large_ca_bundle_gives_the_report_tables(tmp_path, policy, fil
     certs = fetched.certificates
     assert len(certs) == 20_020 and (~certs["is_server_auth"]).sum() > 0
     ooc = impact_from_bundle(bundle, policy, threads=1, work_dir=tmp_path, **filters)
-    ev = evaluate(subscriber_certificates(fetched), policy, revocations=fetched.revocations, **filters)
+    ev = evaluate(subscriber_certificates(fetched), policy, revocations=fetched.revocations, ct=fetched.ct,
+                  **filters)
     assert ooc.summary_values["certificate_rows"] < 20_000 and ooc.summary_values["affected"] > 1000
     assert_same(ooc, ev)
 
@@ -118,8 +124,10 @@ def _fixed_population():
 def test_other_policies_are_refused_with_one_line(tmp_path):
     certs, rev, _ = _fixed_population()
     c = write_parquet(certs, tmp_path / "c.parquet")
-    with pytest.raises(ValueError, match="removal and distrust-after on notBefore"):
+    with pytest.raises(ValueError, match="removal and distrust-after"):
         impact(c, NameConstrained(["gouv.fr"], "2019-03-01"))
+    with pytest.raises(ValueError, match="needs the CT side frame"):
+        impact(c, DistrustAfter("2019-03-01", "earliest_sct"))
     with pytest.raises(FileNotFoundError, match="no such Parquet file"):
         impact(tmp_path / "missing.parquet", Removal("2019-03-01"))
 
@@ -136,7 +144,8 @@ def test_demo_population_from_the_cache_gives_the_report_tables(demo_db, tmp_pat
     fetched = crtsh.fetch_ca(demo_root_sha256(), as_of="2019-05-17", dsn=demo_db.replace("user=postgres", "user=guest"),
                              cache_dir=tmp_path / "cache", source_name="demo")
     for policy, filters in ((Removal("2019-09-03"), SEED_FILTERS), (Removal("2019-06-01"), {}),
-                            (DistrustAfter("2019-01-01", effective="2019-09-03"), {"issued_after": "2019-05-17"})):
+                            (DistrustAfter("2019-01-01", effective="2019-09-03"), {"issued_after": "2019-05-17"}),
+                            (DistrustAfter("2019-01-01", "earliest_sct", effective="2019-09-03"), SEED_FILTERS)):
         ooc = impact_from_bundle(fetched.cache_path, policy, threads=1, work_dir=tmp_path, **filters)
         ev = evaluate(subscriber_certificates(fetched), policy, revocations=fetched.revocations, ct=fetched.ct,
                       **filters)

@@ -23,7 +23,8 @@ from analysis.policies import DistrustAfter, NameConstrained, Removal
 from analysis.tables import evaluate
 from tests.test_impact_properties import SETTINGS, instants, populations
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+# The generator lives with the benchmarks (found from wherever this module is moved to under tests/).
+sys.path.insert(0, str(next(p for p in Path(__file__).resolve().parents if (p / "benchmarks").is_dir()) / "benchmarks"))
 
 TABLES = ("by_organisation", "by_registrable_domain", "by_intermediate", "expiry_histogram", "survival_curve")
 

@@ -63,6 +63,7 @@ lock: ## refresh requirements.lock from pyproject.toml (needs the network)
 bench: system-deps venv ## run the benchmarks (print tables; not part of the tests)
 	$(BIN)/python benchmarks/bench_impact.py
 	$(BIN)/python benchmarks/bench_impact.py --scale
+	$(BIN)/python benchmarks/bench_outofcore.py --rows 3000000 --bundle build/bench-ca-3m --compare-pandas
 	$(BIN)/python benchmarks/bench_queries.py
 
 figures: system-deps venv ## regenerate the reference figures the README shows (demo report + root-store history)

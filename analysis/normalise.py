@@ -132,21 +132,34 @@ def _organisations(subject_o: pd.Series) -> tuple[pd.Categorical, pd.Categorical
     """
     codes, uniques = pd.factorize(subject_o, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    keys = np.array([organisation_key(u) for u in uniques], dtype=object)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    kcodes, kuniq, labels = organisation_table(uniques, counts)
+    row_k = np.where(codes >= 0, kcodes[np.maximum(codes, 0)] if len(kcodes) else -1, -1)
+    key = pd.Categorical.from_codes(row_k, categories=kuniq)
+    org = pd.Categorical.from_codes(np.where(row_k >= 0, row_k, len(labels) - 1), categories=labels)
+    return key, org
+
+
+def organisation_table(uniques: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """The organisation rules on the *distinct* raw O= values (``uniques``, seen on ``counts`` issuances each).
+
+    Returns the key code of each raw value (-1: blank, no key), the keys (``organisation_key``, in order of first
+    appearance in ``uniques``) and the display labels: one per key (its most frequent raw spelling; ties: one
+    without stray spaces, then the alphabetically first), then ``NO_ORGANISATION``. Shared by :func:`normalise` and
+    the out-of-core engine (:mod:`analysis.outofcore`), which counts the spellings in DuckDB.
+    """
+    uniques = np.asarray(uniques, dtype=object)
+    keys = np.array([organisation_key(u) for u in uniques], dtype=object)
     kcodes, kuniq = pd.factorize(keys, use_na_sentinel=True)  # blank O= has no key
     tidy = np.array([isinstance(u, str) and u == " ".join(u.split()) for u in uniques], dtype=bool)
-    table = pd.DataFrame({"raw": uniques, "k": kcodes, "n": counts, "tidy": tidy})
+    table = pd.DataFrame({"raw": uniques, "k": kcodes, "n": np.asarray(counts, dtype=np.int64), "tidy": tidy})
     table = table[table["k"] >= 0].sort_values(["k", "n", "tidy", "raw"], ascending=[True, False, False, True])
     display = table.drop_duplicates("k")["raw"].to_numpy(dtype=object)  # ordered by key code
-    row_k = np.where(codes >= 0, kcodes[np.maximum(codes, 0)] if len(kcodes) else -1, -1)
-    key = pd.Categorical.from_codes(row_k, categories=pd.Index(list(kuniq), dtype=object))
     # Display names are unique per key, except that two keys could share a spelling only if equal: they cannot.
     labels = list(display) + [NO_ORGANISATION]
-    org = pd.Categorical.from_codes(np.where(row_k >= 0, row_k, len(display)),
-                                    categories=pd.Index(labels, dtype=object).drop_duplicates()
-                                    if len(set(labels)) == len(labels) else _dedupe(labels))
-    return key, org
+    labels = (pd.Index(labels, dtype=object).drop_duplicates() if len(set(labels)) == len(labels)
+              else _dedupe(labels))
+    return kcodes, pd.Index(list(kuniq), dtype=object), labels
 
 
 def _dedupe(labels: list[str]) -> pd.Index:
@@ -252,7 +265,12 @@ def registrable_domains(names) -> pd.DataFrame:
         ``"unknown_suffix"`` (no Public Suffix List entry, e.g. an internal TLD) or ``"public_suffix"`` (the
         name is itself a public suffix, e.g. ``*.gouv.fr``). Flagged names are reported, never dropped.
     """
-    norm = pd.unique(np.array([normalise_dns_name(n) for n in names], dtype=object))
+    return _domains_of_normalised(pd.unique(np.array([normalise_dns_name(n) for n in names], dtype=object)))
+
+
+def _domains_of_normalised(norm: np.ndarray) -> pd.DataFrame:
+    """:func:`registrable_domains` of names already normalised and distinct, one row each in their order (not
+    normalised again: ``a.fr..`` normalises to ``a.fr.``, which must stay a name of its own, flagged)."""
     s = pd.Series(norm, dtype=object)
     is_wild = s.str.startswith("*.").to_numpy(dtype=bool)
     base = np.where(is_wild, s.str.slice(2).to_numpy(dtype=object), norm)
@@ -281,6 +299,18 @@ def registrable_domains(names) -> pd.DataFrame:
         "is_valid_hostname": pd.isna(issue),
         "name_issue": issue,
     })
+
+
+def name_table(raw_names) -> pd.DataFrame:
+    """The name rules on distinct raw DNS names (as written in certificates): one row per input value, ``raw`` and
+    the columns of :func:`registrable_domains` for its normalised form. Shared with the out-of-core engine
+    (:mod:`analysis.outofcore`), which feeds it the distinct names of a population batch by batch."""
+    raw = np.asarray(raw_names, dtype=object)
+    norm = np.array([normalise_dns_name(x) for x in raw] + [None], dtype=object)[:-1]
+    codes, uniques = pd.factorize(norm)
+    out = _domains_of_normalised(np.asarray(uniques, dtype=object)).iloc[codes].reset_index(drop=True)
+    out.insert(0, "raw", raw)
+    return out
 
 
 class _PublicSuffixes:
@@ -592,7 +622,7 @@ def _names(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int) -> tuple[pd.Da
     raw_codes, raw_uniques = pd.factorize(flat)
     norm_of_raw = np.array([normalise_dns_name(x) for x in raw_uniques], dtype=object)
     name_codes, name_uniques = pd.factorize(norm_of_raw)
-    distinct = registrable_domains(name_uniques)  # same order: name_uniques are already distinct and normalised
+    distinct = _domains_of_normalised(np.asarray(name_uniques, dtype=object))  # one row per name_uniques
     name_id = name_codes[raw_codes].astype(np.int64) if len(raw_codes) else np.empty(0, dtype=np.int64)
 
     # Drop CNs that are not hostnames (they are no name at all) and de-duplicate (issuance, name) pairs; a SAN wins

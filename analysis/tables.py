@@ -346,8 +346,13 @@ def summary(ev: Evaluation) -> pd.DataFrame:
     Arithmetic: ``issuances = unparsable + excluded_expired + excluded_issued_after + revoked + survivors +
     affected`` (asserted), and ``certificate_rows - issuances`` rows were merged precertificate/certificate pairs.
     """
-    vals = ev.summary_values()
-    fmt = {"expires_on_or_before": _d(ev.expires_on_or_before), "issued_after": _d(ev.issued_after)}
+    return summary_frame(ev.summary_values(), ev.expires_on_or_before, ev.issued_after)
+
+
+def summary_frame(vals: Mapping[str, int], expires_on_or_before=None, issued_after=None) -> pd.DataFrame:
+    """The summary table of the values :meth:`Evaluation.summary_values` returns (shared with
+    :mod:`analysis.outofcore`)."""
+    fmt = {"expires_on_or_before": _d(expires_on_or_before), "issued_after": _d(issued_after)}
     return pd.DataFrame({
         "metric": list(SUMMARY_METRICS),
         "value": [vals[m] for m in SUMMARY_METRICS],
@@ -528,24 +533,30 @@ def expiry_histogram(ev: Evaluation, reference=None) -> pd.DataFrame:
     first and last is listed. Unparsable certificates have no notAfter and are not in it.
     """
     ref = as_utc_timestamp(ev.policy.date if reference is None else reference)
-    iss = ev.normalised.issuances
-    na = iss["not_after"]
+    na = ev.normalised.issuances["not_after"]
     ok = na.notna().to_numpy()
-    months = (na.dt.year.to_numpy() * 12 + na.dt.month.to_numpy())
-    status = ev.verdicts["status"].to_numpy()
+    months = (na.dt.year.to_numpy() * 12 + na.dt.month.to_numpy())[ok].astype(np.int64)
+    status = ev.verdicts["status"].to_numpy()[ok]
+    return expiry_table(ref, months, status, np.ones(len(months), dtype=np.int64))
+
+
+def expiry_table(reference, months: np.ndarray, status: np.ndarray, weights: np.ndarray) -> pd.DataFrame:
+    """The expiry histogram from (``months`` = year * 12 + month of notAfter, ``status``, ``weights`` = how many
+    issuances) triples (shared with :mod:`analysis.outofcore`, which counts them in DuckDB)."""
+    ref = as_utc_timestamp(reference)
     cols = {"affected": ("affected",), "survivors": ("survives",), "revoked": ("revoked",),
             "excluded": ("excluded_expired", "excluded_issued_after")}
-    if not ok.any():
+    if not len(months):
         return pd.DataFrame(columns=["month", "months_from_distrust", *cols, "total"])
-    m = months[ok].astype(np.int64)
+    m = np.asarray(months, dtype=np.int64)
     lo, hi = int(m.min()), int(m.max())
     out = pd.DataFrame({"_m": np.arange(lo, hi + 1)})
     out["month"] = [f"{(x - 1) // 12:04d}-{(x - 1) % 12 + 1:02d}" for x in out["_m"]]
     out["months_from_distrust"] = out["_m"] - (ref.year * 12 + ref.month)
-    st = status[ok]
+    w = np.asarray(weights, dtype=np.int64)
     for name, sts in cols.items():
-        sel = np.isin(st, sts)
-        out[name] = np.bincount(m[sel] - lo, minlength=hi - lo + 1)
+        sel = np.isin(status, sts)
+        out[name] = np.bincount(m[sel] - lo, weights=w[sel], minlength=hi - lo + 1).astype(np.int64)
     out["total"] = out[list(cols)].sum(axis=1)
     return out.drop(columns="_m")
 
@@ -561,24 +572,48 @@ def survival_curve(ev: Evaluation, reference=None) -> pd.DataFrame:
     ``share_broken`` (of the affected certificates broken on the distrust day, or of all affected if none).
     ``df.attrs``: ``affected`` (certificates the policy breaks, the line's n) and ``issuances``.
     """
-    ref = as_utc_timestamp(ev.policy.date if reference is None else reference).normalize()
-    iss = ev.normalised.issuances
+    ref = as_utc_timestamp(ev.policy.date if reference is None else reference).normalize().value
     aff = ev.status_mask("affected")
-    bo = np.sort(_ns_col(ev.verdicts, "breaks_on")[aff])
-    na = np.sort(_ns_col(iss, "not_after")[aff])
-    attrs = {"affected": int(aff.sum()), "issuances": len(iss)}
-    if len(na) == 0 or na[-1] < ref.value:
-        out = pd.DataFrame({"date": pd.to_datetime([ref]).as_unit("ns"), "days_after_distrust": [0],
+    bo = _ns_col(ev.verdicts, "breaks_on")[aff]
+    na = _ns_col(ev.normalised.issuances, "not_after")[aff]
+    ones = np.ones(len(na), dtype=np.int64)
+    return survival_table(ref, int(na.max()) if len(na) else None, (_day_bucket(bo, ref), ones),
+                          (_day_bucket(na, ref), ones), {"affected": int(aff.sum()),
+                                                         "issuances": len(ev.normalised.issuances)})
+
+
+def _day_bucket(values_ns: np.ndarray, ref: int) -> np.ndarray:
+    """Day k of each timestamp counted from ``ref`` (floor), days before ``ref`` all in k = -1."""
+    return np.maximum((values_ns - ref) // _DAY, -1)
+
+
+def survival_table(ref: int, last_not_after: int | None, breaks: tuple[np.ndarray, np.ndarray],
+                   expiries: tuple[np.ndarray, np.ndarray], attrs: dict) -> pd.DataFrame:
+    """The survival curve from day buckets (:func:`_day_bucket` of the affected certificates' ``breaks_on`` and
+    notAfter, each with a count), the last notAfter among them and ``ref`` (UTC midnight of the distrust date, ns);
+    shared with :mod:`analysis.outofcore`, which counts the buckets in DuckDB.
+
+    A certificate is broken on day D = ref + k days if breaks_on < D + 1 day (bucket <= k) and notAfter >= D (not
+    bucket <= k - 1).
+    """
+    if last_not_after is None or last_not_after < ref:
+        out = pd.DataFrame({"date": pd.to_datetime([pd.Timestamp(ref)]).as_unit("ns"), "days_after_distrust": [0],
                             "broken": [0], "share_broken": [0.0]})
         out.attrs.update(attrs)
         return out
-    # Integer arithmetic: np.arange with a float-computed length can drop the last day.
-    days = ref.value + np.arange((na[-1] - ref.value) // _DAY + 1, dtype=np.int64) * _DAY
-    distrusted = np.searchsorted(bo, days + _DAY, side="left")  # breaks_on < D + 1 day
-    expired = np.searchsorted(na, days, side="left")  # notAfter < D
+    n_days = (last_not_after - ref) // _DAY + 1
+    days = ref + np.arange(n_days, dtype=np.int64) * _DAY
+
+    def upto(buckets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """c[j] = the count in buckets <= j - 1, for j = 0 .. n_days (bucket -1 first)."""
+        k, n = np.asarray(buckets[0], dtype=np.int64), np.asarray(buckets[1], dtype=np.int64)
+        return np.cumsum(np.bincount(k + 1, weights=n, minlength=n_days + 1).astype(np.int64))
+
+    distrusted = upto(breaks)[1:n_days + 1]  # breaks_on < D + 1 day
+    expired = upto(expiries)[:n_days]  # notAfter < D
     # An affected certificate breaks before it expires (classify), so every expired one was counted as distrusted.
     broken = distrusted - expired
-    base = broken[0] if broken[0] > 0 else len(na)
+    base = broken[0] if broken[0] > 0 else attrs["affected"]
     out = pd.DataFrame({
         "date": days.view("datetime64[ns]"),
         "days_after_distrust": np.arange(len(days)),

@@ -7,7 +7,8 @@
 input frames, bytes per certificate row, CPU seconds, and the ratio of the library's core steps (normalise,
 evaluate, summary and the group tables) to bare group-bys of the same columns (the issuance key, organisation,
 DNS name, intermediate) in pandas and, when installed, Polars and DuckDB (single-threaded), timed in the same
-process right after the library, so ratios hold on a busy machine.
+process right after the library, so ratios hold on a busy machine; and the out-of-core engine (DuckDB, every counting
+rule, one thread) on the same frames written to Parquet.
 
 The frame follows ``docs/design.md`` (certificates frame + revocations + CT side frames) and is shaped like a large
 CA's crt.sh population: 60 % of rows are precertificate/certificate pairs, the rest final certificates, orphan
@@ -314,7 +315,27 @@ def scale_one(rows: int, seed: int) -> dict:
         data = prepare()
         out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda run=run, data=data: run(data))
         del data
+    out.update(outofcore_core(certs, revocations))
     return out
+
+
+def outofcore_core(certs: pd.DataFrame, revocations: pd.DataFrame) -> dict:
+    """The out-of-core engine (analysis/outofcore.py, DuckDB, one thread) on the same frames written to Parquet (the
+    writing is not measured): the core tables with every counting rule, for the engine choice."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from analysis.outofcore import impact
+    except ImportError:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        c, r = Path(tmp) / "certificates.parquet", Path(tmp) / "revocations.parquet"
+        pq.write_table(pa.Table.from_pandas(certs, preserve_index=False), c)
+        pq.write_table(pa.Table.from_pandas(revocations, preserve_index=False), r)
+        cpu, peak = measure(lambda: impact(c, Removal("2019-09-03"), revocations=r, threads=1, work_dir=tmp,
+                                           memory_limit="8GB"))
+    return {"cpu_outofcore": cpu, "peak_outofcore": peak}
 
 
 def scale(sizes: list[int], seed: int) -> int:
@@ -337,6 +358,12 @@ def scale(sizes: list[int], seed: int) -> int:
             line[f"{e} CPU s"] = r[f"cpu_{e}"]
             line[f"core/{e} CPU"] = r["cpu_core"] / r[f"cpu_{e}"]
             line[f"core/{e} mem"] = r["peak_core"] / max(r[f"peak_{e}"], 1)
+        if "cpu_outofcore" in r:
+            line["outofcore CPU s"] = r["cpu_outofcore"]
+            line["outofcore peak MB"] = r["peak_outofcore"] / 2**20
+            for e in ("duckdb", "polars"):
+                if f"cpu_{e}" in r:
+                    line[f"outofcore/{e} CPU"] = r["cpu_outofcore"] / r[f"cpu_{e}"]
         table.append(line)
     print("bench_impact --scale: peak memory above the input frames, CPU seconds, and ratios to bare group-bys of "
           "the same columns (same process, same run); core = normalise, evaluate, summary and group tables; "

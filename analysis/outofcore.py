@@ -1,0 +1,499 @@
+"""The core impact tables of a CA too large for memory, computed by DuckDB from the Parquet cache.
+
+A CA of tens of millions of certificate rows does not fit in pandas on a laptop (the in-memory library needs ~0.5 KB
+per row above its input frames, and the input frames themselves ~0.5 KB per row). This module reads the cached
+Parquet files with DuckDB, which spills its hash tables and intermediate tables to disk under a memory limit, and
+returns the same tables as :class:`analysis.tables.Evaluation` — the summary counts, by organisation, by
+registrable domain, by intermediate, the expiry histogram and the survival curve — equal to the pandas library's,
+value for value (``tests/test_outofcore.py`` compares them exactly).
+
+Every counting rule of ``docs/rules.md`` is applied, in SQL where it is arithmetic and through the library's own
+functions where it is a string rule:
+
+* rows of the hierarchy's CA certificates and rows whose EKU excludes TLS servers are left out (as
+  :func:`analysis.report.subscriber_certificates` does);
+* a precertificate and its final certificate count once (same issuer, serial number and ``dedup_key``; rows with a
+  ``parse_error`` or no ``dedup_key`` are issuances of their own); fields come from the final certificate, the
+  lowest crt.sh id first (:func:`analysis.normalise.normalise`);
+* organisation keys and display names: :func:`analysis.normalise.organisation_table`, once per distinct O=;
+* DNS names, the subject CN standing in when there is no SAN, registrable domains and invalid names:
+  :func:`analysis.normalise.name_table`, once per distinct name, fed batch by batch;
+* revocations over all rows of an issuance (the earliest known date); the two analysis filters on UTC dates; the
+  status precedence of :func:`analysis.policies.classify`.
+
+Policies: :class:`~analysis.policies.Removal` and :class:`~analysis.policies.DistrustAfter` on notBefore or on the
+earliest SCT (the earliest CT entry over every row of an issuance, from the CT side frame); other policies are
+refused with a one-line error. Timestamps are int64 nanoseconds with NaT as the smallest int64, exactly as the
+pandas library computes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.normalise import name_table, organisation_table
+from analysis.policies import STATUSES, DistrustAfter, Policy, Removal, as_utc_timestamp
+from analysis.tables import NO_REGISTRABLE_DOMAIN, SUMMARY_METRICS, summary_frame
+
+NAT = np.iinfo(np.int64).min
+DAY = 86_400 * 10**9
+NAME_BATCH = 200_000  # distinct names handed to the Public Suffix rules at a time
+
+# Status codes in the order of analysis.policies.STATUSES.
+_S = {s: i for i, s in enumerate(STATUSES)}
+
+
+def _day(x: str) -> str:
+    """SQL: start of the UTC day of an int64-ns expression (NaT kept), floor semantics like numpy's mod."""
+    return f"(CASE WHEN {x} = {NAT} THEN {NAT} ELSE {x} - ((({x}) % {DAY}) + {DAY}) % {DAY} END)"
+
+
+def _ns_sql(col: str) -> str:
+    return f"coalesce(epoch_ns({col}), {NAT})"
+
+
+def _ns(value) -> int:
+    return int(as_utc_timestamp(value).value)
+
+
+@dataclass
+class OutOfCoreImpact:
+    """The core tables of one policy on one population (see :func:`impact`); each is a pandas DataFrame shaped
+    exactly like the :class:`analysis.tables.Evaluation` method of the same name (status ``affected``, three
+    examples)."""
+
+    policy: Policy
+    summary_values: dict[str, int]
+    by_organisation: pd.DataFrame
+    by_registrable_domain: pd.DataFrame
+    by_intermediate: pd.DataFrame
+    expiry_histogram: pd.DataFrame
+    survival_curve: pd.DataFrame
+    expires_on_or_before: pd.Timestamp | None = None
+    issued_after: pd.Timestamp | None = None
+    stats: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """``metric, value, description``, as :func:`analysis.tables.summary`."""
+        return summary_frame(self.summary_values, self.expires_on_or_before, self.issued_after)
+
+
+def impact(certificates: str | Path | Sequence[str | Path], policy: Policy, *,
+           revocations: str | Path | None = None, ct: str | Path | None = None, ca_certificate_ids: Iterable[int] = (),
+           expires_on_or_before=None, issued_after=None, memory_limit: str = "4GB", threads: int | None = None,
+           work_dir: str | Path | None = None) -> OutOfCoreImpact:
+    """The core impact tables of ``policy`` on the certificates in Parquet file(s), out of core.
+
+    Args:
+        certificates: Parquet file(s) of the certificates frame (``docs/design.md``; ``is_server_auth`` optional),
+            in row order (several files: read one after the other).
+        policy: :class:`Removal` or :class:`DistrustAfter` (either basis).
+        revocations: Parquet file of ``certificate_id, revocation_date`` (optional).
+        ct: Parquet file of ``certificate_id, earliest_entry`` (needed by the earliest-SCT rule only; the earliest
+            entry over every row of an issuance).
+        ca_certificate_ids: crt.sh ids of the hierarchy's CA certificates (left out of the counts).
+        expires_on_or_before, issued_after: the analysis filters (UTC dates), as :func:`analysis.tables.evaluate`.
+        memory_limit: DuckDB's memory limit (it spills to ``work_dir`` beyond it).
+        threads: DuckDB threads (default: DuckDB's choice, every core).
+        work_dir: folder for DuckDB's database and spill files (default: a temporary folder, removed after).
+    """
+    _check_policy(policy, ct)
+    import duckdb
+
+    files = [Path(certificates)] if isinstance(certificates, (str, Path)) else [Path(p) for p in certificates]
+    for f in files + [Path(p) for p in (revocations, ct) if p is not None]:
+        if not f.is_file():
+            raise FileNotFoundError(f"{f}: no such Parquet file")
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix="outofcore.") as tmp:
+        config = {"memory_limit": memory_limit, "temp_directory": os.path.join(tmp, "spill"),
+                  "preserve_insertion_order": False}
+        if threads:
+            config["threads"] = int(threads)
+        con = duckdb.connect(os.path.join(tmp, "impact.duckdb"), config=config)
+        con.execute("SET enable_progress_bar = false")
+        try:
+            return _Run(con, files, revocations, ca_certificate_ids, policy, expires_on_or_before,
+                        issued_after, ct if getattr(policy, "basis", None) == "earliest_sct" else None).tables()
+        finally:
+            con.close()
+
+
+def impact_from_bundle(bundle: str | Path, policy: Policy, **kwargs) -> OutOfCoreImpact:
+    """:func:`impact` on a cached fetch (``analysis/cache.py`` bundle): its ``certificates`` and ``revocations``
+    Parquet files, checksums and row counts checked against their sidecars without loading them, and the CA
+    certificates of its ``root`` and ``hierarchy`` frames left out (:func:`analysis.report.ca_certificate_ids`)."""
+    from types import SimpleNamespace
+
+    from analysis.cache import Bundle, CacheError, file_sha256
+    from analysis.crtsh import _fix_small
+    from analysis.report import ca_certificate_ids
+
+    b = Bundle(Path(bundle))
+    if b.manifest() is None:
+        raise CacheError(f"{bundle}: no manifest (incomplete bundle)")
+    paths = {}
+    for name in ("certificates", "revocations", "ct"):
+        side = json.loads((b.path / f"{name}.json").read_text())
+        path = b.path / f"{name}.parquet"
+        if file_sha256(path) != side.get("parquet_sha256"):
+            raise CacheError(f"{path}: checksum mismatch with its sidecar")
+        if pq.ParquetFile(path).metadata.num_rows != side.get("rows"):
+            raise CacheError(f"{path}: row count differs from its sidecar")
+        paths[name] = path
+    small = {name: _fix_small(name, b.read_frame(name)[0].to_pandas()) for name in ("root", "hierarchy")}
+    return impact(paths["certificates"], policy, revocations=paths["revocations"], ct=paths["ct"],
+                  ca_certificate_ids=ca_certificate_ids(SimpleNamespace(**small)), **kwargs)
+
+
+def _check_policy(policy: Policy, ct) -> None:
+    if isinstance(policy, Removal) or isinstance(policy, DistrustAfter) and policy.basis == "not_before":
+        return
+    if isinstance(policy, DistrustAfter) and policy.basis == "earliest_sct":
+        if ct is None:
+            raise ValueError(f"{policy.name}: the earliest-SCT rule needs the CT side frame (ct=...)")
+        return
+    raise ValueError(f"the out-of-core engine computes removal and distrust-after (notBefore or earliest SCT), not "
+                     f"{type(policy).__name__} ({policy.name}); use analysis.tables.evaluate")
+
+
+def _breaks_on_sql(policy: Policy) -> tuple[str, list]:
+    """SQL for ``breaks_on`` (int64 ns, NaT = never) of columns ``nb``, ``na``, as the policy's ``evaluate``."""
+    if isinstance(policy, Removal):
+        at = "greatest(?, nb)"
+        return f"CASE WHEN na >= {at} THEN {at} ELSE {NAT} END", [_ns(policy.date)] * 2
+    # DistrustAfter: trusted iff notBefore / the earliest CT entry (or its UTC day) <= the cut-off; others (no CT
+    # entry included) break from max(effective, notBefore) while unexpired.
+    col = "nb" if policy.basis == "not_before" else "sct"
+    key, cutoff = col, _ns(policy.date)
+    if policy.dates_only:
+        key, cutoff = _day(col), cutoff - cutoff % DAY
+    at = "greatest(?, nb)"
+    trusted = f"({col} <> {NAT} AND {key} <= ?)"
+    return (f"CASE WHEN NOT {trusted} AND na >= {at} THEN {at} ELSE {NAT} END",
+            [cutoff, _ns(policy.effective), _ns(policy.effective)])
+
+
+class _Run:
+    def __init__(self, con, files, revocations, ca_ids, policy, expires_on_or_before, issued_after, ct):
+        self.con = con
+        self.ct = ct
+        self.files = files
+        self.revocations = revocations
+        self.ca_ids = pa.table({"cid": pa.array(sorted({int(c) for c in ca_ids}), type=pa.int64())})
+        self.policy = policy
+        self.exp = None if expires_on_or_before is None else as_utc_timestamp(expires_on_or_before)
+        self.late = None if issued_after is None else as_utc_timestamp(issued_after)
+        self.stats: dict = {}
+
+    def sql(self, query: str, params: list | None = None):
+        return self.con.execute(query, params or [])
+
+    def df(self, query: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.sql(query, params=params or None).to_arrow_table().to_pandas()
+
+    # -- rows and issuances ------------------------------------------------------------------------------------
+
+    def _source(self) -> None:
+        """View ``src``: the subscriber rows, numbered in file order (``rn``)."""
+        self.con.register("ca_ids", self.ca_ids)
+        parts = []
+        for i, f in enumerate(self.files):
+            names = set(pq.read_schema(f).names)
+            eku = "(is_server_auth OR parse_error IS NOT NULL)" if "is_server_auth" in names else "TRUE"
+            parts.append(
+                f"SELECT ({i}::BIGINT << 40) + file_row_number AS rn, certificate_id AS cid, issuer_ca_id, "
+                f"issuer_name, serial_number, dedup_key, {_ns_sql('not_before')} AS nb, {_ns_sql('not_after')} AS na,"
+                f" subject_o, subject_cn, dns_names, is_precertificate AS pre, parse_error IS NOT NULL AS unparsable,"
+                f" (parse_error IS NULL AND dedup_key IS NOT NULL) AS mergeable "
+                f"FROM read_parquet('{_quote(f)}', file_row_number = true) "
+                f"WHERE {eku} AND certificate_id NOT IN (SELECT cid FROM ca_ids)")
+        self.sql("CREATE VIEW src AS " + " UNION ALL ".join(parts))
+
+    def _issuances(self) -> None:
+        # One issuance per (issuer, serial, dedup key) of mergeable rows, one per other row. The issuance id is its
+        # first row (the pandas library numbers issuances in that order); the representative row is the final
+        # certificate with the lowest crt.sh id (else the precertificate), as normalise() sorts.
+        # The earliest CT entry of an issuance is over all its rows (only read when the policy needs it).
+        rows, sct = "src", f"{NAT}"
+        if self.ct is not None:
+            self.sql(f"""CREATE TABLE ctmin AS SELECT certificate_id AS cid, min(epoch_ns(earliest_entry)) AS t
+                         FROM read_parquet('{_quote(Path(self.ct))}')
+                         WHERE certificate_id IS NOT NULL AND earliest_entry IS NOT NULL GROUP BY certificate_id""")
+            rows, sct = "(SELECT src.*, ctmin.t FROM src LEFT JOIN ctmin USING (cid))", f"coalesce(min(t), {NAT})"
+        self.sql(f"""
+            CREATE TABLE g AS
+            SELECT min(rn) AS iid, count(*) AS nrows, arg_min(rn, {{'p': pre, 'c': cid, 'r': rn}}) AS rep, {sct} AS sct
+            FROM {rows} WHERE mergeable GROUP BY issuer_ca_id, serial_number, dedup_key
+            UNION ALL
+            SELECT rn, 1, rn, {sct} FROM {rows} WHERE NOT mergeable GROUP BY rn""")
+        self.sql("""
+            CREATE TABLE i0 AS
+            SELECT g.iid, g.nrows, g.sct, s.unparsable, s.issuer_ca_id, s.issuer_name, s.nb, s.na, s.subject_o,
+                   CASE WHEN coalesce(len(s.dns_names), 0) = 0 THEN s.subject_cn END AS cn, s.dns_names
+            FROM g JOIN src s ON s.rn = g.rep""")
+        self.sql("DROP TABLE g")
+        self.stats["certificate_rows"] = self.sql("SELECT count(*) FROM src").fetchall()[0][0]
+
+    def _names(self) -> None:
+        """``names(iid, name_id, dom_id, from_cn)``: one row per issuance and distinct normalised name (a SAN wins
+        over the CN; a CN that is no hostname is no name); ``dom(dom_id, domain)``, ``dn(name_id, dns_name)``."""
+        self.sql("""
+            CREATE TABLE np AS
+            SELECT iid, unnest(dns_names) AS raw, false AS from_cn FROM i0
+            UNION ALL SELECT iid, cn, true FROM i0 WHERE cn IS NOT NULL""")
+        self.sql("CREATE TABLE rawmap (raw VARCHAR, dns_name VARCHAR, domain VARCHAR, valid BOOLEAN)")
+        reader = self.con.sql("SELECT DISTINCT raw FROM np WHERE raw IS NOT NULL").to_arrow_reader(NAME_BATCH)
+        rules = self.con.cursor()  # a second cursor inserts while the first one streams
+        n_raw = 0
+        for batch in reader:
+            raw = batch.column(0).to_numpy(zero_copy_only=False)
+            t = name_table(raw)
+            chunk = pa.table({"raw": pa.array(raw, type=pa.string()),
+                              "dns_name": pa.array(t["dns_name"], type=pa.string(), from_pandas=True),
+                              "domain": pa.array(t["registrable_domain"], type=pa.string(), from_pandas=True),
+                              "valid": pa.array(t["is_valid_hostname"].to_numpy(dtype=bool))})
+            rules.register("chunk", chunk)
+            rules.execute("INSERT INTO rawmap SELECT * FROM chunk")
+            rules.unregister("chunk")
+            n_raw += len(raw)
+        rules.close()
+        self.stats["distinct_raw_names"] = n_raw
+        self.sql("""CREATE TABLE dn AS SELECT row_number() OVER () AS name_id, dns_name, any_value(domain) AS domain,
+                    bool_and(valid) AS valid FROM rawmap GROUP BY dns_name""")
+        self.sql("""CREATE TABLE dom AS SELECT row_number() OVER () AS dom_id, domain
+                    FROM (SELECT DISTINCT domain FROM dn WHERE domain IS NOT NULL)""")
+        self.sql("""
+            CREATE TABLE names AS
+            SELECT np.iid, dn.name_id, dom.dom_id, bool_and(np.from_cn) AS from_cn, any_value(dn.valid) AS valid
+            FROM np JOIN rawmap r ON r.raw = np.raw JOIN dn ON dn.dns_name = r.dns_name
+                 LEFT JOIN dom ON dom.domain = dn.domain
+            WHERE NOT np.from_cn OR r.valid
+            GROUP BY np.iid, dn.name_id, dom.dom_id""")
+        self.sql("DROP TABLE np")
+        self.sql("DROP TABLE rawmap")
+        self.sql("CREATE TABLE idom AS SELECT DISTINCT iid, dom_id FROM names WHERE dom_id IS NOT NULL")
+
+    def _organisations(self) -> None:
+        """``org(subject_o, okey, label)`` from the distinct O= values and their issuance counts."""
+        t = self.df("SELECT subject_o, count(*) AS n FROM i0 WHERE subject_o IS NOT NULL GROUP BY subject_o")
+        kcodes, _, labels = organisation_table(t["subject_o"].to_numpy(dtype=object), t["n"].to_numpy())
+        self.no_org_label = labels[-1]
+        lab = np.asarray(labels, dtype=object)
+        org = pa.table({"subject_o": pa.array(t["subject_o"].to_numpy(dtype=object), type=pa.string()),
+                        "okey": pa.array(np.where(kcodes >= 0, kcodes, 0), mask=kcodes < 0, type=pa.int64()),
+                        "label": pa.array(np.where(kcodes >= 0, lab[np.maximum(kcodes, 0)], lab[-1]),
+                                          type=pa.string())})
+        self.con.register("org_t", org)
+        self.sql("CREATE TABLE org AS SELECT * FROM org_t")
+        self.con.unregister("org_t")
+
+    def _revocations(self) -> None:
+        """``rev(iid, rdate)``: revoked issuances, the earliest known revocation date over all their rows."""
+        if self.revocations is None:
+            self.sql("CREATE TABLE rev (iid BIGINT, rdate BIGINT)")
+            return
+        self.sql(f"""
+            CREATE TABLE rev AS
+            WITH rv AS (SELECT certificate_id AS cid, {_ns_sql('revocation_date')} AS t
+                        FROM read_parquet('{_quote(Path(self.revocations))}')),
+                 r AS (SELECT s.rn, s.issuer_ca_id, s.serial_number, s.dedup_key, s.mergeable, rv.t
+                       FROM src s JOIN rv ON s.cid = rv.cid),
+                 m AS (SELECT r.rn, r.t, min(s.rn) AS iid FROM r JOIN src s
+                         ON r.mergeable AND s.mergeable AND s.issuer_ca_id = r.issuer_ca_id
+                        AND s.serial_number = r.serial_number AND s.dedup_key = r.dedup_key
+                       GROUP BY r.rn, r.t
+                       UNION ALL SELECT rn, t, rn FROM r WHERE NOT mergeable)
+            SELECT iid, coalesce(min(t) FILTER (WHERE t <> {NAT}), {NAT}) AS rdate FROM m GROUP BY iid""")
+
+    def _classify(self) -> None:
+        """``iss``: one row per issuance with its status code (analysis.policies.STATUSES order) and breaks_on."""
+        b_sql, b_params = _breaks_on_sql(self.policy)
+        exp = f"(na <> {NAT} AND {_day('na')} <= ?)" if self.exp is not None else "FALSE"
+        late = f"(nb <> {NAT} AND {_day('nb')} > ?)" if self.late is not None else "FALSE"
+        params = list(b_params)
+        if self.exp is not None:
+            params.append(_ns(self.exp) - _ns(self.exp) % DAY)
+        if self.late is not None:
+            params.append(_ns(self.late) - _ns(self.late) % DAY)
+        self.sql(f"""
+            CREATE TABLE iss AS
+            WITH v AS (
+                SELECT i0.iid, i0.nrows, i0.unparsable, i0.issuer_ca_id, i0.issuer_name, i0.nb, i0.na, i0.sct,
+                       org.okey, coalesce(org.label, ?) AS label, rev.iid IS NOT NULL AS revoked, rev.rdate,
+                       {b_sql} AS b
+                FROM i0 LEFT JOIN org ON org.subject_o = i0.subject_o LEFT JOIN rev ON rev.iid = i0.iid)
+            SELECT *, CASE WHEN unparsable THEN {_S['unparsable']}
+                           WHEN {exp} THEN {_S['excluded_expired']}
+                           WHEN {late} THEN {_S['excluded_issued_after']}
+                           WHEN revoked AND (rdate = {NAT} OR b = {NAT} OR rdate <= b) THEN {_S['revoked']}
+                           WHEN b <> {NAT} THEN {_S['affected']}
+                           ELSE {_S['survives']} END::TINYINT AS status
+            FROM v""", [self.no_org_label] + params)
+        self.sql("DROP TABLE i0")
+        self.sql("DROP TABLE rev")
+        self.sql(f"CREATE TABLE aff AS SELECT iid, okey, label, issuer_ca_id, na, nrows FROM iss "
+                 f"WHERE status = {_S['affected']}")
+        self.sql("""CREATE TABLE affdom AS SELECT a.iid, a.okey, a.label, a.issuer_ca_id, a.na, d.dom_id
+                    FROM aff a JOIN idom d USING (iid)""")
+
+    # -- tables ------------------------------------------------------------------------------------------------
+
+    def _summary(self) -> dict[str, int]:
+        counts = dict(self.sql("SELECT status, count(*) FROM iss GROUP BY status").fetchall())
+        n = {s: int(counts.get(i, 0)) for s, i in _S.items()}
+        rows, orgs, no_org = self.sql("SELECT coalesce(sum(nrows), 0), count(DISTINCT okey), "
+                                      "count(*) FILTER (WHERE okey IS NULL) FROM aff").fetchall()[0]
+        out = {
+            "certificate_rows": int(self.stats["certificate_rows"]),
+            "issuances": sum(n.values()),
+            "unparsable": n["unparsable"], "excluded_expired": n["excluded_expired"],
+            "excluded_issued_after": n["excluded_issued_after"], "revoked": n["revoked"],
+            "survivors": n["survives"], "affected": n["affected"],
+            "affected_certificate_rows": int(rows), "organisations_affected": int(orgs),
+            "affected_without_organisation": int(no_org),
+            "registrable_domains_affected": int(self.sql("SELECT count(DISTINCT dom_id) FROM affdom").fetchall()[0][0]),
+            "affected_with_invalid_name": int(self.sql(
+                "SELECT count(DISTINCT n.iid) FROM names n JOIN aff USING (iid) WHERE NOT n.from_cn AND NOT n.valid"
+            ).fetchall()[0][0]),
+        }
+        return {m: out[m] for m in SUMMARY_METRICS}
+
+    def _examples(self, group: str, source: str, item: str, label: str, labels: str) -> str:
+        """SQL: per ``group``, the 3 ``item``s with most rows of ``source`` (ties: alphabetical), joined."""
+        return f"""
+            SELECT {group} AS g, string_agg(lab, ', ' ORDER BY k) AS examples FROM (
+                SELECT {group}, lab, row_number() OVER (PARTITION BY {group} ORDER BY cnt DESC, lab) AS k FROM (
+                    SELECT {group}, any_value(l.{label}) AS lab, count(*) AS cnt
+                    FROM {source} JOIN {labels} l USING ({item}) GROUP BY {group}, {item}))
+            WHERE k <= 3 GROUP BY {group}"""
+
+    def _group(self, key: str) -> pd.DataFrame:
+        """certificates, organisations, registrable_domains, not_after range and example domains per ``key``."""
+        return self.df(f"""
+            WITH c AS (SELECT {key} AS g, count(*) AS certificates, count(DISTINCT okey) AS organisations,
+                              min(na) FILTER (WHERE na <> {NAT}) AS lo, max(na) FILTER (WHERE na <> {NAT}) AS hi
+                       FROM aff GROUP BY {key}),
+                 d AS (SELECT {key} AS g, count(DISTINCT dom_id) AS registrable_domains FROM affdom GROUP BY {key}),
+                 e AS ({self._examples(key, 'affdom', 'dom_id', 'domain', 'dom')})
+            SELECT c.*, coalesce(d.registrable_domains, 0) AS registrable_domains,
+                   coalesce(e.examples, '') AS example_domains
+            FROM c LEFT JOIN d USING (g) LEFT JOIN e USING (g)""")
+
+    def _by_organisation(self) -> pd.DataFrame:
+        t = self._group("label")
+        return _finish(t.rename(columns={"g": "organisation"}), "organisation",
+                       ["organisation", "certificates", "registrable_domains", "earliest_not_after",
+                        "latest_not_after", "example_domains"])
+
+    def _by_intermediate(self) -> pd.DataFrame:
+        t = self._group("issuer_ca_id")
+        # The issuer's name: of its first issuance (in row order) that has one; rows in order of first issuance.
+        names = self.df("""SELECT issuer_ca_id AS g, min(iid) AS first,
+                                   arg_min(issuer_name, iid) FILTER (WHERE issuer_name IS NOT NULL) AS issuer_name
+                            FROM iss GROUP BY issuer_ca_id""")
+        t = t.merge(names, on="g").sort_values("first", kind="stable").rename(columns={"g": "issuer_ca_id"})
+        t["issuer_name"] = t["issuer_name"].astype(object).where(t["issuer_name"].notna(), None)
+        return _finish(t, "issuer_name", ["issuer_name", "issuer_ca_id", "certificates", "organisations",
+                                          "registrable_domains", "earliest_not_after", "latest_not_after",
+                                          "example_domains"],
+                       ("issuer_name",) if self.stats["certificate_rows"] else ("issuer_name", "example_domains"))
+
+    def _by_registrable_domain(self) -> pd.DataFrame:
+        # Buckets: a registrable domain, or 0 (no registrable domain): affected issuances without any, and their
+        # names without one.
+        self.sql("""CREATE TABLE affb AS
+                     SELECT iid, okey, na, dom_id AS b FROM affdom
+                     UNION ALL SELECT iid, okey, na, 0 FROM aff WHERE iid NOT IN (SELECT iid FROM idom)""")
+        self.sql("""CREATE TABLE affn AS SELECT n.iid, n.name_id, coalesce(n.dom_id, 0) AS b
+                    FROM names n JOIN aff USING (iid)""")
+        self.sql("CREATE TEMP TABLE bl AS SELECT dom_id AS b, domain FROM dom UNION ALL SELECT 0, ?",
+                 [NO_REGISTRABLE_DOMAIN])
+        t = self.df(f"""
+            WITH c AS (SELECT b, count(*) AS certificates, count(DISTINCT okey) AS organisations,
+                              min(na) FILTER (WHERE na <> {NAT}) AS lo, max(na) FILTER (WHERE na <> {NAT}) AS hi
+                       FROM affb GROUP BY b),
+                 d AS (SELECT b, count(DISTINCT name_id) AS dns_names FROM affn GROUP BY b),
+                 e AS ({self._examples('b', 'affn', 'name_id', 'dns_name', 'dn')})
+            SELECT bl.domain AS registrable_domain, c.certificates, coalesce(d.dns_names, 0) AS dns_names,
+                   c.organisations, c.lo, c.hi, coalesce(e.examples, '') AS example_names
+            FROM c JOIN bl USING (b) LEFT JOIN d USING (b) LEFT JOIN e ON e.g = c.b""")
+        return _finish(t, "registrable_domain", ["registrable_domain", "certificates", "dns_names", "organisations",
+                                                 "earliest_not_after", "latest_not_after", "example_names"])
+
+    def _expiry_histogram(self) -> pd.DataFrame:
+        t = self.df(f"""SELECT {_day('na')} AS day, status, count(*) AS n FROM iss WHERE na <> {NAT}
+                        GROUP BY ALL""")
+        from analysis.tables import expiry_table
+
+        days = t["day"].to_numpy(dtype=np.int64).view("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+        months = days // 12 * 12 + days % 12 + 1 + 1970 * 12  # year * 12 + month, as the pandas library
+        return expiry_table(self.policy.date, months, np.asarray(STATUSES, dtype=object)[t["status"].to_numpy()],
+                            t["n"].to_numpy(dtype=np.int64))
+
+    def _survival_curve(self, issuances: int, affected: int) -> pd.DataFrame:
+        from analysis.tables import survival_table
+
+        ref = as_utc_timestamp(self.policy.date).normalize().value
+        # Days are ref + k * DAY: count breaks_on and notAfter by day bucket k (earlier ones in bucket -1).
+        bucket = f"greatest(((x - {ref}) - ((((x - {ref}) % {DAY}) + {DAY}) % {DAY})) // {DAY}, -1)"
+        b = self.df(f"SELECT {bucket} AS k, count(*) AS n FROM (SELECT b AS x FROM iss WHERE status = "
+                    f"{_S['affected']}) GROUP BY k")
+        a = self.df(f"SELECT {bucket} AS k, count(*) AS n FROM (SELECT na AS x FROM aff) GROUP BY k")
+        last = self.sql("SELECT max(na) FROM aff").fetchall()[0][0]
+        return survival_table(ref, last, (b["k"].to_numpy(), b["n"].to_numpy()), (a["k"].to_numpy(),
+                              a["n"].to_numpy()), {"affected": affected, "issuances": issuances})
+
+    def _timed(self, step: str, fn, *args):
+        """Run one step, recording its wall seconds in ``stats["seconds"]``."""
+        t0 = time.perf_counter()
+        out = fn(*args)
+        self.stats.setdefault("seconds", {})[step] = round(time.perf_counter() - t0, 2)
+        return out
+
+    def tables(self) -> OutOfCoreImpact:
+        for step in ("source", "issuances", "names", "organisations", "revocations", "classify"):
+            self._timed(step, getattr(self, f"_{step}"))
+        vals = self._timed("summary", self._summary)
+        tables = {name: self._timed(name, getattr(self, f"_{name}"))
+                  for name in ("by_organisation", "by_registrable_domain", "by_intermediate", "expiry_histogram")}
+        tables["survival_curve"] = self._timed("survival_curve", self._survival_curve, vals["issuances"],
+                                               vals["affected"])
+        self.stats["issuances"] = vals["issuances"]
+        return OutOfCoreImpact(policy=self.policy, summary_values=vals, expires_on_or_before=self.exp,
+                               issued_after=self.late, stats=self.stats, **tables)
+
+
+def _finish(t: pd.DataFrame, label: str, cols: list[str], empty_object: tuple = ("organisation", "issuer_name")
+            ) -> pd.DataFrame:
+    """Column types and order of the pandas library's group tables, sorted as it sorts them. Columns are built from
+    numpy arrays as the library builds them, so pandas infers the same dtypes (an empty table keeps the library's
+    ``object`` organisation / issuer name column: it inserts those after dropping empty groups)."""
+    from analysis.tables import _sorted
+
+    t = t.rename(columns={"lo": "earliest_not_after", "hi": "latest_not_after"}).reset_index(drop=True)
+    out = pd.DataFrame(index=pd.RangeIndex(len(t)))
+    for c in cols:
+        if c in ("earliest_not_after", "latest_not_after"):
+            out[c] = t[c].fillna(NAT).to_numpy(dtype=np.int64).view("datetime64[ns]")
+        elif c in ("certificates", "organisations", "registrable_domains", "dns_names", "issuer_ca_id"):
+            out[c] = t[c].to_numpy(dtype=np.int64)
+        else:
+            v = t[c].astype(object).where(t[c].notna(), None).to_numpy(dtype=object)
+            out[c] = v if len(v) or c in empty_object else pd.array(v, dtype="str")
+    return _sorted(out, label)
+
+
+def _quote(path: Path) -> str:
+    """A path as a SQL string literal body (single quotes doubled)."""
+    return str(path).replace("'", "''")

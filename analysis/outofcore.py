@@ -136,7 +136,7 @@ def impact_from_bundle(bundle: str | Path, policy: Policy, **kwargs) -> OutOfCor
     from types import SimpleNamespace
 
     from analysis.cache import Bundle, CacheError, file_sha256
-    from analysis.crtsh import _fix_small
+    from analysis.crtsh.rows import small_frame
     from analysis.report import ca_certificate_ids
 
     b = Bundle(Path(bundle))
@@ -151,7 +151,7 @@ def impact_from_bundle(bundle: str | Path, policy: Policy, **kwargs) -> OutOfCor
         if pq.ParquetFile(path).metadata.num_rows != side.get("rows"):
             raise CacheError(f"{path}: row count differs from its sidecar")
         paths[name] = path
-    small = {name: _fix_small(name, b.read_frame(name)[0].to_pandas()) for name in ("root", "hierarchy")}
+    small = {name: small_frame(name, b.read_frame(name)[0].to_pandas()) for name in ("root", "hierarchy")}
     return impact(paths["certificates"], policy, revocations=paths["revocations"], ct=paths["ct"],
                   ca_certificate_ids=ca_certificate_ids(SimpleNamespace(**small)), **kwargs)
 

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.cache import Bundle  # noqa: E402
-from analysis.crtsh import _SMALL_SCHEMAS, CERTIFICATES_SCHEMA, CT_SCHEMA, REVOCATIONS_SCHEMA  # noqa: E402
+from analysis.frames import CERTIFICATES, CT, REVOCATIONS, TABLES  # noqa: E402
 
 ROOT_CA_ID = 999
 INTERMEDIATES = 20
@@ -143,7 +143,7 @@ def issuance_batch(rng: np.random.Generator, pools: Pools, n_iss: int, first_id:
         "is_server_auth": pa.array(server_auth[iss_of_row]),
         "dedup_key": hex_strings(rng, n_iss, 32).take(take),
         "parse_error": pa.array(np.where(parse_error, "ASN.1 parse error", None), type=pa.string()),
-    }, schema=CERTIFICATES_SCHEMA)
+    }, schema=CERTIFICATES.schema)
     ids = first_id + np.arange(rows, dtype=np.int64)
     rev = np.flatnonzero(rng.random(rows) < 0.02)
     no_date = rng.random(len(rev)) < 0.05
@@ -151,11 +151,11 @@ def issuance_batch(rng: np.random.Generator, pools: Pools, n_iss: int, first_id:
         "certificate_id": pa.array(ids[rev]),
         "revocation_date": pa.array(nb_r[rev] + 30 * DAY_NS, type=ts, mask=no_date),
         "reason_code": pa.array(rng.integers(0, 5, len(rev)), type=pa.int64()),
-    }, schema=REVOCATIONS_SCHEMA)
+    }, schema=REVOCATIONS.schema)
     seen = np.flatnonzero(rng.random(rows) < 0.95)
     ct = pa.table({"certificate_id": pa.array(ids[seen]),
                    "earliest_entry": pa.array(nb_r[seen] + rng.integers(0, 3600, len(seen)) * 10**9, type=ts)},
-                  schema=CT_SCHEMA)
+                  schema=CT.schema)
     return {"certificates": certs, "revocations": revocations, "ct": ct}
 
 
@@ -179,7 +179,7 @@ def _ca_rows(pools: Pools) -> pa.Table:
         "is_server_auth": pa.array([True] * n),
         "dedup_key": pa.array([f"CA{i:062X}" for i in range(1, n + 1)]),
         "parse_error": pa.nulls(n, pa.string()),
-    }, schema=CERTIFICATES_SCHEMA)
+    }, schema=CERTIFICATES.schema)
 
 
 def _small_frames() -> dict[str, pd.DataFrame]:
@@ -194,7 +194,7 @@ def _small_frames() -> dict[str, pd.DataFrame]:
                                "not_before": t, "not_after": t + pd.Timedelta(days=3650),
                                "path": [ROOT_CA_ID, 1000 + i], "closes_cycle": False, "other_issuer_ca_ids": [],
                                "trusted_in": []} for i in range(INTERMEDIATES)])
-    empty = {name: pd.DataFrame({f.name: pd.Series([], dtype=object) for f in _SMALL_SCHEMAS[name]})
+    empty = {name: pd.DataFrame({f.name: pd.Series([], dtype=object) for f in TABLES[name].schema})
              for name in ("trust", "aggregates")}
     return {"root": root, "hierarchy": hierarchy, **empty}
 
@@ -206,9 +206,9 @@ def generate_parquet(out_dir: Path | str, rows: int, seed: int = 1, batch_rows: 
     rng = np.random.default_rng(seed)
     pools = Pools(rows, rng)
     bundle = Bundle(out)
-    writers = {"certificates": bundle.writer("certificates", CERTIFICATES_SCHEMA),
-               "revocations": bundle.writer("revocations", REVOCATIONS_SCHEMA),
-               "ct": bundle.writer("ct", CT_SCHEMA)}
+    writers = {"certificates": bundle.writer("certificates", CERTIFICATES.schema),
+               "revocations": bundle.writer("revocations", REVOCATIONS.schema),
+               "ct": bundle.writer("ct", CT.schema)}
     writers["certificates"].write(_ca_rows(pools))
     written, next_id = 0, 10_000_000
     while written < rows:
@@ -232,7 +232,7 @@ def generate_parquet(out_dir: Path | str, rows: int, seed: int = 1, batch_rows: 
     for w in writers.values():
         w.close(side)
     for name, frame in _small_frames().items():
-        bundle.write_frame(name, frame, _SMALL_SCHEMAS[name], side)
+        bundle.write_frame(name, frame, TABLES[name].schema, side)
     bundle.write_manifest({"root_ca_id": ROOT_CA_ID, "mode": "rows", "source": "synthetic (gen_large_ca.py)",
                            "parameters": {"rows": rows, "seed": seed}, "fetched_at": "2019-05-17T00:00:00"})
     return out

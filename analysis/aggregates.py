@@ -17,6 +17,9 @@ So an option is exact when its dates are month boundaries and its subtrees are z
 
 :meth:`AggregateReport.estimate` keeps the first, removal-only estimate (by notAfter month, every kind counted).
 The hierarchy's own CA certificates are taken out of the counts, as in the row-by-row report.
+
+Over 500 lines on purpose: one job (the report of a CA too large to pull), whose tables are all views of the one
+evaluation of the server's cells; splitting the evaluation from the report would only move private helpers apart.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Two sources:
   presets: Chrome -> ``DistrustAfter(basis="earliest_sct")`` (Chrome Root Store ``sct_not_after``); Apple, Microsoft
   "NotBefore", Mozilla -> ``DistrustAfter(basis="not_before")``; Java -> ``DistrustAfter(dates_only=True)``
   (``CADistrustPolicy`` compares UTC dates); ``DISABLED_FROM`` (Microsoft "Disable") -> ``Removal``.
+
+Somewhat over 500 lines: one job (what each root program did, as presets), read from three sources -- the NSS
+history, crt.sh's trust rows and the actions file -- whose reconciliation belongs together.
 """
 
 from __future__ import annotations

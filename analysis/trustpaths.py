@@ -22,6 +22,9 @@ count), never anchored at the distrusted root. Three parts:
 
 Days are UTC days: a CA certificate is valid on D when the UTC day of its notBefore <= D <= the UTC day of its
 notAfter; a root trusted "from" a date is trusted on that day.
+
+Over 500 lines on purpose: one job (deciding alternate paths) in four parts that are only used together -- the CA
+graph, the roots each program trusts per day, the path search, and the policy wrapper.
 """
 
 from __future__ import annotations

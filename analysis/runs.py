@@ -1,7 +1,9 @@
 """Report runs, what the ``distrust-impact report`` command calls (never a notebook): validate every parameter and the
 output folder before any query, fetch once (into the cache), then execute the papermill templates in ``notebooks/``
 once per distrust date into ``<out>/<ca-slug>/<date>/`` (notebook, HTML export, figures, CSV tables,
-``summary.txt``) and a date-sweep notebook over every date reported for the CA.
+``summary.txt``) and a date-sweep notebook over every date reported for the CA, all in one kernel
+(:class:`analysis.kernel.SharedKernel`: each notebook starts afresh in it; the population read and normalised by the
+first one serves the others).
 
 Each run is written into a new hidden folder next to its target and swapped in only when it succeeded; a failed or
 interrupted run is kept as ``<date>.failed``. One line per notebook goes to the log (on a terminal, a line rewritten
@@ -24,13 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-import papermill as pm
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-from nbconvert import HTMLExporter
-
 from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from analysis.kernel import SharedKernel, export_html, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -155,31 +153,24 @@ def stderr_log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None) -> None:
-    # papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user
+def _quiet_papermill() -> None:
+    """papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user; a
+    failing cell is reported from the notebook itself."""
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None,
+             kernel: SharedKernel | None = None) -> None:
+    """Execute ``template`` into ``out_nb`` with papermill, in the run's shared kernel (a kernel of its own when
+    none is given)."""
+    _quiet_papermill()
+    if kernel is None:
+        with SharedKernel() as own:
+            return _execute(template, out_nb, parameters, on_cell_start=on_cell_start, kernel=own)
     extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
-    # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without
-    # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
-    # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
-    extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
-    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=_kernel_name(),
-                        progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
+    kernel.execute(template, out_nb, parameters, progress_bar=False, log_output=False, **extra)
     _relative_provenance(out_nb, template)
-
-
-KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
-
-
-def _kernel_name() -> str:
-    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
-    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
-    try:
-        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
-    except (NoSuchKernel, OSError, ValueError):
-        return "python3"
-    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
 
 
 def _relative_provenance(nb_path: Path, template: Path) -> None:
@@ -192,14 +183,6 @@ def _relative_provenance(nb_path: Path, template: Path) -> None:
         meta["input_path"] = template.name
     meta["output_path"] = nb_path.name
     nbformat.write(nb, nb_path)
-
-
-def _export_html(nb_path: Path) -> Path:
-    nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    html_path = nb_path.with_suffix(".html")
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
 
 
 DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -274,6 +257,15 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     check_output_root(out_root, ca_dir)
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
+    # One kernel for every notebook of the run, started now: it imports the analysis while this process fetches.
+    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}), SharedKernel() as kernel:
+        return _fetch_and_run(scenarios, folders, ca_dir, ca=ca, source=source, cache_dir=cache_dir, refresh=refresh,
+                              max_rows=max_rows, programs=programs, log=log, kernel=kernel)
+
+
+def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, cache_dir: Path, refresh: bool,
+                   max_rows: int | None, programs: str, log, kernel: SharedKernel) -> list[RunResult]:
+    """The run once its parameters and output folder are checked: fetch once, then every notebook in ``kernel``."""
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
     try:
         resolved = resolve_ca_name(scenarios[0].ca, source)
@@ -297,29 +289,29 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     source = source if source in (DEMO, "crtsh") else crtsh.public_dsn(source)
 
     row_limit = crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}):
-        if fetched.mode == "aggregates":
-            log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
-                f"from crt.sh's server-side counts")
-            # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
-            return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log)
-        # Every option is checked here, so an option this root cannot take (mozilla-actual for a root that was never
-        # in NSS) and filters that leave nothing to judge are reported before any notebook runs; without normalising
-        # the population (each date's notebook normalises it once).
-        check_options(scenarios[0], fetched)
-        check_filters(scenarios[0], fetched)
+    if fetched.mode == "aggregates":
+        log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
+            f"from crt.sh's server-side counts")
+        # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
+                          kernel)
+    # Every option is checked here, so an option this root cannot take (mozilla-actual for a root that was never
+    # in NSS) and filters that leave nothing to judge are reported before any notebook runs; without normalising
+    # the population (the first notebook normalises it; the others, in the same kernel, get it back).
+    check_options(scenarios[0], fetched)
+    check_filters(scenarios[0], fetched)
 
-        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log,
-                             programs=programs)
-        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
-        sweep_dir = ca_dir / "sweep"
-        base = scenarios[0].parameters()
-        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
-            ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
-            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
-            cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
-            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
-            f"CA ({', '.join(sweep_dates)})", log))
+    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel,
+                         programs=programs)
+    sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
+    sweep_dir = ca_dir / "sweep"
+    base = scenarios[0].parameters()
+    results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+        ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
+        expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+        cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
+        f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
+        f"CA ({', '.join(sweep_dates)})", log, kernel))
     return results
 
 
@@ -356,7 +348,7 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
     return sorted(dates)
 
 
-def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log,
+def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log, kernel: SharedKernel,
                **extra: str) -> list[RunResult]:
     """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
     more notebook parameters, e.g. ``programs``)."""
@@ -365,17 +357,17 @@ def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit,
         day = s.distrust_date.isoformat()
         params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
         results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
-                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log))
+                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel))
     return results
 
 
 def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,
-                log) -> RunResult:
+                log, kernel: SharedKernel) -> RunResult:
     stage = _stage(final.parent, final.name)
     log(f"{what} → {final}")
     started = dt.datetime.now()
     try:
-        result = _run_one(template, stage / nb_name, parameters, label, log=log)
+        result = _run_one(template, stage / nb_name, parameters, label, log=log, kernel=kernel)
     except KeyboardInterrupt:
         failed = _keep_failed(stage, final)
         raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
@@ -388,17 +380,18 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
     return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
 
 
-def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) -> RunResult:
+def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
+             kernel: SharedKernel | None = None) -> RunResult:
     hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
-        _execute(template, out_nb, parameters, on_cell_start=hook)
+        _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)
     except pm.PapermillExecutionError as exc:
         return RunResult(str(label), out_nb.parent, False,
                          f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
     finally:
         if hook.shows_progress:
             print(file=sys.stderr)
-    _export_html(out_nb)
+    export_html(out_nb)
     return RunResult(str(label), out_nb.parent, True)
 
 

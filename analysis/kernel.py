@@ -1,0 +1,278 @@
+"""Executing the report notebooks with papermill, every notebook of a run in one Jupyter kernel.
+
+A kernel costs seconds to start and to import the analysis (pandas, pyarrow, matplotlib, the ``analysis`` modules),
+and a run executes one notebook per distrust date plus the sweep. :class:`SharedKernel` starts one kernel for the
+run and warms it up (those imports) while the command is still fetching; the papermill engine registered here as
+``distrust-impact`` then executes each notebook in it, starting each one afresh: the kernel's namespace is reset
+(IPython's ``reset``: no name of the previous notebook is left, and the cells are numbered from 1 again), its
+working directory set to the notebook's folder, and matplotlib's settings, the open figures and the warning filters
+put back as they were after the warm-up. So a notebook's cells, outputs and files are the ones a kernel of its own
+gives; what stays between notebooks is what Python keeps for the whole process: imported modules and what they
+hold (:func:`analysis.sources.fetch_population` keeps the last population read and normalised, to give it back as
+long as its cache entry is unchanged). A notebook that fails fails alone; a kernel that died is started again
+before the next notebook.
+
+Without a shared kernel (``km`` not given) the engine is papermill's own: a kernel per notebook.
+
+Importing this module also imports nbformat, papermill and nbconvert, without the cost of compiling IRI grammars
+(:func:`_import_jsonschema`); import them through this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from queue import Empty
+
+
+def _import_jsonschema() -> None:
+    """Import jsonschema (which nbformat imports) without its ``rfc3987_syntax`` format checker: that package
+    compiles about 40 Earley grammars when imported (1.2 s or more of every command start; jsonschema issue #1428),
+    to check the ``iri`` and ``iri-reference`` formats, which no notebook schema uses (nbformat validates with
+    fastjsonschema against a Draft 4 schema). While jsonschema is imported the package is marked absent, so
+    jsonschema leaves those two checks out exactly as when it is not installed; the mark is removed afterwards."""
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        return
+    sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if sys.modules.get("rfc3987_syntax", False) is None:
+            del sys.modules["rfc3987_syntax"]
+
+
+_import_jsonschema()
+
+import nbformat  # noqa: E402
+import papermill as pm  # noqa: E402
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
+from jupyter_client.manager import AsyncKernelManager  # noqa: E402
+from jupyter_core.utils import ensure_event_loop, run_sync  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
+from papermill.clientwrap import PapermillNotebookClient  # noqa: E402
+from papermill.engines import NBClientEngine, papermill_engines  # noqa: E402
+from papermill.log import logger as papermill_logger  # noqa: E402
+from papermill.utils import remove_args  # noqa: E402
+
+__all__ = ["ENGINE", "KERNEL", "SharedKernel", "kernel_name", "nbformat", "pm", "export_html"]
+
+ENGINE = "distrust-impact"  # the papermill engine registered below
+KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
+
+# The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without encryption":
+# it listens on 127.0.0.1 for this process only) would print, and a Ctrl-C adds a traceback of its closed sockets.
+# History in memory, as papermill's own engine keeps it (nbclient's default): nothing written to ~/.ipython.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:")
+
+# What the warm-up imports: everything the notebook templates import (the report, the sweep, the aggregate report
+# and the display helpers), so the first notebook's import cell finds them loaded.
+WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.display", "analysis.report",
+                "analysis.sweep", "analysis.aggregates")
+
+# Run silently in the kernel (no cell, no output, no history): the warm-up, then before each notebook the fresh
+# start. Both are functions of the kernel's IPython object, so the reset cannot remove them.
+_KERNEL_SETUP = '''
+def _distrust_impact_setup(ip, modules):
+    import importlib
+    import os
+    import warnings
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the notebook's own import cell then shows the error, in the notebook
+            pass
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    rc = dict(matplotlib.rcParams.copy())
+    rc.pop("backend", None)  # as matplotlib.rc_context restores: never switch the backend
+    kept = {"rc": rc, "filters": list(warnings.filters), "formatwarning": warnings.formatwarning,
+            "showwarning": warnings.showwarning}
+
+    def fresh_start(cwd):
+        plt.close("all")
+        dict.update(matplotlib.rcParams, kept["rc"])
+        warnings.resetwarnings()  # also forgets which warnings were shown once (the modules' registries)
+        warnings.filters[:] = kept["filters"]
+        warnings.formatwarning, warnings.showwarning = kept["formatwarning"], kept["showwarning"]
+        os.chdir(cwd)
+        ip.reset(new_session=True)  # the namespace, Out/_ and the execution count: cells count from 1 again
+
+    ip.distrust_impact_fresh_start = fresh_start
+
+
+_distrust_impact_setup(get_ipython(), {modules!r})
+del _distrust_impact_setup
+'''
+
+
+def kernel_name() -> str:
+    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
+    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
+    try:
+        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
+    except (NoSuchKernel, OSError, ValueError):
+        return "python3"
+    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
+
+
+class KernelSetupError(RuntimeError):
+    """The shared kernel could not be warmed up or reset; the message is one line."""
+
+
+def _run_silently(client, code: str) -> None:
+    """Execute ``code`` in the client's kernel without a cell (no output, no history, no execution count) and wait;
+    an error in it is a :class:`KernelSetupError`."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+    reply = client.wait_for_reply(msg_id)
+    content = (reply or {}).get("content", {})
+    if content.get("status") != "ok":
+        raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename', 'no reply')}: "
+                               f"{content.get('evalue', '')}")
+
+
+class _FreshStartClient(PapermillNotebookClient):
+    """papermill's notebook client, starting the notebook with the shared kernel put back as after its warm-up."""
+
+    fresh_start_in: str | None = None  # the notebook's folder (the kernel's working directory)
+
+    def papermill_execute_cells(self):
+        _run_silently(self, f"get_ipython().distrust_impact_fresh_start({self.fresh_start_in!r})")
+        super().papermill_execute_cells()
+
+
+class SharedKernelEngine(NBClientEngine):
+    """papermill's nbclient engine, executing in the shared kernel given as ``km`` (a :class:`SharedKernel`'s) with a
+    fresh start; without ``km``, papermill's own engine (a kernel started and stopped for the notebook)."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        if km is None:
+            return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                                    stdout_file=stdout_file, stderr_file=stderr_file,
+                                                    start_timeout=start_timeout, execution_timeout=execution_timeout,
+                                                    **kwargs)
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout", "extra_arguments"], **kwargs)
+        client = _FreshStartClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
+                                   kernel_name=kernel_name, log=papermill_logger, log_output=log_output,
+                                   stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        client.fresh_start_in = os.getcwd()  # papermill runs the engine in the notebook's working directory
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+
+papermill_engines.register(ENGINE, SharedKernelEngine)
+
+
+class SharedKernel:
+    """One kernel for the notebooks of a run: ``with SharedKernel() as kernel: kernel.execute(…)``. The kernel
+    starts (and begins its warm-up imports) on entering; it is shut down on leaving, at once on Ctrl-C."""
+
+    def __init__(self, name: str | None = None, *, warm_modules=WARM_MODULES):
+        self.name = name or kernel_name()
+        self.warm_modules = tuple(warm_modules)
+        self.km: AsyncKernelManager | None = None
+        self._warming = None  # (kernel client, msg id) of the warm-up until its reply is read
+
+    def __enter__(self) -> SharedKernel:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(now=exc_type is not None)
+
+    def start(self) -> None:
+        """Launch the kernel and send the warm-up without waiting for it: it runs while the caller goes on (the
+        fetch); the first notebook waits for it."""
+        self.km = AsyncKernelManager(kernel_name=self.name)
+        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+        kc = self.km.client()
+        kc.start_channels()
+        code = _KERNEL_SETUP.replace("{modules!r}", repr(list(self.warm_modules)))
+        self._warming = (kc, kc.execute(code, silent=True, store_history=False, allow_stdin=False))
+
+    def _warmed(self, timeout: float = 600) -> None:
+        """Wait for the warm-up's reply (an error in it, e.g. a module that does not import, is one line)."""
+        if self._warming is None:
+            return
+        kc, msg_id = self._warming
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    reply = run_sync(kc.get_shell_msg)(timeout=1)
+                except Empty:
+                    if not self.alive():
+                        raise KernelSetupError("the notebook kernel exited while starting") from None
+                    if time.monotonic() > deadline:
+                        raise KernelSetupError(f"the notebook kernel did not start in {timeout:.0f} s") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        finally:
+            kc.stop_channels()
+            self._warming = None
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename')}: "
+                                   f"{content.get('evalue')}")
+
+    def alive(self) -> bool:
+        return self.km is not None and run_sync(self.km.is_alive)()
+
+    def execute(self, template: Path, out_nb: Path, parameters: dict, **papermill_kwargs) -> None:
+        """Execute ``template`` into ``out_nb`` with papermill in this kernel (started again first if it died)."""
+        if not self.alive():
+            self.close(now=True)
+            self.start()
+        self._warmed()
+        pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
+                            engine_name=ENGINE, km=self.km, cwd=str(out_nb.parent), **papermill_kwargs)
+
+    def close(self, now: bool = False) -> None:
+        """Shut the kernel down (at once with ``now``: after an error or Ctrl-C)."""
+        _cancel_pending()
+        if self._warming is not None:
+            self._warming[0].stop_channels()
+            self._warming = None
+        if self.km is None:
+            return
+        km, self.km = self.km, None
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=now)
+        except RuntimeError:  # already gone
+            pass
+
+
+def _cancel_pending() -> None:
+    """Cancel what an interrupted notebook left on this thread's event loop (nbclient's cell and polling tasks): else
+    stopping the kernel wakes them, and a task that finds the kernel gone prints a traceback at exit."""
+    loop = ensure_event_loop()
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+_EXPORTER: list[HTMLExporter] = []
+
+
+def export_html(nb_path: Path) -> Path:
+    """The executed notebook as ``<name>.html`` next to it (one exporter for the process: its templates load once)."""
+    if not _EXPORTER:
+        _EXPORTER.append(HTMLExporter())
+    nb = nbformat.read(nb_path, as_version=4)
+    body, _ = _EXPORTER[0].from_notebook_node(nb)
+    html_path = nb_path.with_suffix(".html")
+    html_path.write_text(body, encoding="utf-8")
+    return html_path

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from pathlib import Path
 from queue import Empty
 
@@ -51,13 +50,14 @@ import papermill as pm  # noqa: E402
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
 from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from jupyter_core.utils import ensure_event_loop, run_sync  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 from papermill.clientwrap import PapermillNotebookClient  # noqa: E402
-from papermill.engines import NBClientEngine, papermill_engines  # noqa: E402
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines  # noqa: E402
 from papermill.log import logger as papermill_logger  # noqa: E402
 from papermill.utils import remove_args  # noqa: E402
 
-__all__ = ["ENGINE", "KERNEL", "SharedKernel", "kernel_name", "nbformat", "pm", "export_html"]
+__all__ = ["ENGINE", "KERNEL", "DeadKernelError", "SharedKernel", "export_html", "kernel_name", "nbformat", "pm"]
 
 ENGINE = "distrust-impact"  # the papermill engine registered below
 KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
@@ -69,7 +69,8 @@ KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_f
 
 # What the warm-up imports: everything the notebook templates import (the report, the sweep, the aggregate report
 # and the display helpers), so the first notebook's import cell finds them loaded.
-WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.display", "analysis.report",
+WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.display", "analysis.notebook_figures",
+                "analysis.report",
                 "analysis.sweep", "analysis.aggregates")
 
 # Run silently in the kernel (no cell, no output, no history): the warm-up, then before each notebook the fresh
@@ -78,6 +79,7 @@ _KERNEL_SETUP = '''
 def _distrust_impact_setup(ip, modules):
     import importlib
     import os
+    import sys
     import warnings
 
     for name in modules:
@@ -99,6 +101,9 @@ def _distrust_impact_setup(ip, modules):
         warnings.resetwarnings()  # also forgets which warnings were shown once (the modules' registries)
         warnings.filters[:] = kept["filters"]
         warnings.formatwarning, warnings.showwarning = kept["formatwarning"], kept["showwarning"]
+        figures = sys.modules.get("analysis.figures")
+        if hasattr(figures, "_warned_cjk"):
+            figures._warned_cjk = False  # its font hint is given once per process: once per notebook, as before
         os.chdir(cwd)
         ip.reset(new_session=True)  # the namespace, Out/_ and the execution count: cells count from 1 again
 
@@ -145,9 +150,48 @@ class _FreshStartClient(PapermillNotebookClient):
         super().papermill_execute_cells()
 
 
+class _ExecutionManager(NotebookExecutionManager):
+    """papermill's execution manager, writing the notebook when a cell starts or completes at most every
+    :attr:`SAVE_EVERY` seconds: papermill writes the whole notebook, figures included, twice per cell (some 40 times
+    for a report). The start and the end (after a failure or a Ctrl-C too) are always written, so a stopped run still
+    shows how far it went."""
+
+    SAVE_EVERY = 1.0
+    _always = True  # the first write (the notebook's start)
+
+    def save(self, **kwargs):
+        if self._always or (self.now() - self.last_save_time).total_seconds() >= self.SAVE_EVERY:
+            super().save(**kwargs)
+
+    def notebook_start(self, **kwargs):
+        super().notebook_start(**kwargs)
+        self._always = False
+
+    def notebook_complete(self, **kwargs):
+        self._always = True
+        super().notebook_complete(**kwargs)
+
+
 class SharedKernelEngine(NBClientEngine):
     """papermill's nbclient engine, executing in the shared kernel given as ``km`` (a :class:`SharedKernel`'s) with a
-    fresh start; without ``km``, papermill's own engine (a kernel started and stopped for the notebook)."""
+    fresh start; without ``km``, papermill's own engine (a kernel started and stopped for the notebook). ``paths``
+    (template, notebook) are what the notebook records as papermill's ``input_path`` and ``output_path`` (papermill
+    records the absolute paths: no local path belongs in a report)."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, paths=None, **kwargs):
+        if paths is not None:
+            nb.metadata.papermill["input_path"], nb.metadata.papermill["output_path"] = paths
+        nb_man = _ExecutionManager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                   autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, km=None, log_output=False, stdout_file=None,
@@ -180,7 +224,8 @@ class SharedKernel:
         self.name = name or kernel_name()
         self.warm_modules = tuple(warm_modules)
         self.km: AsyncKernelManager | None = None
-        self._warming = None  # (kernel client, msg id) of the warm-up until its reply is read
+        self._aside = None  # the kernel client of what was sent aside (warm-up, preparation), until answered
+        self._pending: list[str] = []  # their message ids
 
     def __enter__(self) -> SharedKernel:
         self.start()
@@ -194,55 +239,62 @@ class SharedKernel:
         fetch); the first notebook waits for it."""
         self.km = AsyncKernelManager(kernel_name=self.name)
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
-        kc = self.km.client()
-        kc.start_channels()
-        code = _KERNEL_SETUP.replace("{modules!r}", repr(list(self.warm_modules)))
-        self._warming = (kc, kc.execute(code, silent=True, store_history=False, allow_stdin=False))
+        self._send_aside(_KERNEL_SETUP.replace("{modules!r}", repr(list(self.warm_modules))))
 
-    def _warmed(self, timeout: float = 600) -> None:
-        """Wait for the warm-up's reply (an error in it, e.g. a module that does not import, is one line)."""
-        if self._warming is None:
+    def prepare(self, code: str) -> None:
+        """Run ``code`` in the kernel before the next notebook, without waiting for it (e.g. reading and
+        normalising the population while the command checks the options). It must not fail (an error in it is
+        a :class:`KernelSetupError` at the next notebook); the notebook's fresh start forgets its names."""
+        self._send_aside(code)
+
+    def _send_aside(self, code: str) -> None:
+        if self._aside is None:
+            self._aside = self.km.client()
+            self._aside.start_channels()
+        self._pending.append(self._aside.execute(code, silent=True, store_history=False, allow_stdin=False))
+
+    def _settle(self) -> None:
+        """Wait for the replies to what was sent aside; an error in it (e.g. a module of the warm-up that does not
+        import) is one line."""
+        if self._aside is None:
             return
-        kc, msg_id = self._warming
-        deadline = time.monotonic() + timeout
+        kc, replies = self._aside, {}
         try:
-            while True:
+            while len(replies) < len(self._pending):
                 try:
                     reply = run_sync(kc.get_shell_msg)(timeout=1)
                 except Empty:
                     if not self.alive():
-                        raise KernelSetupError("the notebook kernel exited while starting") from None
-                    if time.monotonic() > deadline:
-                        raise KernelSetupError(f"the notebook kernel did not start in {timeout:.0f} s") from None
+                        raise KernelSetupError("the notebook kernel stopped while starting") from None
                     continue
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
+                replies[reply["parent_header"].get("msg_id")] = reply["content"]
         finally:
             kc.stop_channels()
-            self._warming = None
-        content = reply["content"]
-        if content.get("status") != "ok":
-            raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename')}: "
-                                   f"{content.get('evalue')}")
+            self._aside, pending, self._pending = None, self._pending, []
+        for content in (replies.get(msg_id, {}) for msg_id in pending):
+            if content.get("status") != "ok":
+                raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename')}: "
+                                       f"{content.get('evalue')}")
 
     def alive(self) -> bool:
         return self.km is not None and run_sync(self.km.is_alive)()
 
-    def execute(self, template: Path, out_nb: Path, parameters: dict, **papermill_kwargs) -> None:
-        """Execute ``template`` into ``out_nb`` with papermill in this kernel (started again first if it died)."""
+    def execute(self, template: Path, out_nb: Path, parameters: dict, **papermill_kwargs):
+        """Execute ``template`` into ``out_nb`` with papermill in this kernel (started again first if it died); returns
+        the executed notebook."""
         if not self.alive():
             self.close(now=True)
             self.start()
-        self._warmed()
-        pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
-                            engine_name=ENGINE, km=self.km, cwd=str(out_nb.parent), **papermill_kwargs)
+        self._settle()
+        return pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
+                                   engine_name=ENGINE, km=self.km, cwd=str(out_nb.parent), **papermill_kwargs)
 
     def close(self, now: bool = False) -> None:
         """Shut the kernel down (at once with ``now``: after an error or Ctrl-C)."""
         _cancel_pending()
-        if self._warming is not None:
-            self._warming[0].stop_channels()
-            self._warming = None
+        if self._aside is not None:
+            self._aside.stop_channels()
+            self._aside, self._pending = None, []
         if self.km is None:
             return
         km, self.km = self.km, None
@@ -267,11 +319,13 @@ def _cancel_pending() -> None:
 _EXPORTER: list[HTMLExporter] = []
 
 
-def export_html(nb_path: Path) -> Path:
-    """The executed notebook as ``<name>.html`` next to it (one exporter for the process: its templates load once)."""
+def export_html(nb_path: Path, nb=None) -> Path:
+    """The executed notebook (``nb``, else read from ``nb_path``) as ``<name>.html`` next to ``nb_path`` (one
+    exporter for the process: its templates load once)."""
     if not _EXPORTER:
         _EXPORTER.append(HTMLExporter())
-    nb = nbformat.read(nb_path, as_version=4)
+    if nb is None:
+        nb = nbformat.read(nb_path, as_version=4)
     body, _ = _EXPORTER[0].from_notebook_node(nb)
     html_path = nb_path.with_suffix(".html")
     html_path.write_text(body, encoding="utf-8")

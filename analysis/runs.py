@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from analysis.kernel import SharedKernel, export_html, nbformat, pm
+from analysis.kernel import DeadKernelError, SharedKernel, export_html, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -161,28 +161,25 @@ def _quiet_papermill() -> None:
 
 
 def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None,
-             kernel: SharedKernel | None = None) -> None:
+             kernel: SharedKernel | None = None):
     """Execute ``template`` into ``out_nb`` with papermill, in the run's shared kernel (a kernel of its own when
-    none is given)."""
+    none is given); returns the executed notebook."""
     _quiet_papermill()
     if kernel is None:
         with SharedKernel() as own:
             return _execute(template, out_nb, parameters, on_cell_start=on_cell_start, kernel=own)
     extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
-    kernel.execute(template, out_nb, parameters, progress_bar=False, log_output=False, **extra)
-    _relative_provenance(out_nb, template)
+    return kernel.execute(template, out_nb, parameters, progress_bar=False, log_output=False,
+                          paths=_relative_provenance(out_nb, template), **extra)
 
 
-def _relative_provenance(nb_path: Path, template: Path) -> None:
-    """papermill records the template and output as absolute paths: keep them relative (no local path in a report)."""
-    nb = nbformat.read(nb_path, as_version=4)
-    meta = nb.metadata.get("papermill", {})
+def _relative_provenance(nb_path: Path, template: Path) -> tuple[str, str]:
+    """The template and the output as the notebook records them (papermill's ``input_path`` and ``output_path``):
+    relative, so that no local path is in a report."""
     try:
-        meta["input_path"] = str(template.relative_to(PROJECT_ROOT))
+        return str(template.relative_to(PROJECT_ROOT)), nb_path.name
     except ValueError:
-        meta["input_path"] = template.name
-    meta["output_path"] = nb_path.name
-    nbformat.write(nb, nb_path)
+        return template.name, nb_path.name
 
 
 DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -295,9 +292,11 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
         # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
         return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
                           kernel)
-    # Every option is checked here, so an option this root cannot take (mozilla-actual for a root that was never
-    # in NSS) and filters that leave nothing to judge are reported before any notebook runs; without normalising
-    # the population (the first notebook normalises it; the others, in the same kernel, get it back).
+    # The kernel reads and normalises the population (what the first notebook would do first; the others get it
+    # back) while this process checks every option, so that an option this root cannot take (mozilla-actual for a
+    # root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
+    kernel.prepare(_PREPARE.format(parameters=dict(scenarios[0].parameters(), source=source, cache_dir="",
+                                                   output_dir="", max_rows=row_limit, programs=programs)))
     check_options(scenarios[0], fetched)
     check_filters(scenarios[0], fetched)
 
@@ -313,6 +312,18 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
         f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
         f"CA ({', '.join(sweep_dates)})", log, kernel))
     return results
+
+
+# What the kernel runs aside before the first report notebook: the first date's report without writing anything, for
+# the population it reads and normalises (kept in the kernel: analysis.sources.fetch_population). An error is left
+# to the notebook, which meets it again in its own cell.
+_PREPARE = """\
+from analysis.report import Report
+try:
+    Report.build(**{parameters!r})
+except Exception:
+    pass
+"""
 
 
 def _phase_logger(log):
@@ -384,14 +395,17 @@ def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
              kernel: SharedKernel | None = None) -> RunResult:
     hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
-        _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)
+        nb = _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)
     except pm.PapermillExecutionError as exc:
         return RunResult(str(label), out_nb.parent, False,
                          f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
+    except DeadKernelError:  # the next notebook gets a new kernel
+        return RunResult(str(label), out_nb.parent, False,
+                         f"{out_nb.name} failed: its kernel stopped while it ran (out of memory?)")
     finally:
         if hook.shows_progress:
             print(file=sys.stderr)
-    export_html(out_nb)
+    export_html(out_nb, nb)
     return RunResult(str(label), out_nb.parent, True)
 
 

@@ -57,7 +57,8 @@ from papermill.engines import NBClientEngine, NotebookExecutionManager, papermil
 from papermill.log import logger as papermill_logger  # noqa: E402
 from papermill.utils import remove_args  # noqa: E402
 
-__all__ = ["ENGINE", "KERNEL", "DeadKernelError", "SharedKernel", "export_html", "kernel_name", "nbformat", "pm"]
+__all__ = ["ENGINE", "KERNEL", "DeadKernelError", "SharedKernel", "export_html", "html_exporter", "kernel_name",
+           "nbformat", "pm"]
 
 ENGINE = "distrust-impact"  # the papermill engine registered below
 KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
@@ -194,7 +195,7 @@ class SharedKernelEngine(NBClientEngine):
         return nb_man.nb
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, log_output=False, stdout_file=None,
+    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, kc=None, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         if km is None:
             return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
@@ -206,10 +207,11 @@ class SharedKernelEngine(NBClientEngine):
                                    kernel_name=kernel_name, log=papermill_logger, log_output=log_output,
                                    stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
         client.fresh_start_in = os.getcwd()  # papermill runs the engine in the notebook's working directory
+        client.kc = kc  # the shared kernel's client (nbclient starts one of its own when None)
         try:
             return client.execute()
         finally:
-            if client.kc is not None:
+            if kc is None and client.kc is not None:
                 client.kc.stop_channels()
 
 
@@ -224,15 +226,16 @@ class SharedKernel:
         self.name = name or kernel_name()
         self.warm_modules = tuple(warm_modules)
         self.km: AsyncKernelManager | None = None
-        self._aside = None  # the kernel client of what was sent aside (warm-up, preparation), until answered
-        self._pending: list[str] = []  # their message ids
+        self.kc = None  # the kernel client every notebook and what is sent aside use
+        self._pending: list[str] = []  # the message ids of what was sent aside (warm-up, preparation), unanswered
+        self._ready = False  # whether the client was seen ready (its IOPub channel connected)
 
     def __enter__(self) -> SharedKernel:
         self.start()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.close(now=exc_type is not None)
+        self.close()
 
     def start(self) -> None:
         """Launch the kernel and send the warm-up without waiting for it: it runs while the caller goes on (the
@@ -248,29 +251,28 @@ class SharedKernel:
         self._send_aside(code)
 
     def _send_aside(self, code: str) -> None:
-        if self._aside is None:
-            self._aside = self.km.client()
-            self._aside.start_channels()
-        self._pending.append(self._aside.execute(code, silent=True, store_history=False, allow_stdin=False))
+        if self.kc is None:
+            self.kc = self.km.client()
+            self.kc.allow_stdin = False
+            self.kc.start_channels()
+        self._pending.append(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False))
 
     def _settle(self) -> None:
-        """Wait for the replies to what was sent aside; an error in it (e.g. a module of the warm-up that does not
-        import) is one line."""
-        if self._aside is None:
-            return
-        kc, replies = self._aside, {}
-        try:
-            while len(replies) < len(self._pending):
-                try:
-                    reply = run_sync(kc.get_shell_msg)(timeout=1)
-                except Empty:
-                    if not self.alive():
-                        raise KernelSetupError("the notebook kernel stopped while starting") from None
-                    continue
-                replies[reply["parent_header"].get("msg_id")] = reply["content"]
-        finally:
-            kc.stop_channels()
-            self._aside, pending, self._pending = None, self._pending, []
+        """Wait for the replies to what was sent aside, then (once) for the client to be ready; an error in what
+        was sent (e.g. a module of the warm-up that does not import) is one line."""
+        replies: dict = {}
+        while len(replies) < len(self._pending):
+            try:
+                reply = run_sync(self.kc.get_shell_msg)(timeout=1)
+            except Empty:
+                if not self.alive():
+                    raise KernelSetupError("the notebook kernel stopped while starting") from None
+                continue
+            replies[reply["parent_header"].get("msg_id")] = reply["content"]
+        pending, self._pending = self._pending, []
+        if not self._ready:  # nothing unanswered now: its kernel_info requests take no reply of ours
+            run_sync(self.kc.wait_for_ready)(timeout=60)
+            self._ready = True
         for content in (replies.get(msg_id, {}) for msg_id in pending):
             if content.get("status") != "ok":
                 raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename')}: "
@@ -283,24 +285,26 @@ class SharedKernel:
         """Execute ``template`` into ``out_nb`` with papermill in this kernel (started again first if it died); returns
         the executed notebook."""
         if not self.alive():
-            self.close(now=True)
+            self.close()
             self.start()
         self._settle()
         return pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
-                                   engine_name=ENGINE, km=self.km, cwd=str(out_nb.parent), **papermill_kwargs)
+                                   engine_name=ENGINE, km=self.km, kc=self.kc, cwd=str(out_nb.parent),
+                                   **papermill_kwargs)
 
-    def close(self, now: bool = False) -> None:
-        """Shut the kernel down (at once with ``now``: after an error or Ctrl-C)."""
+    def close(self) -> None:
+        """Stop the kernel, at once: nothing in it needs a clean exit (its history is in memory, the notebooks'
+        files are written and closed by their cells), and a clean exit costs half a second."""
         _cancel_pending()
-        if self._aside is not None:
-            self._aside.stop_channels()
-            self._aside, self._pending = None, []
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc, self._pending, self._ready = None, [], False
         if self.km is None:
             return
         km, self.km = self.km, None
         try:
             if run_sync(km.is_alive)():
-                run_sync(km.shutdown_kernel)(now=now)
+                run_sync(km.shutdown_kernel)(now=True)
         except RuntimeError:  # already gone
             pass
 
@@ -316,17 +320,25 @@ def _cancel_pending() -> None:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
-_EXPORTER: list[HTMLExporter] = []
+_EXPORTER: list = []
+
+
+def html_exporter():
+    """The process's HTML exporter, made and warmed up (templates loaded, Markdown and code highlighting run once)
+    the first time: :func:`analysis.runs` asks for it while the kernel is still starting."""
+    if not _EXPORTER:
+        exporter = HTMLExporter()
+        exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell("# Warm-up\n\nText with `code`."), nbformat.v4.new_code_cell("1")]))
+        _EXPORTER.append(exporter)
+    return _EXPORTER[0]
 
 
 def export_html(nb_path: Path, nb=None) -> Path:
-    """The executed notebook (``nb``, else read from ``nb_path``) as ``<name>.html`` next to ``nb_path`` (one
-    exporter for the process: its templates load once)."""
-    if not _EXPORTER:
-        _EXPORTER.append(HTMLExporter())
+    """The executed notebook (``nb``, else read from ``nb_path``) as ``<name>.html`` next to ``nb_path``."""
     if nb is None:
         nb = nbformat.read(nb_path, as_version=4)
-    body, _ = _EXPORTER[0].from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     html_path = nb_path.with_suffix(".html")
     html_path.write_text(body, encoding="utf-8")
     return html_path

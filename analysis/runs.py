@@ -28,7 +28,7 @@ from pathlib import Path
 
 from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from analysis.kernel import DeadKernelError, SharedKernel, export_html, nbformat, pm
+from analysis.kernel import DeadKernelError, SharedKernel, export_html, html_exporter, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -299,6 +299,7 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
                                                    output_dir="", max_rows=row_limit, programs=programs)))
     check_options(scenarios[0], fetched)
     check_filters(scenarios[0], fetched)
+    html_exporter()  # made while the kernel is busy, not after the first notebook
 
     results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel,
                          programs=programs)

@@ -71,8 +71,7 @@ KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_f
 # What the warm-up imports: everything the notebook templates import (the report, the sweep, the aggregate report
 # and the display helpers), so the first notebook's import cell finds them loaded.
 WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.display", "analysis.notebook_figures",
-                "analysis.report",
-                "analysis.sweep", "analysis.aggregates")
+                "analysis.report", "analysis.sweep", "analysis.aggregates")
 
 # Run silently in the kernel (no cell, no output, no history): the warm-up, then before each notebook the fresh
 # start. Both are functions of the kernel's IPython object, so the reset cannot remove them.
@@ -220,7 +219,7 @@ papermill_engines.register(ENGINE, SharedKernelEngine)
 
 class SharedKernel:
     """One kernel for the notebooks of a run: ``with SharedKernel() as kernel: kernel.execute(…)``. The kernel
-    starts (and begins its warm-up imports) on entering; it is shut down on leaving, at once on Ctrl-C."""
+    starts (and begins its warm-up imports) on entering; it is stopped on leaving, whatever happened."""
 
     def __init__(self, name: str | None = None, *, warm_modules=WARM_MODULES):
         self.name = name or kernel_name()

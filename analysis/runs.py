@@ -22,8 +22,9 @@ import signal
 import sys
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import crtsh, verify
@@ -77,6 +78,7 @@ class RunResult:
     folder: Path
     ok: bool
     error: str = ""
+    notebook: object = field(default=None, repr=False, compare=False)  # executed, its HTML not yet written
 
 
 def check_output_root(out_root: Path, folder: Path | None = None) -> None:
@@ -363,37 +365,59 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
 def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log, kernel: SharedKernel,
                **extra: str) -> list[RunResult]:
     """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
-    more notebook parameters, e.g. ``programs``)."""
-    results = []
-    for i, s in enumerate(scenarios, start=1):
-        day = s.distrust_date.isoformat()
-        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
-        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
-                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel))
-    return results
+    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by a
+    thread of this process while the kernel runs the next notebook."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+        results = []
+        for i, s in enumerate(scenarios, start=1):
+            day = s.distrust_date.isoformat()
+            params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
+            results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                       f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
+                                       exports=exports))
+        return [r.result() if not isinstance(r, RunResult) else r for r in results]
 
 
 def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,
-                log, kernel: SharedKernel) -> RunResult:
+                log, kernel: SharedKernel, exports: ThreadPoolExecutor | None = None):
+    """Run one notebook into a new folder next to ``final`` and swap it in when it succeeded: a :class:`RunResult`,
+    or with ``exports`` the future of one (the HTML export and the swap done there)."""
     stage = _stage(final.parent, final.name)
     log(f"{what} → {final}")
     started = dt.datetime.now()
     try:
-        result = _run_one(template, stage / nb_name, parameters, label, log=log, kernel=kernel)
+        result = _run_one(template, stage / nb_name, parameters, label, log=log, kernel=kernel,
+                          html=exports is None)
     except KeyboardInterrupt:
         failed = _keep_failed(stage, final)
         raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
                              f"{failed}") from None
     if result.ok:
-        _swap_in(stage, final)
         log(f"  done in {(dt.datetime.now() - started).total_seconds():.0f} s")
+        if exports is not None:
+            return exports.submit(_finish, stage / nb_name, final, result)
+        _swap_in(stage, final)
         return RunResult(result.date, final, True)
     failed = _keep_failed(stage, final)
     return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
 
 
+def _finish(out_nb: Path, final: Path, result: RunResult) -> RunResult:
+    """Write the HTML of a notebook that ran and swap its folder in (a failed export keeps it aside)."""
+    try:
+        export_html(out_nb, result.notebook)
+    except Exception as exc:
+        failed = _keep_failed(out_nb.parent, final)
+        return RunResult(result.date, failed, False, f"the HTML export of {out_nb.name} failed: {exc} — "
+                                                     f"{_kept(final)}; the failed run is in {failed}")
+    _swap_in(out_nb.parent, final)
+    return RunResult(result.date, final, True)
+
+
 def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
-             kernel: SharedKernel | None = None) -> RunResult:
+             kernel: SharedKernel | None = None, html: bool = True) -> RunResult:
+    """Execute one notebook; with ``html`` write its HTML export too, else return the executed notebook in the
+    result, for :func:`_finish`."""
     hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
         nb = _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)
@@ -406,6 +430,8 @@ def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
     finally:
         if hook.shows_progress:
             print(file=sys.stderr)
+    if not html:
+        return RunResult(str(label), out_nb.parent, True, notebook=nb)
     export_html(out_nb, nb)
     return RunResult(str(label), out_nb.parent, True)
 

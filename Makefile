@@ -65,6 +65,7 @@ bench: system-deps venv ## run the benchmarks (print tables; not part of the tes
 	$(BIN)/python benchmarks/bench_impact.py --scale
 	$(BIN)/python benchmarks/bench_outofcore.py --rows 3000000 --bundle build/bench-ca-3m --compare-pandas
 	$(BIN)/python benchmarks/bench_queries.py
+	$(BIN)/python benchmarks/bench_report.py
 
 figures: system-deps venv ## regenerate the reference figures the README shows (demo report + root-store history)
 	$(BIN)/distrust-impact report --demo --force --programs all --out build/readme-report

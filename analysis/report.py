@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,8 +120,7 @@ class Report:
             raise ReportError(f"{fetched.rows_planned:,} rows is over the row-by-row limit: only server-side "
                               f"aggregates were fetched; use notebooks/ca_aggregate_report.ipynb "
                               f"(distrust-impact report does so by itself)")
-        norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
-        record = _mozilla_presets(fetched)
+        norm, record = _population(fetched)
         evaluations = {}
         for option in scenario.options:
             policy = scenario.policy_for(option, norm, mozilla_presets=record)
@@ -618,6 +618,22 @@ def _wrap(line: str, width: int, indent: str = "  ") -> str:
     return "\n".join(text.replace(_KEEP, " ")
                      for text in textfmt.wrap(line, width, subsequent_indent=indent, escape=False,
                                                balance=False))
+
+
+_POPULATIONS: dict[int, tuple] = {}  # id of a fetched population -> (normalised, actual record), while it lives
+
+
+def _population(fetched) -> tuple:
+    """The normalised population and every root program's record of ``fetched``, computed once for that object:
+    :func:`analysis.sources.fetch_population` gives the same object back while its cache entry is unchanged, so the
+    reports of every date of a run and the sweep share them (nothing downstream changes them). Forgotten with the
+    object."""
+    key = id(fetched)
+    if key not in _POPULATIONS:
+        norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
+        _POPULATIONS[key] = (norm, _mozilla_presets(fetched))
+        weakref.finalize(fetched, _POPULATIONS.pop, key, None)
+    return _POPULATIONS[key]
 
 
 def _mozilla_presets(fetched) -> list:

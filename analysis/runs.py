@@ -1,7 +1,9 @@
 """Report runs, what the ``distrust-impact report`` command calls (never a notebook): validate every parameter and the
 output folder before any query, fetch once (into the cache), then execute the papermill templates in ``notebooks/``
 once per distrust date into ``<out>/<ca-slug>/<date>/`` (notebook, HTML export, figures, CSV tables,
-``summary.txt``) and a date-sweep notebook over every date reported for the CA.
+``summary.txt``) and a date-sweep notebook over every date reported for the CA, all in one kernel
+(:class:`analysis.kernel.SharedKernel`: each notebook starts afresh in it; the population read and normalised by the
+first one serves the others).
 
 Each run is written into a new hidden folder next to its target and swapped in only when it succeeded; a failed or
 interrupted run is kept as ``<date>.failed``. One line per notebook goes to the log (on a terminal, a line rewritten
@@ -20,17 +22,14 @@ import signal
 import sys
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-import papermill as pm
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-from nbconvert import HTMLExporter
 
 from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from analysis.kernel import DeadKernelError, SharedKernel, export_html, html_exporter, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -79,6 +78,7 @@ class RunResult:
     folder: Path
     ok: bool
     error: str = ""
+    notebook: object = field(default=None, repr=False, compare=False)  # executed, its HTML not yet written
 
 
 def check_output_root(out_root: Path, folder: Path | None = None) -> None:
@@ -155,51 +155,33 @@ def stderr_log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None) -> None:
-    # papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user
+def _quiet_papermill() -> None:
+    """papermill's own INFO/WARNING lines (one per notebook, "Kernel is running over TCP"…) are not for the user; a
+    failing cell is reported from the notebook itself."""
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+def _execute(template: Path, out_nb: Path, parameters: dict, *, on_cell_start=None,
+             kernel: SharedKernel | None = None):
+    """Execute ``template`` into ``out_nb`` with papermill, in the run's shared kernel (a kernel of its own when
+    none is given); returns the executed notebook."""
+    _quiet_papermill()
+    if kernel is None:
+        with SharedKernel() as own:
+            return _execute(template, out_nb, parameters, on_cell_start=on_cell_start, kernel=own)
     extra = {"on_cell_start": on_cell_start} if on_cell_start else {}
-    # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without
-    # encryption": it listens on 127.0.0.1 for this process only) would print once per notebook, and a Ctrl-C
-    # adds a traceback of its closed sockets. A failing cell is reported from the notebook itself.
-    extra["extra_arguments"] = ["--IPKernelApp.log_level=CRITICAL"]
-    pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=_kernel_name(),
-                        progress_bar=False, cwd=str(out_nb.parent), log_output=False, **extra)
-    _relative_provenance(out_nb, template)
+    return kernel.execute(template, out_nb, parameters, progress_bar=False, log_output=False,
+                          paths=_relative_provenance(out_nb, template), **extra)
 
 
-KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
-
-
-def _kernel_name() -> str:
-    """The project's kernel when it is installed for this interpreter (as the notebooks say), else this interpreter's
-    own ``python3`` (never a ``distrust-impact`` kernel of another checkout's environment)."""
+def _relative_provenance(nb_path: Path, template: Path) -> tuple[str, str]:
+    """The template and the output as the notebook records them (papermill's ``input_path`` and ``output_path``):
+    relative, so that no local path is in a report."""
     try:
-        argv = KernelSpecManager().get_kernel_spec(KERNEL).argv
-    except (NoSuchKernel, OSError, ValueError):
-        return "python3"
-    return KERNEL if argv and Path(argv[0]).parent == Path(sys.executable).parent else "python3"
-
-
-def _relative_provenance(nb_path: Path, template: Path) -> None:
-    """papermill records the template and output as absolute paths: keep them relative (no local path in a report)."""
-    nb = nbformat.read(nb_path, as_version=4)
-    meta = nb.metadata.get("papermill", {})
-    try:
-        meta["input_path"] = str(template.relative_to(PROJECT_ROOT))
+        return str(template.relative_to(PROJECT_ROOT)), nb_path.name
     except ValueError:
-        meta["input_path"] = template.name
-    meta["output_path"] = nb_path.name
-    nbformat.write(nb, nb_path)
-
-
-def _export_html(nb_path: Path) -> Path:
-    nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter().from_notebook_node(nb)
-    html_path = nb_path.with_suffix(".html")
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
+        return template.name, nb_path.name
 
 
 DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -275,6 +257,15 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     check_output_root(out_root, ca_dir)
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
+    # One kernel for every notebook of the run, started now: it imports the analysis while this process fetches.
+    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}), SharedKernel() as kernel:
+        return _fetch_and_run(scenarios, folders, ca_dir, ca=ca, source=source, cache_dir=cache_dir, refresh=refresh,
+                              max_rows=max_rows, programs=programs, log=log, kernel=kernel)
+
+
+def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, cache_dir: Path, refresh: bool,
+                   max_rows: int | None, programs: str, log, kernel: SharedKernel) -> list[RunResult]:
+    """The run once its parameters and output folder are checked: fetch once, then every notebook in ``kernel``."""
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
     try:
         resolved = resolve_ca_name(scenarios[0].ca, source)
@@ -298,30 +289,45 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     source = source if source in (DEMO, "crtsh") else crtsh.public_dsn(source)
 
     row_limit = crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}):
-        if fetched.mode == "aggregates":
-            log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
-                f"from crt.sh's server-side counts")
-            # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
-            return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log)
-        # Every option is checked here, so an option this root cannot take (mozilla-actual for a root that was never
-        # in NSS) and filters that leave nothing to judge are reported before any notebook runs; without normalising
-        # the population (each date's notebook normalises it once).
-        check_options(scenarios[0], fetched)
-        check_filters(scenarios[0], fetched)
+    if fetched.mode == "aggregates":
+        log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
+            f"from crt.sh's server-side counts")
+        # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
+                          kernel)
+    # The kernel reads and normalises the population (what the first notebook would do first; the others get it
+    # back) while this process checks every option, so that an option this root cannot take (mozilla-actual for a
+    # root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
+    kernel.prepare(_PREPARE.format(parameters=dict(scenarios[0].parameters(), source=source, cache_dir="",
+                                                   output_dir="", max_rows=row_limit, programs=programs)))
+    check_options(scenarios[0], fetched)
+    check_filters(scenarios[0], fetched)
+    html_exporter()  # made while the kernel is busy, not after the first notebook
 
-        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log,
-                             programs=programs)
-        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
-        sweep_dir = ca_dir / "sweep"
-        base = scenarios[0].parameters()
-        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
-            ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
-            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
-            cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
-            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
-            f"CA ({', '.join(sweep_dates)})", log))
+    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel,
+                         programs=programs)
+    sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
+    sweep_dir = ca_dir / "sweep"
+    base = scenarios[0].parameters()
+    results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+        ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
+        expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+        cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
+        f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
+        f"CA ({', '.join(sweep_dates)})", log, kernel))
     return results
+
+
+# What the kernel runs aside before the first report notebook: the first date's report without writing anything, for
+# the population it reads and normalises (kept in the kernel: analysis.sources.fetch_population). An error is left
+# to the notebook, which meets it again in its own cell.
+_PREPARE = """\
+from analysis.report import Report
+try:
+    Report.build(**{parameters!r})
+except Exception:
+    pass
+"""
 
 
 def _phase_logger(log):
@@ -357,49 +363,77 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
     return sorted(dates)
 
 
-def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log,
+def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log, kernel: SharedKernel,
                **extra: str) -> list[RunResult]:
     """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
-    more notebook parameters, e.g. ``programs``)."""
-    results = []
-    for i, s in enumerate(scenarios, start=1):
-        day = s.distrust_date.isoformat()
-        params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
-        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
-                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log))
-    return results
+    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by a
+    thread of this process while the kernel runs the next notebook."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+        results = []
+        for i, s in enumerate(scenarios, start=1):
+            day = s.distrust_date.isoformat()
+            params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
+            results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                       f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
+                                       exports=exports))
+        return [r.result() if not isinstance(r, RunResult) else r for r in results]
 
 
 def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,
-                log) -> RunResult:
+                log, kernel: SharedKernel, exports: ThreadPoolExecutor | None = None):
+    """Run one notebook into a new folder next to ``final`` and swap it in when it succeeded: a :class:`RunResult`,
+    or with ``exports`` the future of one (the HTML export and the swap done there)."""
     stage = _stage(final.parent, final.name)
     log(f"{what} → {final}")
     started = dt.datetime.now()
     try:
-        result = _run_one(template, stage / nb_name, parameters, label, log=log)
+        result = _run_one(template, stage / nb_name, parameters, label, log=log, kernel=kernel,
+                          html=exports is None)
     except KeyboardInterrupt:
         failed = _keep_failed(stage, final)
         raise RunInterrupted(f"during the {what.split('] ')[-1]}: {_kept(final)}; the partial run is in "
                              f"{failed}") from None
     if result.ok:
-        _swap_in(stage, final)
         log(f"  done in {(dt.datetime.now() - started).total_seconds():.0f} s")
+        if exports is not None:
+            return exports.submit(_finish, stage / nb_name, final, result)
+        _swap_in(stage, final)
         return RunResult(result.date, final, True)
     failed = _keep_failed(stage, final)
     return RunResult(result.date, failed, False, f"{result.error} — {_kept(final)}; the failed run is in {failed}")
 
 
-def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None) -> RunResult:
+def _finish(out_nb: Path, final: Path, result: RunResult) -> RunResult:
+    """Write the HTML of a notebook that ran and swap its folder in (a failed export keeps it aside)."""
+    try:
+        export_html(out_nb, result.notebook)
+    except Exception as exc:
+        failed = _keep_failed(out_nb.parent, final)
+        return RunResult(result.date, failed, False, f"the HTML export of {out_nb.name} failed: {exc} — "
+                                                     f"{_kept(final)}; the failed run is in {failed}")
+    _swap_in(out_nb.parent, final)
+    return RunResult(result.date, final, True)
+
+
+def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
+             kernel: SharedKernel | None = None, html: bool = True) -> RunResult:
+    """Execute one notebook; with ``html`` write its HTML export too, else return the executed notebook in the
+    result, for :func:`_finish`."""
     hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
-        _execute(template, out_nb, parameters, on_cell_start=hook)
+        nb = _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)
     except pm.PapermillExecutionError as exc:
         return RunResult(str(label), out_nb.parent, False,
                          f"{out_nb.name} failed in cell {exc.exec_count}: {exc.ename}: {' '.join(exc.evalue.split())}")
+    except DeadKernelError:  # the next notebook gets a new kernel
+        return RunResult(str(label), out_nb.parent, False,
+                         f"{out_nb.name} failed: its kernel stopped while it ran (out of memory?)")
     finally:
         if hook.shows_progress:
             print(file=sys.stderr)
-    _export_html(out_nb)
+    if not html:
+        return RunResult(str(label), out_nb.parent, True, notebook=nb)
+    export_html(out_nb, nb)
     return RunResult(str(label), out_nb.parent, True)
 
 

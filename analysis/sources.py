@@ -61,13 +61,48 @@ def resolve_ca_argument(ca: str, source: str) -> str:
     return ca
 
 
+# The last population fetched, kept for the next report of the same process (the notebooks of a run share one
+# kernel): (arguments, the cache entry's file signature, the FetchResult).
+_KEPT: list = []
+
+
 def fetch_population(ca: str, as_of: dt.date, source: str, cache_dir: Path | None = None, refresh: bool = False,
                      progress=None, max_rows: int | None = None):
     """Fetch (or read from the cache) everything a report needs. ``source``: ``demo`` (the demo population in a
-    throwaway local database), ``crtsh``, or a libpq DSN of a crt.sh-compatible database."""
+    throwaway local database), ``crtsh``, or a libpq DSN of a crt.sh-compatible database.
+
+    The result is kept: the next call with the same arguments gives the same object back, without reading the cache
+    again, as long as its cache entry's files are unchanged (same names, sizes, inodes and modification times), so
+    what is derived from it once (the normalised population, :meth:`analysis.report.Report.build`) serves every date
+    of a run and the sweep. ``refresh`` fetches again; :func:`forget_population` drops what is kept."""
     root = resolve_ca_argument(ca, source)
     options = crtsh.FetchOptions(as_of=as_of, cache_dir=cache_dir or CACHE_DIR, refresh=refresh,
                                  max_rows=crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows)
+    key = (root, str(as_of), source, str(Path(options.cache_dir).resolve()), options.max_rows)
+    if not refresh and _KEPT and _KEPT[0][0] == key and _KEPT[0][1] == _entry_signature(_KEPT[0][2].cache_path):
+        return _KEPT[0][2]
+    fetched = _fetch_population(root, source, options, progress)
+    signature = _entry_signature(fetched.cache_path)
+    _KEPT[:] = [(key, signature, fetched)] if signature else []
+    return fetched
+
+
+def forget_population() -> None:
+    """Drop the population :func:`fetch_population` keeps (its memory is freed once no report holds it)."""
+    _KEPT.clear()
+
+
+def _entry_signature(path: Path | None) -> tuple | None:
+    """What identifies a cache entry's files as written (an entry is rewritten by replacing its files); None when
+    there is no entry."""
+    try:
+        return tuple((p.name, st.st_size, st.st_ino, st.st_mtime_ns)
+                     for p in sorted(Path(path).iterdir()) for st in [p.stat()]) if path else None
+    except OSError:
+        return None
+
+
+def _fetch_population(root: str, source: str, options, progress):
     if source != DEMO:
         return crtsh.fetch_ca(root, options, dsn=None if source == "crtsh" else source, progress=progress)
     try:  # the demo's cache entry is keyed by a stable source name, so a rerun needs no database

@@ -26,7 +26,15 @@ from analysis.localdb import load_paths
 from analysis.report import Report, check_filters, check_options, checked_scenario
 from analysis.runs import DEMO_DEFAULTS, REPORT_TEMPLATE, _run_one, run_reports, sweep_dates_for, verify_report
 from analysis.scenario import ScenarioError
-from analysis.sources import ReportError, demo_root_sha256, fetch_population, resolve_ca_name, source_label
+from analysis.sources import (
+    ReportError,
+    demo_root_sha256,
+    fetch_population,
+    forget_population,
+    resolve_ca_name,
+    source_label,
+)
+from analysis.sweep import Sweep
 from analysis.textfmt import display_width
 from tests import pki
 
@@ -291,8 +299,11 @@ def normalisations(monkeypatch):
 
 
 def test_each_date_is_normalised_once(demo_cache, normalisations):
-    """The checks a run makes before its notebooks normalise nothing; a report (one per date, in its notebook)
-    normalises once. So D dates cost D normalisations, plus one for the sweep (it was D + 2 with a probe report)."""
+    """The checks a run makes before its notebooks normalise nothing; the population is normalised once, for every
+    date's report and the sweep (the notebooks of a run share one kernel, where fetch_population gives the same
+    population back while its cache entry is unchanged). It was D + 2 normalisations for D dates with a probe report,
+    then D + 1."""
+    forget_population()
     scenario = checked_scenario(**SEED)
     fetched = fetch_population(scenario.ca, scenario.as_of, "demo", demo_cache)
     check_options(scenario, fetched)
@@ -300,9 +311,18 @@ def test_each_date_is_normalised_once(demo_cache, normalisations):
     assert normalisations == []
     Report.build(**SEED, source="demo", fetched=fetched)
     assert len(normalisations) == 1
+    later = Report.build(**{**SEED, "distrust_date": "2020-01-15"}, source="demo", cache_dir=str(demo_cache))
+    sweep = Sweep.build(ca="demo", distrust_dates="2019-09-03;2020-01-15", as_of=SEED["as_of"], source="demo",
+                        cache_dir=str(demo_cache))
+    assert later.fetched is fetched and sweep.report.normalised is later.normalised
+    assert len(normalisations) == 1
     with pytest.raises(ScenarioError, match=r"the filters exclude every certificate \(\d"):
         check_filters(checked_scenario(**{**SEED, "expires_on_or_before": "2030-01-01"}), fetched)
     assert len(normalisations) == 1
+    (fetched.cache_path / "manifest.json").touch()  # the cache entry is rewritten: read and normalised again
+    again = Report.build(**SEED, source="demo", cache_dir=str(demo_cache))
+    assert again.fetched is not fetched and len(normalisations) == 2
+    assert again.comparison().equals(Report.build(**SEED, source="demo", fetched=fetched).comparison())
 
 
 def test_filters_that_exclude_everything_are_refused(demo_cache, tmp_path):

@@ -3,6 +3,9 @@ population (from :mod:`analysis.sources`), one evaluation per option compared, a
 report shows (``summary.txt``, the CSV tables).
 
 The papermill runs that execute the notebooks are in :mod:`analysis.runs`; this module never imports them.
+
+Over 500 lines on purpose: one job (the report of one date, as the notebook shows it), whose every table, figure
+and text is a short method over the same evaluated options; the computations live in the modules it calls.
 """
 
 from __future__ import annotations
@@ -316,11 +319,15 @@ class Report:
         """The ``distrust-impact report`` command giving this report (:func:`command_for`)."""
         return list(self.command) if self.command else command_for(self.parameters())
 
-    def reproduce_line(self) -> str:
-        """``reproduce: <command> (distrust-impact <version>; input rows sha256:…)``."""
+    def input_checksum(self) -> str:
+        """The checksum of the input rows (:func:`analysis.repro.input_checksum`), computed once."""
         if self._checksum is None:
             self._checksum = repro.input_checksum(self.inputs())
-        return repro.reproduce_line(self.reproduce_command(), checksum=self._checksum)
+        return self._checksum
+
+    def reproduce_line(self) -> str:
+        """``reproduce: <command> (distrust-impact <version>; input rows sha256:…)``."""
+        return repro.reproduce_line(self.reproduce_command(), checksum=self.input_checksum())
 
     # -- figures ------------------------------------------------------------------------------------------------
     def _figure_path(self, name: str) -> Path | None:

@@ -292,7 +292,9 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     if fetched.mode == "aggregates":
         log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
             f"from crt.sh's server-side counts")
-        # one aggregate notebook per date, no sweep: removal only, the other options need every certificate
+        # one aggregate notebook per date, no sweep: every option from the server-side cells (docs/aggregates.md);
+        # an option this root cannot take is a one-line error before any notebook runs
+        check_options(scenarios[0], fetched)
         return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
                           kernel)
     # The kernel reads and normalises the population (what the first notebook would do first; the others get it

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import figures, tables
-from analysis.report import TEXT_WIDTH, Report, checked_scenario
+from analysis import figures, repro, tables
+from analysis.report import TEXT_WIDTH, Report, checked_scenario, command_for
 from analysis.scenario import ScenarioError
 from analysis.textfmt import format_table, write_csv
 
@@ -48,13 +48,26 @@ class Sweep:
         wanted = [pd.Timestamp(d) for d in self.proposed]
         return self.table[self.table["distrust_date"].isin(wanted)].reset_index(drop=True)
 
+    def reproduce_command(self) -> list[str]:
+        """A ``distrust-impact report`` command that gives this sweep: removal on each proposed date, with the
+        report's population and filters (the sweep of a run covers every date reported for the CA)."""
+        params = {k: v for k, v in self.report.parameters().items() if k not in ("programs", "ignore_alternate_paths")}
+        cmd = command_for({**params, "options": "removal"})
+        at = cmd.index("--date")
+        cmd[at:at + 2] = [word for day in self.proposed for word in ("--date", day.isoformat())]
+        return cmd
+
+    def reproduce_line(self) -> str:
+        """The reproduce line every output of the sweep ends with (as the per-date report's)."""
+        return repro.reproduce_line(self.reproduce_command(), checksum=self.report.input_checksum())
+
     def figure(self):
         r = self.report
         stem = None if self.output_dir is None else self.output_dir / "figures" / "date_sweep"
         return figures.plot_date_sweep(self.table, ca=r.ca_short_name, marked_dates=self.proposed,
                                        source=r.source_name, query_time=r.query_time,
                                        policy=f"removal on each date; {r.scenario.describe(with_distrust=False)}",
-                                       path_stem=stem)
+                                       path_stem=stem, reproduce=self.reproduce_line())
 
     def figure_alt(self) -> str:
         """Alt text of the sweep figure (plain text; the HTML escapes it)."""
@@ -74,5 +87,6 @@ class Sweep:
             raise ScenarioError("no output_dir: nothing to write to")
         self.output_dir.mkdir(parents=True, exist_ok=True)
         path = self.output_dir / "summary.txt"
-        path.write_text(self.summary_text(), encoding="utf-8")
-        return [write_csv(self.table, self.output_dir / "date_sweep.csv"), path]
+        line = self.reproduce_line()
+        path.write_text(self.summary_text() + "\n" + line + "\n", encoding="utf-8")
+        return [write_csv(self.table, self.output_dir / "date_sweep.csv", reproduce=line), path]

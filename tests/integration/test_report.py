@@ -276,6 +276,12 @@ def test_run_reports_executes_every_notebook(demo_cache, tmp_path, normalisation
     rows = list(csv.DictReader((sweep / "date_sweep.csv").open()))
     first = next(r for r in rows if r["distrust_date"].startswith("2019-09-03"))
     assert int(first["affected"]) == _truth()["affected"]
+    # the sweep's outputs end with the command that gives it: removal on both dates, the same population
+    sweep_line = (sweep / "summary.txt").read_text().splitlines()[-1]
+    assert sweep_line.startswith("reproduce: distrust-impact report --demo --ca demo --date 2019-09-03 --date "
+                                 "2020-01-15 --as-of 2019-05-17 ") and "--option removal (" in sweep_line
+    assert sweep_line.split("; input rows ")[1] == reproduce.split("; input rows ")[1]
+    assert (sweep / "date_sweep.csv").read_text().splitlines()[-1] == "# " + sweep_line
     # crt.sh links in the certificate table
     cert_rows = list(csv.DictReader((day / "tables" / "certificates.csv").open()))
     assert cert_rows[0]["crtsh_id_url"].startswith("https://crt.sh/?sha256=")  # local ids name strangers on crt.sh

@@ -34,10 +34,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import figures, policies
+from analysis import figures, policies, repro
 from analysis.crtsh import DEFAULT_MAX_ROWS
 from analysis.normalise import NO_ORGANISATION, _PublicSuffixes, normalise, normalise_dns_name, registrable_domains
-from analysis.report import TEXT_WIDTH, _mozilla_presets, _wrap, check_max_rows, checked_scenario, code_version
+from analysis.report import (
+    TEXT_WIDTH,
+    _mozilla_presets,
+    _wrap,
+    check_max_rows,
+    checked_scenario,
+    code_version,
+    command_for,
+)
 from analysis.scenario import Scenario
 from analysis.sources import fetch_population, notebook_cache_dir, source_label
 from analysis.textfmt import format_table, write_csv
@@ -297,6 +305,7 @@ class AggregateReport:
     source: str
     fetched: object  # analysis.crtsh.FetchResult with mode "aggregates"
     output_dir: Path | None = None
+    max_rows: int | None = None  # the row limit that chose server-side counts (None: the default)
 
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
@@ -309,7 +318,7 @@ class AggregateReport:
         if fetched is None:
             fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=DEFAULT_MAX_ROWS if max_rows is None else max_rows)
-        return cls(scenario, source, fetched, Path(output_dir) if output_dir else None)
+        return cls(scenario, source, fetched, Path(output_dir) if output_dir else None, max_rows)
 
     # -- the counts, without the hierarchy's own CA certificates -------------------------------------------------
     def _ca_certificates(self) -> pd.DataFrame:
@@ -501,6 +510,14 @@ class AggregateReport:
         hist["excluded"] = m["certificates"].where(m["status"] == "excluded", 0)
         return hist.reset_index(drop=True)
 
+    def reproduce_line(self) -> str:
+        """The line every output ends with: the report command (with the row limit, when not the default, that made
+        it a report from counts) and the checksum of the counts it was computed from."""
+        cmd = command_for({**self.scenario.parameters(), "source": self.source})
+        if self.max_rows is not None and self.max_rows != DEFAULT_MAX_ROWS:
+            cmd += ["--max-rows", str(self.max_rows)]
+        return repro.reproduce_line(cmd, checksum=repro.input_checksum({"aggregates": self.fetched.aggregates}))
+
     def _stem(self, name: str):
         return None if self.output_dir is None else self.output_dir / "figures" / name
 
@@ -511,14 +528,16 @@ class AggregateReport:
         return figures.plot_expiry_histogram(self._hist(), ca=self.ca_short_name,
                                              distrust_date=self.scenario.distrust_date,
                                              source=source_label(self.source), query_time=self.query_time,
-                                             policy=self._policy(), path_stem=self._stem("expiry_by_month"))
+                                             policy=self._policy(), path_stem=self._stem("expiry_by_month"),
+                                             reproduce=self.reproduce_line())
 
     def figure_top_organisations(self, top: int = 15):
         orgs = self.by_organisation()
         return figures.plot_top(orgs, "organisation", what="Top organisations by unexpired certificates",
                                 ca=self.ca_short_name, top=top, total=int(orgs["certificates"].sum()),
                                 source=source_label(self.source), query_time=self.query_time,
-                                policy="server-side counts, any expiry", path_stem=self._stem("top_organisations"))
+                                policy="server-side counts, any expiry", path_stem=self._stem("top_organisations"),
+                                reproduce=self.reproduce_line())
 
     def figure_alt(self, which: str) -> str:
         """Alt text of a figure: what it shows, in a sentence (plain text; the HTML escapes it)."""
@@ -561,14 +580,15 @@ class AggregateReport:
     def write_outputs(self) -> list[Path]:
         out = self.output_dir / "tables"
         out.mkdir(parents=True, exist_ok=True)
-        paths = [write_csv(self.options(), out / "options.csv"),
-                 write_csv(self.counted(), out / "counted.csv"),
-                 write_csv(self.affected_by_issuing_ca(), out / "affected_by_issuing_ca.csv"),
-                 write_csv(self.estimate(), out / "estimate.csv"),
-                 write_csv(self.by_organisation(), out / "by_organisation.csv"),
-                 write_csv(self.by_month(), out / "by_month.csv"),
-                 write_csv(self.by_issuing_ca(), out / "by_issuing_ca.csv"),
-                 write_csv(self.provenance(), out / "provenance.csv")]
+        line = self.reproduce_line()
+        paths = [write_csv(self.options(), out / "options.csv", reproduce=line),
+                 write_csv(self.counted(), out / "counted.csv", reproduce=line),
+                 write_csv(self.affected_by_issuing_ca(), out / "affected_by_issuing_ca.csv", reproduce=line),
+                 write_csv(self.estimate(), out / "estimate.csv", reproduce=line),
+                 write_csv(self.by_organisation(), out / "by_organisation.csv", reproduce=line),
+                 write_csv(self.by_month(), out / "by_month.csv", reproduce=line),
+                 write_csv(self.by_issuing_ca(), out / "by_issuing_ca.csv", reproduce=line),
+                 write_csv(self.provenance(), out / "provenance.csv", reproduce=line)]
         summary = self.output_dir / "summary.txt"
-        summary.write_text(self.summary_text(), encoding="utf-8")
+        summary.write_text(self.summary_text() + "\n" + line + "\n", encoding="utf-8")
         return paths + [summary]

@@ -4,7 +4,6 @@ bounds otherwise (docs/aggregates.md)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -14,7 +13,7 @@ import pytest
 from cryptography import x509 as cx509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from analysis import crtsh, policies
+from analysis import crtsh, policies, textfmt
 from analysis.aggregates import AggregateReport, _zone_verdict, names_verdict
 from analysis.localdb import load_paths
 from analysis.querylib import load_queries
@@ -132,11 +131,15 @@ def test_the_aggregate_path_reports_every_option(fetched, tmp_path):
     assert [r.ok for r in results] == [True], results
     folder = tmp_path / "out" / "demo-root-ca" / "2019-09-03"
     summary = (folder / "summary.txt").read_text(encoding="utf-8")
-    assert max(display_width(line) for line in summary.splitlines()) <= 72
+    *post, reproduce = summary.splitlines()
+    assert max(display_width(line) for line in post) <= 72
     assert "removal                     1,036–1,161  0–60" in summary
     assert "only gouv.fr                699–796" in summary
-    with (folder / "tables" / "options.csv").open(newline="", encoding="utf-8") as f:
-        table = list(csv.DictReader(f))
+    # the command that gives this report from counts again (the row limit included) and the counts' checksum
+    assert reproduce.startswith("reproduce: distrust-impact report --demo --ca demo --date 2019-09-03 ")
+    assert "--option constrain:gouv.fr" in reproduce and "--max-rows 100 (distrust-impact " in reproduce
+    assert (folder / "tables" / "options.csv").read_text(encoding="utf-8").splitlines()[-1] == "# " + reproduce
+    table = textfmt.read_csv(folder / "tables" / "options.csv", dtype=str).to_dict("records")
     assert {r["option"] for r in table} == {"removal", "only gouv.fr", "allowlist to 2020-06-30",
                                             "notBefore after 2019-03-31"}
     assert len(table) == 4 * len(policies.STATUSES)

@@ -309,7 +309,7 @@ class AggregateReport:
 
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
-              issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
+              issued_after: str = "", options: list[str] | str = "removal", source: str = "crtsh", cache_dir: str = "",
               output_dir: str = "", max_rows: int | None = None, fetched=None) -> "AggregateReport":
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,

@@ -105,10 +105,11 @@ class Report:
     # -- building -----------------------------------------------------------------------------------------------
     @classmethod
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
-              issued_after: str = "", options: str = "removal", source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None,
+              issued_after: str = "", options: list[str] | str = "removal", source: str = "crtsh",
+              cache_dir: str = "", output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None,
               ignore_alternate_paths: bool | str = False) -> "Report":
-        """Validate the parameters (a one-line :class:`ScenarioError` if wrong), load the population (cache first),
+        """Validate the parameters (a one-line :class:`ScenarioError` if wrong; ``options`` a list of option specs, or
+        one string of them separated by ``;``), load the population (cache first),
         normalise it once and evaluate every option on it (alternate trust paths decided unless
         ``ignore_alternate_paths``: :meth:`analysis.scenario.Scenario.policy_for`)."""
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,

@@ -300,7 +300,7 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     # The kernel reads and normalises the population (what the first notebook would do first; the others get it
     # back) while this process checks every option, so that an option this root cannot take (mozilla-actual for a
     # root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
-    kernel.prepare(_PREPARE.format(parameters=dict(scenarios[0].parameters(), source=source, cache_dir="",
+    kernel.prepare(_PREPARE.format(parameters=dict(scenarios[0].notebook_parameters(), source=source, cache_dir="",
                                                    output_dir="", max_rows=row_limit, programs=programs)))
     check_options(scenarios[0], fetched)
     check_filters(scenarios[0], fetched)
@@ -312,7 +312,7 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     sweep_dir = ca_dir / "sweep"
     base = scenarios[0].parameters()
     results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
-        ca=base["ca"], distrust_dates=";".join(sweep_dates), as_of=base["as_of"],
+        ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
         expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
         cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
         f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
@@ -374,7 +374,8 @@ def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit,
         results = []
         for i, s in enumerate(scenarios, start=1):
             day = s.distrust_date.isoformat()
-            params = dict(s.parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit, **extra)
+            params = dict(s.notebook_parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit,
+                          **extra)
             results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
                                        f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
                                        exports=exports))

@@ -281,6 +281,10 @@ class Scenario:
             "options": ";".join(o.spec for o in self.options),
         } | ({"ignore_alternate_paths": "true"} if self.ignore_alternate_paths else {})
 
+    def notebook_parameters(self) -> dict:
+        """A report notebook's parameters cell: :meth:`parameters` with the options as a real list."""
+        return {**self.parameters(), "options": [o.spec for o in self.options]}
+
     def describe(self, with_distrust: bool = True) -> str:
         parts = ([f"distrust {self.distrust_date}"] if with_distrust else []) + [f"snapshot {self.as_of}"]
         if self.expires_on_or_before:

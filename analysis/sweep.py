@@ -25,11 +25,12 @@ class Sweep:
     output_dir: Path | None = None
 
     @classmethod
-    def build(cls, *, ca: str, distrust_dates: str, as_of: str = "", expires_on_or_before: str = "",
+    def build(cls, *, ca: str, distrust_dates: list[str] | str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", months: int = 24, source: str = "crtsh", cache_dir: str = "",
               output_dir: str = "", max_rows: int | None = None) -> "Sweep":
+        days = distrust_dates.split(";") if isinstance(distrust_dates, str) else list(distrust_dates)
         proposed = sorted({checked_scenario(ca=ca, distrust_date=d, as_of=as_of).distrust_date
-                           for d in str(distrust_dates).split(";") if d.strip()})
+                           for d in days if str(d).strip()})
         if not proposed:
             raise ScenarioError("distrust_dates: give at least one date (YYYY-MM-DD)")
         if not isinstance(months, int) or not 0 <= months <= 240:

@@ -64,7 +64,7 @@ def plain(dates: list[str], out: Path, params: dict) -> None:
         r.program_comparison().table, r.program_paths()
         r.summary_text(), r.reproduce_line()
         r.write_outputs()
-    s = Sweep.build(ca=params["ca"], distrust_dates=";".join(dates), as_of=params["as_of"],
+    s = Sweep.build(ca=params["ca"], distrust_dates=dates, as_of=params["as_of"],
                     expires_on_or_before=params["expires_on_or_before"], issued_after=params["issued_after"],
                     source="demo", output_dir=str(out / "sweep"))
     s.at_proposed_dates(), s.report.provenance()

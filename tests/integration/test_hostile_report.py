@@ -252,7 +252,7 @@ def test_runs_accumulate_in_the_sweep(hostile):
                           out_root=hostile["ca_dir"].parent, cache_dir=hostile["out"] / "cache", log=lambda m: None)
     assert [r.ok for r in results] == [True, True], [r.error for r in results]
     sweep = nbformat.read(hostile["ca_dir"] / "sweep" / "date_sweep.ipynb", as_version=4)
-    assert sweep.metadata["papermill"]["parameters"]["distrust_dates"] == f"{DATE};{LATER}"
+    assert sweep.metadata["papermill"]["parameters"]["distrust_dates"] == [DATE, LATER]
     summary = (hostile["ca_dir"] / "sweep" / "summary.txt").read_text()
     assert [line.split()[0] for line in summary.splitlines() if re.match(r"\d{4}-", line)] == [DATE, LATER]
     assert json.loads((hostile["ca_dir"] / DATE / "summary.json").read_text())["parameters"]["distrust_date"] == DATE

@@ -314,7 +314,8 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
         ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
         expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
-        cache_dir="", output_dir=".", max_rows=row_limit), "sweep",
+        cache_dir="", output_dir=".", max_rows=row_limit,
+        ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
         f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
         f"CA ({', '.join(sweep_dates)})", log, kernel))
     return results

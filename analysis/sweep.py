@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import figures, repro, tables
 from analysis.report import TEXT_WIDTH, Report, checked_scenario, command_for
-from analysis.scenario import ScenarioError
+from analysis.scenario import Scenario, ScenarioError, parse_option
 from analysis.textfmt import format_table, write_csv
 
 # The text table's column headers, for a reader (the CSV keeps the column names).
 SUMMARY_HEADERS = {"distrust_date": "distrust date", "affected": "affected", "survivors": "survive",
                    "revoked": "revoked", "excluded": "excluded", "organisations_affected": "orgs affected"}
+
+
+def removal_by_date(scenario: Scenario, normalised, presets, cross_signed: bool) -> str | Callable:
+    """What the sweep evaluates on each candidate date: a removal on that date, with alternate trust paths decided
+    as the report decides them (:meth:`analysis.scenario.Scenario.policy_for`) when a CA outside the hierarchy
+    certified one of its CAs (``cross_signed``) -- one full evaluation per date -- else the vectorised removal of
+    :func:`analysis.tables.date_sweep` (no path can save a certificate then; the two give the same numbers)."""
+    if scenario.ignore_alternate_paths or not cross_signed:
+        return "removal"
+    removal = parse_option("removal")
+    return lambda day: replace(scenario, distrust_date=pd.Timestamp(day).date()).policy_for(
+        removal, normalised, mozilla_presets=presets)
 
 
 @dataclass
@@ -27,7 +40,8 @@ class Sweep:
     @classmethod
     def build(cls, *, ca: str, distrust_dates: list[str] | str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", months: int = 24, source: str = "crtsh", cache_dir: str = "",
-              output_dir: str = "", max_rows: int | None = None) -> "Sweep":
+              output_dir: str = "", max_rows: int | None = None,
+              ignore_alternate_paths: bool | str = False) -> "Sweep":
         days = distrust_dates.split(";") if isinstance(distrust_dates, str) else list(distrust_dates)
         proposed = sorted({checked_scenario(ca=ca, distrust_date=d, as_of=as_of).distrust_date
                            for d in days if str(d).strip()})
@@ -37,11 +51,13 @@ class Sweep:
             raise ScenarioError(f"months: {months!r} is not a whole number of months from 0 to 240")
         report = Report.build(ca=ca, distrust_date=proposed[0].isoformat(), as_of=as_of,
                               expires_on_or_before=expires_on_or_before, issued_after=issued_after,
-                              options="removal", source=source, cache_dir=cache_dir, max_rows=max_rows)
+                              options="removal", source=source, cache_dir=cache_dir, max_rows=max_rows,
+                              ignore_alternate_paths=ignore_alternate_paths)
         grid = pd.date_range(pd.Timestamp(proposed[0]), periods=months + 1, freq="MS") if months else []
         dates = sorted(set(pd.Timestamp(d) for d in proposed) | set(grid))
         s = report.scenario
-        table = tables.date_sweep(report.normalised, dates, "removal",
+        policy = removal_by_date(s, report.normalised, report.presets, bool(len(report.alternate_paths())))
+        table = tables.date_sweep(report.normalised, dates, policy,
                                   expires_on_or_before=s.expires_on_or_before, issued_after=s.issued_after)
         return cls(report, proposed, table, Path(output_dir) if output_dir else None)
 
@@ -52,7 +68,7 @@ class Sweep:
     def reproduce_command(self) -> list[str]:
         """A ``distrust-impact report`` command that gives this sweep: removal on each proposed date, with the
         report's population and filters (the sweep of a run covers every date reported for the CA)."""
-        params = {k: v for k, v in self.report.parameters().items() if k not in ("programs", "ignore_alternate_paths")}
+        params = {k: v for k, v in self.report.parameters().items() if k != "programs"}
         cmd = command_for({**params, "options": "removal"})
         at = cmd.index("--date")
         cmd[at:at + 2] = [word for day in self.proposed for word in ("--date", day.isoformat())]

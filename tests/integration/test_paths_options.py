@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import policies, presets, trustpaths
+from analysis import policies, presets, tables, trustpaths
 from analysis.normalise import normalise
 from analysis.report import Report
 from analysis.scenario import Scenario
@@ -176,3 +176,24 @@ def test_a_report_replays_mozillas_symantec_record_the_day_before_and_after_fire
     assert "Firefox 64" not in rule_before and "removal" in rule_after.lower()
 
 
+
+
+def test_the_date_sweep_decides_paths_as_the_report_does(startcom):
+    """The sweep's removal on each date, decided like the report's option: removing the StartCom roots, the leaf
+    expiring 2020-01-01 is affected (it breaks when Certinomis leaves Firefox, 2019-09-03) and the one expiring
+    2019-08-01 survives on every date (saved until it expires); the vectorised removal, what the sweep does without
+    a cross-sign or with --ignore-alternate-paths, breaks it on the dates before it expires."""
+    from analysis.sweep import removal_by_date
+
+    hierarchy, ica = startcom
+    norm = normalise(_population(ica, LEAVES))
+    record = presets.actual_record(STARTCOM_ROOTS, hierarchy=hierarchy)
+    s = Scenario.from_strings(ca=STARTCOM_CA, distrust_date="2019-07-01", as_of="2019-07-01")
+    days = ["2019-07-01", "2019-07-31", "2019-09-02", "2019-09-03"]
+    decided = tables.date_sweep(norm, days, removal_by_date(s, norm, record, cross_signed=True))
+    flat = tables.date_sweep(norm, days, removal_by_date(s, norm, record, cross_signed=False))
+    ignored = removal_by_date(Scenario.from_strings(ca=STARTCOM_CA, distrust_date="2019-07-01", as_of="2019-07-01",
+                                                    ignore_alternate_paths="true"), norm, record, cross_signed=True)
+    assert decided["affected"].tolist() == [1, 1, 1, 1] and decided["survivors"].tolist() == [1, 1, 1, 1]
+    assert flat["affected"].tolist() == [2, 2, 1, 1] and flat["survivors"].tolist() == [0, 0, 1, 1]
+    assert ignored == "removal"

@@ -5,7 +5,7 @@ per row above its input frames, and the input frames themselves ~0.5 KB per row)
 Parquet files with DuckDB, which spills its hash tables and intermediate tables to disk under a memory limit, and
 returns the same tables as :class:`analysis.tables.Evaluation` — the summary counts, by organisation, by
 registrable domain, by intermediate, the expiry histogram and the survival curve — equal to the pandas library's,
-value for value (``tests/test_outofcore.py`` compares them exactly).
+value for value (``tests/integration/test_outofcore.py`` compares them exactly).
 
 Every counting rule of ``docs/rules.md`` is applied, in SQL where it is arithmetic and through the library's own
 functions where it is a string rule:

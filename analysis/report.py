@@ -29,7 +29,7 @@ from analysis.scenario import ACTUAL_PROGRAMS, Scenario, ScenarioError, parse_fl
 from analysis.sources import (
     DEMO,
     ReportError,
-    ca_folder_name,  # noqa: F401  (tests/test_scenario.py imports it from here)
+    ca_folder_name,  # noqa: F401  (tests/unit/test_scenario.py imports it from here)
     fetch_population,
     notebook_cache_dir,
     source_label,

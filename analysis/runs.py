@@ -13,6 +13,7 @@ as the cells run).
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import logging
 import os
@@ -188,13 +189,30 @@ DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _stage(ca_dir: Path, name: str) -> Path:
-    """A new, empty folder next to the final one, where a run writes until it has succeeded."""
+    """A new, empty folder next to the final one, where a run writes until it has succeeded. Its name holds this
+    process's id; the staging folders of runs whose process no longer exists (killed without a chance to clean up,
+    e.g. SIGKILL or the out-of-memory killer) are removed first."""
     ca_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{name}.running-", dir=ca_dir))
+    _remove_abandoned_stages(ca_dir, name)
+    stage = Path(tempfile.mkdtemp(prefix=f".{name}.running-{os.getpid()}-", dir=ca_dir))
     umask = os.umask(0)
     os.umask(umask)
     stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report folder gets the usual permissions
     return stage
+
+
+def _remove_abandoned_stages(ca_dir: Path, name: str) -> None:
+    """Remove ``.<name>.running-<pid>-*`` folders whose process is gone (a running one is left alone)."""
+    for stage in ca_dir.glob(f".{glob.escape(name)}.running-*"):
+        pid = stage.name[len(f".{name}.running-"):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stage, ignore_errors=True)
+        except OSError:  # alive under another user (PermissionError): not ours to remove
+            continue
 
 
 def _swap_in(stage: Path, final: Path) -> None:

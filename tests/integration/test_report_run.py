@@ -75,3 +75,24 @@ def test_a_kernel_that_died_is_started_again(kernel, tmp_path):
         kernel.execute(dying, tmp_path / "died.ipynb", {}, progress_bar=False)
     after = _stdout(kernel.execute(pid, tmp_path / "after.ipynb", {}, progress_bar=False))
     assert after != before and len(after) == 1
+
+
+def test_a_run_killed_without_cleaning_up_leaves_nothing_behind_at_the_next_run(tmp_path):
+    """A staging folder names its process; the next run of the same date removes those whose process is gone (a
+    SIGKILLed run never reached its own clean-up) and leaves a live run's folder alone."""
+    import os
+    import subprocess
+    import sys
+
+    from analysis import runs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = tmp_path / f".2019-09-03.running-{dead.pid}-abc"
+    live = tmp_path / f".2019-09-03.running-{os.getppid()}-def"
+    other_date = tmp_path / f".2020-01-15.running-{dead.pid}-ghi"
+    for folder in (abandoned, live, other_date):
+        (folder / "figures").mkdir(parents=True)
+    stage = runs._stage(tmp_path, "2019-09-03")
+    assert stage.name.startswith(f".2019-09-03.running-{os.getpid()}-") and stage.is_dir()
+    assert not abandoned.exists() and live.is_dir() and other_date.is_dir()

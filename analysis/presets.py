@@ -411,7 +411,8 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
     if program not in PROGRAMS:
         raise ValueError(f"program must be one of {', '.join(PROGRAMS)}")
     sha = root_sha256.upper()
-    actions = [preset_from_action(a, sha) for a in root_programs.actions_for(program, sha)]
+    file_actions = root_programs.actions_for(program, sha)
+    actions = [preset_from_action(a, sha) for a in file_actions]
     code = [p for p in actions if p.extra["channel"] == "client_code"]
     listed = [p for p in actions if p.extra["channel"] != "client_code"]
     crtsh: list[Preset] = []
@@ -426,7 +427,7 @@ def program_presets(program: str, root_sha256: str, *, trust: pd.DataFrame | Non
         except (KeyError, ValueError) as exc:  # said in the source line, never silently
             unreadable = f" (crt.sh root_trust_purpose rows unreadable: {type(exc).__name__}: {exc})"
     if crtsh:
-        found, source = [_deployed(p, root_programs.actions_for(program, sha)) for p in crtsh], CRTSH_SOURCE
+        found, source = [_deployed(p, file_actions) for p in crtsh], CRTSH_SOURCE
     elif program == "Mozilla":
         nss = [p for p in mozilla_presets(sha, events=events) if not p.extra.get("superseded")]
         found = nss + [p for p in listed if not any(_same_action(p, q) for q in nss)]

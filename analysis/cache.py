@@ -185,13 +185,6 @@ class ResultCache:
         path = self.bundle_path(label, key)
         return Bundle(path) if (path / "manifest.json").exists() else None
 
-    def new_bundle(self, label: str, key: str) -> tuple[Bundle, Path]:
-        """A fresh temporary bundle folder; :meth:`commit` moves it into place."""
-        final = self.bundle_path(label, key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
-        return Bundle(tmp), final
-
     def commit(self, bundle: Bundle, final: Path) -> Bundle:
         """Replace ``final`` by the completed temporary bundle (the old one, if any, is removed after)."""
         old = None

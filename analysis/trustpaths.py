@@ -294,9 +294,6 @@ class RootTrust:
         d = _day(day)
         return any(s <= d < e for s, e in self.periods.get(sha256.upper(), ()))
 
-    def ever_trusted(self, sha256s: Iterable[str]) -> bool:
-        return any(s.upper() in self.periods for s in sha256s)
-
     def breakpoints(self, sha256s: Iterable[str]) -> set[pd.Timestamp]:
         out = set()
         for sha in sha256s:

@@ -308,8 +308,9 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
         # one aggregate notebook per date, no sweep: every option from the server-side cells (docs/aggregates.md);
         # an option this root cannot take is a one-line error before any notebook runs
         check_options(scenarios[0], fetched)
-        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
-                          kernel)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+            return _gathered(_run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source,
+                                        row_limit, log, kernel, exports))
     # The kernel reads the population, checks every option and the filters on it, and normalises it (what the first
     # notebook would do first; the others get it back), so that an option this root cannot take (mozilla-actual for
     # a root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
@@ -320,19 +321,22 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     html_exporter()  # made while the kernel is busy, not after the first notebook
     _checked_in_kernel(kernel, scenarios[0], fetched)
 
-    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel,
-                         programs=programs)
-    sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
-    sweep_dir = ca_dir / "sweep"
-    base = scenarios[0].parameters()
-    results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
-        ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
-        expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
-        cache_dir="", output_dir=".", max_rows=row_limit,
-        ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
-        f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
-        f"CA ({', '.join(sweep_dates)})", log, kernel))
-    return results
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel, exports,
+                             programs=programs)
+        # the sweep starts while the last date's HTML is still being written (its folder swapped in afterwards)
+        ran = [s.distrust_date.isoformat() for s, r in zip(scenarios, results) if not isinstance(r, RunResult)]
+        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source, also=ran)
+        sweep_dir = ca_dir / "sweep"
+        base = scenarios[0].parameters()
+        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+            ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
+            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+            cache_dir="", output_dir=".", max_rows=row_limit,
+            ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
+            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for "
+            f"this CA ({', '.join(sweep_dates)})", log, kernel))
+        return _gathered(results)
 
 
 # What the kernel runs aside before the first report notebook: the checks of the first date's scenario on the
@@ -387,11 +391,12 @@ def _phase_logger(log):
     return progress
 
 
-def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
+def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str, also=()) -> list[str]:
     """The distrust dates the sweep covers: every date folder of this CA whose report has the same source, snapshot
-    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
+    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep), and
+    the dates in ``also`` (this run's reports whose notebook ran, their folders not yet swapped in)."""
     mine = {k: scenario.parameters()[k] for k in ("as_of", "expires_on_or_before", "issued_after")}
-    dates = {scenario.distrust_date.isoformat()}
+    dates = {scenario.distrust_date.isoformat(), *also}
     for folder in sorted(ca_dir.iterdir()) if ca_dir.is_dir() else []:
         summary = folder / "summary.json"
         if not (DATE_FOLDER.match(folder.name) and summary.is_file()):
@@ -408,20 +413,25 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
 
 
 def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log, kernel: SharedKernel,
-               **extra: str) -> list[RunResult]:
+               exports: ThreadPoolExecutor, **extra: str) -> list:
     """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
-    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by a
-    thread of this process while the kernel runs the next notebook."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
-        results = []
-        for i, s in enumerate(scenarios, start=1):
-            day = s.distrust_date.isoformat()
-            params = dict(s.notebook_parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit,
-                          **extra)
-            results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
-                                       f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
-                                       exports=exports))
-        return [r.result() if not isinstance(r, RunResult) else r for r in results]
+    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by
+    ``exports`` (a thread of this process) while the kernel runs the next notebook: one :class:`RunResult` per date,
+    or the future of one when its notebook ran (:func:`_gathered`)."""
+    results = []
+    for i, s in enumerate(scenarios, start=1):
+        day = s.distrust_date.isoformat()
+        params = dict(s.notebook_parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit,
+                      **extra)
+        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
+                                   exports=exports))
+    return results
+
+
+def _gathered(results: list) -> list[RunResult]:
+    """The results of :func:`_run_dates` (and more), each export waited for."""
+    return [r if isinstance(r, RunResult) else r.result() for r in results]
 
 
 def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,

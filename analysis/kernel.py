@@ -52,6 +52,7 @@ WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.disp
 # start. Both are functions of the kernel's IPython object, so the reset cannot remove them.
 _KERNEL_SETUP = '''
 def _distrust_impact_setup(ip, modules):
+    import gc
     import importlib
     import os
     import sys
@@ -62,6 +63,9 @@ def _distrust_impact_setup(ip, modules):
             importlib.import_module(name)
         except Exception:  # the notebook's own import cell then shows the error, in the notebook
             pass
+    # What is imported stays for the kernel's life: the garbage collector leaves it alone from now on (each fresh
+    # start's reset runs a full collection, which went through every object of pandas, matplotlib and IPython).
+    gc.freeze()
     import matplotlib
     import matplotlib.pyplot as plt
 

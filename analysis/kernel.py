@@ -179,12 +179,28 @@ class SharedKernel:
                 continue
             replies[reply["parent_header"].get("msg_id")] = reply["content"]
         pending, self._pending = self._pending, []
-        if not self._ready:  # nothing unanswered now: its kernel_info requests take no reply of ours
-            run_sync(self.kc.wait_for_ready)(timeout=60)
+        if not self._ready:
+            # The client is ready when its IOPub channel is connected: it is when the kernel's idle status after the
+            # last request sent aside comes (it follows the reply); else jupyter_client's own wait (a kernel_info
+            # round trip, then 0.2 s of silence on IOPub; nothing unanswered now: its requests take no reply of ours)
+            if not (pending and self._idle_seen(pending[-1])):
+                run_sync(self.kc.wait_for_ready)(timeout=60)
             self._ready = True
         for content in (replies.get(msg_id, {}) for msg_id in pending):
             if content.get("status") != "ok":
                 raise KernelSetupError.from_reply(content)
+
+    def _idle_seen(self, msg_id: str, timeout: float = 1.0) -> bool:
+        """Read IOPub (what the requests sent aside published) up to the kernel's idle status after ``msg_id``;
+        False when it does not come within ``timeout`` seconds of silence."""
+        while True:
+            try:
+                msg = run_sync(self.kc.get_iopub_msg)(timeout=timeout)
+            except Empty:
+                return False
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                return True
 
     def alive(self) -> bool:
         return self.km is not None and run_sync(self.km.is_alive)()

@@ -1,8 +1,11 @@
-"""A saved figure whose height is not a whole number of pixels (a footer with a reproduce line: 11 x 6.2889 inches,
-1650 x 943.33 pixels at 150 dpi) is shown from the pixels its PNG save drew too: the Agg canvas takes the size in
-whole pixels (1650 x 943), and the shown PNG is the one drawing it again gives, byte for byte."""
+"""A saved figure is shown from the PNG its save wrote, with matplotlib's Software text put back: the PNG drawing it
+again gives, byte for byte. Also when its height is not a whole number of pixels (a footer with a reproduce line:
+11 x 6.2889 inches, 1650 x 943.33 pixels at 150 dpi; the Agg canvas takes 1650 x 943); not when it was drawn again
+since, changed, at the same size."""
 
 from __future__ import annotations
+
+import io
 
 import pandas as pd
 
@@ -29,3 +32,24 @@ def test_a_figure_of_a_fractional_pixel_height_is_shown_as_saved(tmp_path):
     shown = notebook_figures.show_figure(saved, "alt")
     drawn = display.show_figure(_sweep_figure(), "alt")
     assert shown.png == drawn.png and shown.width == drawn.width == 1100
+
+
+def test_the_shown_png_is_the_saved_file_with_the_software_text(tmp_path):
+    saved = _sweep_figure(tmp_path / "sweep")
+    file = (tmp_path / "sweep.png").read_bytes()
+    assert saved.canvas._distrust_impact_saved_png[2] == file  # kept by the save
+    shown = notebook_figures.show_figure(saved, "alt").png
+    assert shown == display.show_figure(_sweep_figure(), "alt").png
+    software = notebook_figures._software_chunk()
+    assert shown == file[:33] + software + file[33:] and b"Software" not in file
+
+
+def test_a_figure_drawn_again_after_a_change_is_not_shown_from_the_file(tmp_path):
+    changed = _sweep_figure(tmp_path / "sweep")
+    changed.axes[0].set_title("changed after the save")
+    changed.savefig(io.BytesIO(), format="png", dpi=figures.DPI)  # drawn again at the saved size: nothing stale
+    shown = notebook_figures.show_figure(changed, "alt").png
+    again = _sweep_figure()
+    again.axes[0].set_title("changed after the save")
+    assert shown == display.show_figure(again, "alt").png
+    assert shown != notebook_figures._with_software_text((tmp_path / "sweep.png").read_bytes())

@@ -83,11 +83,11 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
-def _timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+def _timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
     """Wall and CPU seconds (user + system of the command and every process it started) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -104,7 +104,9 @@ def _report_cmd(dates: list[str], out: Path, checkout: Path | None = None) -> li
 
 
 def _checkout_env(checkout: Path) -> dict:
-    """The environment that runs another checkout's package (and its kernel, which inherits it)."""
+    """The environment that runs another checkout's package (and its kernel, which inherits it). The command runs in
+    the checkout's folder too: ``python -m`` puts the working directory first on the module path, in the command and
+    in its kernel."""
     return dict(os.environ, PYTHONPATH=os.pathsep.join([str(checkout.resolve())] + (
         [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
 
@@ -158,26 +160,27 @@ def main() -> int:
     counts = [int(n) for n in args.dates.split(",")]
     if any(not 1 <= n <= len(DATES) for n in counts):
         raise SystemExit(f"--dates: each between 1 and {len(DATES)}")
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))).resolve()
     try:
         print(f"warming up (fetches the demo population into the cache if needed; not timed) in {work}",
               file=sys.stderr)
         _timed(_report_cmd(DATES[:1], work / "warm-up"))
-        if args.before:
-            _timed(_report_cmd(DATES[:1], work / "warm-up-before", args.before), _checkout_env(args.before))
+        before = args.before.resolve() if args.before else None
+        if before:
+            _timed(_report_cmd(DATES[:1], work / "warm-up-before", before), _checkout_env(before), before)
         rows, differ = [], []
         for n in counts:
             dates = DATES[:n]
-            commands = [("report", _report_cmd(dates, work / f"report-{n}"), None),
+            commands = [("report", _report_cmd(dates, work / f"report-{n}"), None, ROOT),
                         ("plain", [sys.executable, __file__, "--plain", ";".join(dates), "--out",
-                                   str(work / f"plain-{n}"), "--params", params], None)]
-            if args.before:
-                commands.insert(0, ("before", _report_cmd(dates, work / f"before-{n}", args.before),
-                                    _checkout_env(args.before)))
-            best = {what: (float("inf"), 0.0) for what, _, _ in commands}
+                                   str(work / f"plain-{n}"), "--params", params], None, ROOT)]
+            if before:
+                commands.insert(0, ("before", _report_cmd(dates, work / f"before-{n}", before),
+                                    _checkout_env(before), before))
+            best = {what: (float("inf"), 0.0) for what, *_ in commands}
             for i in range(args.repeat):
-                for what, cmd, env in commands:
-                    wall, cpu = _timed(cmd, env)
+                for what, cmd, env, cwd in commands:
+                    wall, cpu = _timed(cmd, env, cwd)
                     print(f"  {n} date(s), {what} run {i + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU "
                           f"(load {os.getloadavg()[0]:.1f})", file=sys.stderr)
                     best[what] = min(best[what], (wall, cpu))

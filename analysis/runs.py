@@ -335,7 +335,8 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
             cache_dir="", output_dir=".", max_rows=row_limit,
             ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
             f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for "
-            f"this CA ({', '.join(sweep_dates)})", log, kernel))
+            f"this CA ({', '.join(sweep_dates)})", log, kernel, exports=exports))
+        kernel.close()  # the last notebook has run: stopped while the HTML is written (it is started again if used)
         return _gathered(results)
 
 

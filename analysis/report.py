@@ -41,7 +41,7 @@ from analysis.sources import (
 
 def _imported_when_used(name: str):
     """The module ``name``, executed when one of its names is first used: the figure modules import matplotlib
-    (about a second), and the report command imports this module to check its options but draws nothing."""
+    (about a second), and the report command imports this module to check its parameters but draws nothing."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)

@@ -12,12 +12,10 @@ import sys
 import threading
 from pathlib import Path
 
-import psycopg2
+from analysis import __version__
 
-from analysis import __version__, demo
-from analysis.crtsh import add_fetch_parser
-from analysis.demo_db import load_demo
-from analysis.localdb import LocalCluster, create_schema, load_paths
+# The commands import what they need when they run: `distrust-impact report` starts its notebook kernel before it
+# imports pandas, papermill or the analysis (analysis.runs), so that the kernel warms up meanwhile.
 
 
 def _port_in_use(port: int) -> bool:
@@ -30,6 +28,9 @@ def _port_in_use(port: int) -> bool:
 
 
 def _cmd_db_start(args) -> int:
+    from analysis.demo_db import load_demo
+    from analysis.localdb import LocalCluster, create_schema
+
     if args.port is not None:
         if not 1 <= args.port <= 65535:
             raise ValueError(f"--port {args.port}: not a TCP port (1-65535)")
@@ -59,6 +60,10 @@ def _cmd_db_start(args) -> int:
 
 
 def _cmd_db_schema(args) -> int:
+    import psycopg2
+
+    from analysis.localdb import create_schema
+
     lacks = "the user of --dsn lacks the rights to create crt.sh's schema there ({}); use a role that may create " \
             "tables, types and functions in that database"
     conn = psycopg2.connect(args.dsn)
@@ -81,6 +86,8 @@ def _cmd_db_schema(args) -> int:
 
 
 def _cmd_load(args) -> int:
+    from analysis.localdb import load_paths
+
     report = load_paths(args.dsn, args.paths, revocations_csv=args.revocations, ct_logs_csv=args.ct_logs,
                         ct_entries_csv=args.ct_entries)
     print(report.summary())
@@ -88,6 +95,8 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_demo_generate(args) -> int:
+    from analysis import demo
+
     manifest = demo.generate(Path(args.out), seed=args.seed)
     for key, value in manifest["expected_as_of_2019_05_17"].items():
         print(f"{key}: {value}")
@@ -95,8 +104,18 @@ def _cmd_demo_generate(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    # The run machinery (papermill, nbconvert, matplotlib) is imported by the one command that runs notebooks:
-    # `db start`, `load` and `fetch` start without it.
+    if not args.demo and args.ca is None:
+        raise ValueError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
+    # The run's kernel starts first (analysis.kernel imports little), then this process imports the run machinery
+    # (pandas, papermill, nbconvert, the analysis) and checks the options while the kernel starts and warms up:
+    # about 2 s less before the first notebook. `db start`, `load` and `fetch` import none of it.
+    from analysis.kernel import SharedKernel
+
+    with SharedKernel() as kernel:
+        return _run_report(args, kernel)
+
+
+def _run_report(args, kernel) -> int:
     from analysis import runs
 
     params = dict(runs.DEMO_DEFAULTS) if args.demo else {"source": "crtsh", "options": "removal"}
@@ -109,13 +128,11 @@ def _cmd_report(args) -> int:
     if args.option:
         params["options"] = ";".join(args.option)
     dates = args.date or (runs.default_demo_dates() if args.demo else [])
-    if "ca" not in params:
-        raise runs.ScenarioError("--ca is required (root SHA-256, crt.sh CA id or CA name), or use --demo")
     if args.ignore_alternate_paths:
         params["ignore_alternate_paths"] = True
     results = runs.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
                                refresh=args.refresh, max_rows=args.max_rows, programs=args.programs or "",
-                               log=runs.stderr_log, **params)
+                               log=runs.stderr_log, kernel=kernel, **params)
     failed = [r for r in results if not r.ok]
     for r in results:
         error = f" — {_one_line(r.error)}" if r.error else ""
@@ -135,7 +152,9 @@ def _cmd_verify(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(fetch: bool = True) -> argparse.ArgumentParser:
+    """The command's parser; without ``fetch``, the ``fetch`` subcommand is left out (it imports the crt.sh client,
+    pandas included: :func:`main` leaves it out when another subcommand is named)."""
     p = argparse.ArgumentParser(prog="distrust-impact", description=__doc__)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -165,10 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=20190517,
                      help="random seed: the same seed writes the same population (default: %(default)s)")
     gen.set_defaults(func=_cmd_demo_generate)
-    fetch = add_fetch_parser(sub)
-    for action in fetch._actions:
-        if action.dest == "page_size" and not action.help:
-            action.help = "at most this many certificate rows per statement (default: %(default)s)"
+    if fetch:
+        from analysis.crtsh import add_fetch_parser
+
+        fetcher = add_fetch_parser(sub)
+        for action in fetcher._actions:
+            if action.dest == "page_size" and not action.help:
+                action.help = "at most this many certificate rows per statement (default: %(default)s)"
 
     rep = sub.add_parser("report", help="run the report notebook for a CA, one run per distrust date, plus a sweep")
     rep.add_argument("--demo", action="store_true",
@@ -215,8 +237,13 @@ def _one_line(exc: BaseException | str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", str(exc))
 
 
+# the subcommands other than fetch: when one of them comes first, the parser is built without fetch's
+OTHER_COMMANDS = ("db", "load", "demo", "report", "verify")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(fetch=not argv or argv[0] not in OTHER_COMMANDS).parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # Ctrl-C: one line saying what was kept, not a traceback

@@ -12,10 +12,11 @@ hold (:func:`analysis.sources.fetch_population` keeps the last population read a
 long as its cache entry is unchanged). A notebook that fails fails alone; a kernel that died is started again
 before the next notebook.
 
-Without a shared kernel (``km`` not given) the engine is papermill's own: a kernel per notebook.
-
-Importing this module also imports nbformat, papermill and nbconvert, without the cost of compiling IRI grammars
-(:func:`_import_jsonschema`); import them through this module.
+Importing this module costs little (jupyter_client): a run starts its kernel before it imports anything else, so
+the kernel starts and warms up while the command imports the rest (pandas, papermill, nbconvert) and checks its
+options. The papermill engine (``distrust-impact``) and the HTML export are in :mod:`analysis.notebook_engine`,
+imported when the first notebook is executed; the names ``pm``, ``nbformat``, ``DeadKernelError``, ``export_html`` and
+``html_exporter`` are still given by this module (imported on first use).
 """
 
 from __future__ import annotations
@@ -26,41 +27,15 @@ import sys
 from pathlib import Path
 from queue import Empty
 
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_event_loop, run_sync
 
-def _import_jsonschema() -> None:
-    """Import jsonschema (which nbformat imports) without its ``rfc3987_syntax`` format checker: that package
-    compiles about 40 Earley grammars when imported (1.2 s or more of every command start; jsonschema issue #1428),
-    to check the ``iri`` and ``iri-reference`` formats, which no notebook schema uses (nbformat validates with
-    fastjsonschema against a Draft 4 schema). While jsonschema is imported the package is marked absent, so
-    jsonschema leaves those two checks out exactly as when it is not installed; the mark is removed afterwards."""
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError, which jsonschema expects
-    try:
-        import jsonschema  # noqa: F401
-    finally:
-        if sys.modules.get("rfc3987_syntax", False) is None:
-            del sys.modules["rfc3987_syntax"]
+__all__ = ["KERNEL", "KernelSetupError", "SharedKernel", "kernel_name"]
 
+# imported from analysis.notebook_engine on first use (module __getattr__ below)
+_FROM_ENGINE = ("ENGINE", "DeadKernelError", "export_html", "html_exporter", "nbformat", "pm")
 
-_import_jsonschema()
-
-import nbformat  # noqa: E402
-import papermill as pm  # noqa: E402
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
-from jupyter_core.utils import ensure_event_loop, run_sync  # noqa: E402
-from nbclient.exceptions import DeadKernelError  # noqa: E402
-from nbconvert import HTMLExporter  # noqa: E402
-from papermill.clientwrap import PapermillNotebookClient  # noqa: E402
-from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines  # noqa: E402
-from papermill.log import logger as papermill_logger  # noqa: E402
-from papermill.utils import remove_args  # noqa: E402
-
-__all__ = ["ENGINE", "KERNEL", "DeadKernelError", "SharedKernel", "export_html", "html_exporter", "kernel_name",
-           "nbformat", "pm"]
-
-ENGINE = "distrust-impact"  # the papermill engine registered below
 KERNEL = "distrust-impact"  # the kernel the notebooks name and `make venv` installs
 
 # The kernel's own log is not for the reader: its start-up warning ("Kernel is running over TCP without encryption":
@@ -77,6 +52,7 @@ WARM_MODULES = ("pandas", "IPython.display", "matplotlib.pyplot", "analysis.disp
 # start. Both are functions of the kernel's IPython object, so the reset cannot remove them.
 _KERNEL_SETUP = '''
 def _distrust_impact_setup(ip, modules):
+    import gc
     import importlib
     import os
     import sys
@@ -87,6 +63,9 @@ def _distrust_impact_setup(ip, modules):
             importlib.import_module(name)
         except Exception:  # the notebook's own import cell then shows the error, in the notebook
             pass
+    # What is imported stays for the kernel's life: the garbage collector leaves it alone from now on (each fresh
+    # start's reset runs a full collection, which went through every object of pandas, matplotlib and IPython).
+    gc.freeze()
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -126,104 +105,29 @@ def kernel_name() -> str:
 
 
 class KernelSetupError(RuntimeError):
-    """The shared kernel could not be warmed up or reset; the message is one line."""
+    """The shared kernel could not be warmed up, prepared or reset; the message is one line. ``ename`` and ``evalue``:
+    the error raised in the kernel (its class name and message), when there was one."""
 
-
-def _run_silently(client, code: str) -> None:
-    """Execute ``code`` in the client's kernel without a cell (no output, no history, no execution count) and wait;
-    an error in it is a :class:`KernelSetupError`."""
-    msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-    reply = client.wait_for_reply(msg_id)
-    content = (reply or {}).get("content", {})
-    if content.get("status") != "ok":
-        raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename', 'no reply')}: "
-                               f"{content.get('evalue', '')}")
-
-
-class _FreshStartClient(PapermillNotebookClient):
-    """papermill's notebook client, starting the notebook with the shared kernel put back as after its warm-up."""
-
-    fresh_start_in: str | None = None  # the notebook's folder (the kernel's working directory)
-
-    def papermill_execute_cells(self):
-        _run_silently(self, f"get_ipython().distrust_impact_fresh_start({self.fresh_start_in!r})")
-        super().papermill_execute_cells()
-
-
-class _ExecutionManager(NotebookExecutionManager):
-    """papermill's execution manager, writing the notebook when a cell starts or completes at most every
-    :attr:`SAVE_EVERY` seconds: papermill writes the whole notebook, figures included, twice per cell (some 40 times
-    for a report). The start and the end (after a failure or a Ctrl-C too) are always written, so a stopped run still
-    shows how far it went."""
-
-    SAVE_EVERY = 1.0
-    _always = True  # the first write (the notebook's start)
-
-    def save(self, **kwargs):
-        if self._always or (self.now() - self.last_save_time).total_seconds() >= self.SAVE_EVERY:
-            super().save(**kwargs)
-
-    def notebook_start(self, **kwargs):
-        super().notebook_start(**kwargs)
-        self._always = False
-
-    def notebook_complete(self, **kwargs):
-        self._always = True
-        super().notebook_complete(**kwargs)
-
-
-class SharedKernelEngine(NBClientEngine):
-    """papermill's nbclient engine, executing in the shared kernel given as ``km`` (a :class:`SharedKernel`'s) with a
-    fresh start; without ``km``, papermill's own engine (a kernel started and stopped for the notebook). ``paths``
-    (template, notebook) are what the notebook records as papermill's ``input_path`` and ``output_path`` (papermill
-    records the absolute paths: no local path belongs in a report)."""
+    def __init__(self, message: str, ename: str = "", evalue: str = ""):
+        super().__init__(message)
+        self.ename, self.evalue = ename, evalue
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                         autosave_cell_every=30, paths=None, **kwargs):
-        if paths is not None:
-            nb.metadata.papermill["input_path"], nb.metadata.papermill["output_path"] = paths
-        nb_man = _ExecutionManager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                                   autosave_cell_every=autosave_cell_every)
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-        return nb_man.nb
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, km=None, kc=None, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
-        if km is None:
-            return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
-                                                    stdout_file=stdout_file, stderr_file=stderr_file,
-                                                    start_timeout=start_timeout, execution_timeout=execution_timeout,
-                                                    **kwargs)
-        kwargs = remove_args(["input_path", "timeout", "startup_timeout", "extra_arguments"], **kwargs)
-        client = _FreshStartClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
-                                   kernel_name=kernel_name, log=papermill_logger, log_output=log_output,
-                                   stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-        client.fresh_start_in = os.getcwd()  # papermill runs the engine in the notebook's working directory
-        client.kc = kc  # the shared kernel's client (nbclient starts one of its own when None)
-        try:
-            return client.execute()
-        finally:
-            if kc is None and client.kc is not None:
-                client.kc.stop_channels()
-
-
-papermill_engines.register(ENGINE, SharedKernelEngine)
+    def from_reply(cls, content: dict) -> KernelSetupError:
+        """The error of an execute reply that is not ``ok``."""
+        ename, evalue = content.get("ename") or "no reply", content.get("evalue") or ""
+        return cls(f"the notebook kernel could not be set up: {ename}: {evalue}", ename, evalue)
 
 
 class SharedKernel:
     """One kernel for the notebooks of a run: ``with SharedKernel() as kernel: kernel.execute(…)``. The kernel
-    starts (and begins its warm-up imports) on entering; it is stopped on leaving, whatever happened."""
+    starts (and begins its warm-up imports) on entering; it is stopped on leaving, whatever happened. ``env``:
+    environment variables the kernel gets beside this process's (:meth:`set_env` adds more)."""
 
-    def __init__(self, name: str | None = None, *, warm_modules=WARM_MODULES):
+    def __init__(self, name: str | None = None, *, warm_modules=WARM_MODULES, env: dict[str, str] | None = None):
         self.name = name or kernel_name()
         self.warm_modules = tuple(warm_modules)
+        self.env = dict(env or {})
         self.km: AsyncKernelManager | None = None
         self.kc = None  # the kernel client every notebook and what is sent aside use
         self._pending: list[str] = []  # the message ids of what was sent aside (warm-up, preparation), unanswered
@@ -240,13 +144,19 @@ class SharedKernel:
         """Launch the kernel and send the warm-up without waiting for it: it runs while the caller goes on (the
         fetch); the first notebook waits for it."""
         self.km = AsyncKernelManager(kernel_name=self.name)
-        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), env={**os.environ, **self.env})
         self._send_aside(_KERNEL_SETUP.replace("{modules!r}", repr(list(self.warm_modules))))
+
+    def set_env(self, **values: str) -> None:
+        """Set environment variables in the running kernel (before the next notebook) and in any kernel started
+        again after it died."""
+        self.env.update(values)
+        self._send_aside(f"import os\nos.environ.update({values!r})\ndel os")
 
     def prepare(self, code: str) -> None:
         """Run ``code`` in the kernel before the next notebook, without waiting for it (e.g. reading and
-        normalising the population while the command checks the options). It must not fail (an error in it is
-        a :class:`KernelSetupError` at the next notebook); the notebook's fresh start forgets its names."""
+        normalising the population, and checking the options on it). An error in it is a :class:`KernelSetupError`
+        at :meth:`settle` or the next notebook; the notebook's fresh start forgets its names."""
         self._send_aside(code)
 
     def _send_aside(self, code: str) -> None:
@@ -256,9 +166,9 @@ class SharedKernel:
             self.kc.start_channels()
         self._pending.append(self.kc.execute(code, silent=True, store_history=False, allow_stdin=False))
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
         """Wait for the replies to what was sent aside, then (once) for the client to be ready; an error in what
-        was sent (e.g. a module of the warm-up that does not import) is one line."""
+        was sent (e.g. a check made by :meth:`prepare`) is a :class:`KernelSetupError`."""
         replies: dict = {}
         while len(replies) < len(self._pending):
             try:
@@ -269,13 +179,28 @@ class SharedKernel:
                 continue
             replies[reply["parent_header"].get("msg_id")] = reply["content"]
         pending, self._pending = self._pending, []
-        if not self._ready:  # nothing unanswered now: its kernel_info requests take no reply of ours
-            run_sync(self.kc.wait_for_ready)(timeout=60)
+        if not self._ready:
+            # The client is ready when its IOPub channel is connected: it is when the kernel's idle status after the
+            # last request sent aside comes (it follows the reply); else jupyter_client's own wait (a kernel_info
+            # round trip, then 0.2 s of silence on IOPub; nothing unanswered now: its requests take no reply of ours)
+            if not (pending and self._idle_seen(pending[-1])):
+                run_sync(self.kc.wait_for_ready)(timeout=60)
             self._ready = True
         for content in (replies.get(msg_id, {}) for msg_id in pending):
             if content.get("status") != "ok":
-                raise KernelSetupError(f"the notebook kernel could not be set up: {content.get('ename')}: "
-                                       f"{content.get('evalue')}")
+                raise KernelSetupError.from_reply(content)
+
+    def _idle_seen(self, msg_id: str, timeout: float = 1.0) -> bool:
+        """Read IOPub (what the requests sent aside published) up to the kernel's idle status after ``msg_id``;
+        False when it does not come within ``timeout`` seconds of silence."""
+        while True:
+            try:
+                msg = run_sync(self.kc.get_iopub_msg)(timeout=timeout)
+            except Empty:
+                return False
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                return True
 
     def alive(self) -> bool:
         return self.km is not None and run_sync(self.km.is_alive)()
@@ -283,10 +208,12 @@ class SharedKernel:
     def execute(self, template: Path, out_nb: Path, parameters: dict, **papermill_kwargs):
         """Execute ``template`` into ``out_nb`` with papermill in this kernel (started again first if it died); returns
         the executed notebook."""
+        from analysis.notebook_engine import ENGINE, pm
+
         if not self.alive():
             self.close()
             self.start()
-        self._settle()
+        self.settle()
         return pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
                                    engine_name=ENGINE, km=self.km, kc=self.kc, cwd=str(out_nb.parent),
                                    **papermill_kwargs)
@@ -319,25 +246,11 @@ def _cancel_pending() -> None:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
-_EXPORTER: list = []
+def __getattr__(name: str):
+    """``pm``, ``nbformat``, ``DeadKernelError``, ``export_html``, ``html_exporter`` and ``ENGINE``: from
+    :mod:`analysis.notebook_engine`, imported on first use."""
+    if name in _FROM_ENGINE:
+        from analysis import notebook_engine
 
-
-def html_exporter():
-    """The process's HTML exporter, made and warmed up (templates loaded, Markdown and code highlighting run once)
-    the first time: :func:`analysis.runs` asks for it while the kernel is still starting."""
-    if not _EXPORTER:
-        exporter = HTMLExporter()
-        exporter.from_notebook_node(nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_markdown_cell("# Warm-up\n\nText with `code`."), nbformat.v4.new_code_cell("1")]))
-        _EXPORTER.append(exporter)
-    return _EXPORTER[0]
-
-
-def export_html(nb_path: Path, nb=None) -> Path:
-    """The executed notebook (``nb``, else read from ``nb_path``) as ``<name>.html`` next to ``nb_path``."""
-    if nb is None:
-        nb = nbformat.read(nb_path, as_version=4)
-    body, _ = html_exporter().from_notebook_node(nb)
-    html_path = nb_path.with_suffix(".html")
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
+        return getattr(notebook_engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,16 +11,19 @@ and text is a short method over the same evaluated options; the computations liv
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import re
 import subprocess
+import sys
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import __version__, figures, figures_programs, presets, repro, tables, textfmt, trustpaths, verify
+import analysis
+from analysis import __version__, presets, repro, tables, textfmt, trustpaths, verify
 from analysis import programs as programs_mod
 from analysis.config import PROJECT_ROOT
 from analysis.normalise import issuance_codes, normalise
@@ -34,6 +37,23 @@ from analysis.sources import (
     notebook_cache_dir,
     source_label,
 )
+
+
+def _imported_when_used(name: str):
+    """The module ``name``, executed when one of its names is first used: the figure modules import matplotlib
+    (about a second), and the report command imports this module to check its parameters but draws nothing."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    setattr(analysis, name.rpartition(".")[2], module)
+    return module
+
+
+figures = _imported_when_used("analysis.figures")
+figures_programs = _imported_when_used("analysis.figures_programs")
 
 TEXT_WIDTH = 72  # a plain-text mailing-list post
 

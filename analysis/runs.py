@@ -3,7 +3,8 @@ output folder before any query, fetch once (into the cache), then execute the pa
 once per distrust date into ``<out>/<ca-slug>/<date>/`` (notebook, HTML export, figures, CSV tables,
 ``summary.txt``) and a date-sweep notebook over every date reported for the CA, all in one kernel
 (:class:`analysis.kernel.SharedKernel`: each notebook starts afresh in it; the population read and normalised by the
-first one serves the others).
+kernel before the first one serves them all). The checks that need the population (every option on this root, the
+filters) are made in the kernel too, on the population it reads, before any notebook runs.
 
 Each run is written into a new hidden folder next to its target and swapped in only when it succeeded; a failed or
 interrupted run is kept as ``<date>.failed``. One line per notebook goes to the log (on a terminal, a line rewritten
@@ -24,13 +25,13 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import crtsh, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
-from analysis.kernel import DeadKernelError, SharedKernel, export_html, html_exporter, nbformat, pm
+from analysis.kernel import KernelSetupError, SharedKernel
+from analysis.notebook_engine import DeadKernelError, export_html, html_exporter, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -66,7 +67,6 @@ from analysis.sources import (
 REPORT_TEMPLATE = NOTEBOOKS_DIR / "ca_impact_report.ipynb"
 AGGREGATE_TEMPLATE = NOTEBOOKS_DIR / "ca_aggregate_report.ipynb"
 SWEEP_TEMPLATE = NOTEBOOKS_DIR / "date_sweep.ipynb"
-
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -107,21 +107,6 @@ def check_output_root(out_root: Path, folder: Path | None = None) -> None:
                 part.rmdir()
             except OSError:
                 pass
-
-
-@contextmanager
-def _kernel_env(**values: str):
-    """Environment variables the notebook kernel inherits (papermill starts it from this process)."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _cell_hook(template: Path, what: str, log):
@@ -246,12 +231,17 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
                 refresh: bool = False, max_rows: int | None = None, programs: str = "",
-                ignore_alternate_paths: bool = False, log=print) -> list[RunResult]:
+                ignore_alternate_paths: bool = False, log=print,
+                kernel: SharedKernel | None = None) -> list[RunResult]:
     """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
     date and the sweep over every date reported for this CA with the same snapshot and filters.
 
     Each run is written into a new folder next to its target and swapped in only when it succeeded: a failed or
-    interrupted run (Ctrl-C) leaves the previous report as it was and is kept as ``<date>.failed``."""
+    interrupted run (Ctrl-C) leaves the previous report as it was and is kept as ``<date>.failed``.
+
+    ``kernel``: the run's kernel, already started by the caller (the command starts it before importing this
+    module, so that it warms up meanwhile) and stopped by it; by default one is started here once the parameters
+    are checked."""
     if not dates:
         raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
     check_max_rows(max_rows)
@@ -275,10 +265,15 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     check_output_root(out_root, ca_dir)
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
+    run = dict(ca=ca, source=source, cache_dir=cache_dir, refresh=refresh, max_rows=max_rows, programs=programs,
+               log=log)
+    env = {CACHE_DIR_ENV: str(cache_dir.resolve())}  # the cache the notebooks read (no local path in a notebook)
+    if kernel is not None:
+        kernel.set_env(**env)
+        return _fetch_and_run(scenarios, folders, ca_dir, kernel=kernel, **run)
     # One kernel for every notebook of the run, started now: it imports the analysis while this process fetches.
-    with _kernel_env(**{CACHE_DIR_ENV: str(Path(cache_dir).resolve())}), SharedKernel() as kernel:
-        return _fetch_and_run(scenarios, folders, ca_dir, ca=ca, source=source, cache_dir=cache_dir, refresh=refresh,
-                              max_rows=max_rows, programs=programs, log=log, kernel=kernel)
+    with SharedKernel(env=env) as own:
+        return _fetch_and_run(scenarios, folders, ca_dir, kernel=own, **run)
 
 
 def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, cache_dir: Path, refresh: bool,
@@ -313,42 +308,75 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
         # one aggregate notebook per date, no sweep: every option from the server-side cells (docs/aggregates.md);
         # an option this root cannot take is a one-line error before any notebook runs
         check_options(scenarios[0], fetched)
-        return _run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source, row_limit, log,
-                          kernel)
-    # The kernel reads and normalises the population (what the first notebook would do first; the others get it
-    # back) while this process checks every option, so that an option this root cannot take (mozilla-actual for a
-    # root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
-    kernel.prepare(_PREPARE.format(parameters=dict(scenarios[0].notebook_parameters(), source=source, cache_dir="",
-                                                   output_dir="", max_rows=row_limit, programs=programs)))
-    check_options(scenarios[0], fetched)
-    check_filters(scenarios[0], fetched)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+            return _gathered(_run_dates(AGGREGATE_TEMPLATE, "aggregate report", scenarios, folders, source,
+                                        row_limit, log, kernel, exports))
+    # The kernel reads the population, checks every option and the filters on it, and normalises it (what the first
+    # notebook would do first; the others get it back), so that an option this root cannot take (mozilla-actual for
+    # a root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
+    kernel.prepare(_PREPARE.format(
+        scenario=scenarios[0].parameters(), source=source, max_rows=row_limit,
+        parameters=dict(scenarios[0].notebook_parameters(), source=source, cache_dir="", output_dir="",
+                        max_rows=row_limit, programs=programs)))
     html_exporter()  # made while the kernel is busy, not after the first notebook
+    _checked_in_kernel(kernel, scenarios[0], fetched)
 
-    results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel,
-                         programs=programs)
-    sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source)
-    sweep_dir = ca_dir / "sweep"
-    base = scenarios[0].parameters()
-    results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
-        ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
-        expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
-        cache_dir="", output_dir=".", max_rows=row_limit,
-        ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
-        f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for this "
-        f"CA ({', '.join(sweep_dates)})", log, kernel))
-    return results
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+        results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel, exports,
+                             programs=programs)
+        # the sweep starts while the last date's HTML is still being written (its folder swapped in afterwards)
+        ran = [s.distrust_date.isoformat() for s, r in zip(scenarios, results) if not isinstance(r, RunResult)]
+        sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source, also=ran)
+        sweep_dir = ca_dir / "sweep"
+        base = scenarios[0].parameters()
+        results.append(_run_staged(SWEEP_TEMPLATE, "date_sweep.ipynb", sweep_dir, dict(
+            ca=base["ca"], distrust_dates=sweep_dates, as_of=base["as_of"],
+            expires_on_or_before=base["expires_on_or_before"], issued_after=base["issued_after"], source=source,
+            cache_dir="", output_dir=".", max_rows=row_limit,
+            ignore_alternate_paths=base.get("ignore_alternate_paths", "")), "sweep",
+            f"date sweep over the {len(sweep_dates)} {'dates' if len(sweep_dates) > 1 else 'date'} reported for "
+            f"this CA ({', '.join(sweep_dates)})", log, kernel, exports=exports))
+        kernel.close()  # the last notebook has run: stopped while the HTML is written (it is started again if used)
+        return _gathered(results)
 
 
-# What the kernel runs aside before the first report notebook: the first date's report without writing anything, for
-# the population it reads and normalises (kept in the kernel: analysis.sources.fetch_population). An error is left
+# What the kernel runs aside before the first report notebook: the checks of the first date's scenario on the
+# population (their ScenarioError is the run's error), then that date's report without writing anything, for the
+# population it reads and normalises (kept in the kernel: analysis.sources.fetch_population). Any other error is left
 # to the notebook, which meets it again in its own cell.
 _PREPARE = """\
-from analysis.report import Report
+from analysis.report import Report, check_filters, check_options, checked_scenario
+from analysis.sources import fetch_population, notebook_cache_dir
+
+_scenario = checked_scenario(**{scenario!r})
 try:
-    Report.build(**{parameters!r})
+    _fetched = fetch_population(_scenario.ca, _scenario.as_of, {source!r}, notebook_cache_dir(""),
+                                max_rows={max_rows!r})
 except Exception:
-    pass
+    _fetched = None
+if _fetched is not None:
+    check_options(_scenario, _fetched)
+    check_filters(_scenario, _fetched)
+    try:
+        Report.build(**{parameters!r}, fetched=_fetched)
+    except Exception:
+        pass
 """
+
+
+def _checked_in_kernel(kernel: SharedKernel, scenario: Scenario, fetched) -> None:
+    """Wait for the kernel's checks (:data:`_PREPARE`): an option this root cannot take or filters that leave nothing
+    to judge are the run's one-line error, as raised there. A kernel that stopped meanwhile (it is started again for
+    the first notebook) made no checks: this process makes them."""
+    try:
+        kernel.settle()
+    except KernelSetupError as exc:
+        if exc.ename == ScenarioError.__name__:
+            raise ScenarioError(exc.evalue) from None
+        if kernel.alive():
+            raise
+        check_options(scenario, fetched)
+        check_filters(scenario, fetched)
 
 
 def _phase_logger(log):
@@ -364,11 +392,12 @@ def _phase_logger(log):
     return progress
 
 
-def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
+def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str, also=()) -> list[str]:
     """The distrust dates the sweep covers: every date folder of this CA whose report has the same source, snapshot
-    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep)."""
+    date and filters as this run (runs accumulate; a report with other parameters is left out of the sweep), and
+    the dates in ``also`` (this run's reports whose notebook ran, their folders not yet swapped in)."""
     mine = {k: scenario.parameters()[k] for k in ("as_of", "expires_on_or_before", "issued_after")}
-    dates = {scenario.distrust_date.isoformat()}
+    dates = {scenario.distrust_date.isoformat(), *also}
     for folder in sorted(ca_dir.iterdir()) if ca_dir.is_dir() else []:
         summary = folder / "summary.json"
         if not (DATE_FOLDER.match(folder.name) and summary.is_file()):
@@ -385,20 +414,25 @@ def sweep_dates_for(ca_dir: Path, scenario: Scenario, source: str) -> list[str]:
 
 
 def _run_dates(template: Path, what: str, scenarios, folders, source, row_limit, log, kernel: SharedKernel,
-               **extra: str) -> list[RunResult]:
+               exports: ThreadPoolExecutor, **extra: str) -> list:
     """Run ``template`` once per distrust date, each into a new folder swapped in when it succeeded (``extra``:
-    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by a
-    thread of this process while the kernel runs the next notebook."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
-        results = []
-        for i, s in enumerate(scenarios, start=1):
-            day = s.distrust_date.isoformat()
-            params = dict(s.notebook_parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit,
-                          **extra)
-            results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
-                                       f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
-                                       exports=exports))
-        return [r.result() if not isinstance(r, RunResult) else r for r in results]
+    more notebook parameters, e.g. ``programs``). Each notebook's HTML is written, and its folder swapped in, by
+    ``exports`` (a thread of this process) while the kernel runs the next notebook: one :class:`RunResult` per date,
+    or the future of one when its notebook ran (:func:`_gathered`)."""
+    results = []
+    for i, s in enumerate(scenarios, start=1):
+        day = s.distrust_date.isoformat()
+        params = dict(s.notebook_parameters(), source=source, cache_dir="", output_dir=".", max_rows=row_limit,
+                      **extra)
+        results.append(_run_staged(template, "report.ipynb", folders[day], params, day,
+                                   f"[{i}/{len(scenarios)}] {what} for distrust date {day}", log, kernel,
+                                   exports=exports))
+    return results
+
+
+def _gathered(results: list) -> list[RunResult]:
+    """The results of :func:`_run_dates` (and more), each export waited for."""
+    return [r if isinstance(r, RunResult) else r.result() for r in results]
 
 
 def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, label, what: str,

@@ -20,9 +20,10 @@ import pandas as pd
 
 from analysis import ccadb, crtsh
 from analysis.config import CACHE_DIR
-from analysis.demo_db import demo_files, load_demo
-from analysis.localdb import LocalCluster, create_schema
 from analysis.scenario import ScenarioError, slug
+
+# analysis.demo_db and analysis.localdb (the demo's generator and a throwaway PostgreSQL, 0.15 s to import) are
+# imported when the demo population is read or loaded, not by every report.
 
 DEMO = "demo"
 
@@ -45,6 +46,8 @@ def source_label(source: str) -> str:
 
 def demo_root_sha256() -> str:
     """The demo hierarchy's root (deterministic: the generator writes the same certificates for the same seed)."""
+    from analysis.demo_db import demo_files
+
     with (demo_files() / "truth.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             if row["kind"] == "root" and row["label"] == "root":
@@ -109,6 +112,9 @@ def _fetch_population(root: str, source: str, options, progress):
         return crtsh.fetch_ca(root, options, source_name=DEMO, offline=True, progress=progress)
     except crtsh.CacheMiss:
         pass
+    from analysis.demo_db import load_demo
+    from analysis.localdb import LocalCluster, create_schema
+
     with LocalCluster() as cluster:
         create_schema(cluster.dsn)
         loaded = load_demo(cluster.dsn)

@@ -1,6 +1,6 @@
 """Benchmark the report run against the same work done in plain Python, for one distrust date and for ten.
 
-    .venv/bin/python benchmarks/bench_report.py [--dates 1,10] [--repeat 1] [--keep DIR]
+    .venv/bin/python benchmarks/bench_report.py [--dates 1,10] [--repeat 1] [--keep DIR] [--before CHECKOUT]
 
 For each number of dates, two commands are timed (wall seconds, and the CPU seconds of every process they start),
 each in a fresh process, on the same cached input (the demo population; the first, untimed, run fetches it into
@@ -16,6 +16,12 @@ the cache if needed):
 The ratio report/plain is what the run's machinery costs (kernel, papermill, notebook and HTML files, showing the
 figures); the goal is at most 1.3 for one date and for ten. The two commands alternate (report, plain, report, …)
 and the best of ``--repeat`` runs of each is kept, so a busy machine slows both alike.
+
+``--before CHECKOUT`` also times the report command of another checkout of the project (e.g. ``git worktree add
+/tmp/before <commit>``, or ``git archive <commit> | tar -x -C /tmp/before``), run with ``PYTHONPATH`` on it (its
+package, notebooks and kernel code; this environment and cache), in the same alternation: before and after from the
+same run. The outputs of the last run of each are compared at the end (every CSV, figure, ``summary.txt`` and the
+cells of every notebook, after the code version, which names the commit); a difference is printed.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -76,11 +83,11 @@ def _close(fig) -> None:
     plt.close(fig)
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
+def _timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[float, float]:
     """Wall and CPU seconds (user + system of the command and every process it started) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -88,11 +95,47 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _report_cmd(dates: list[str], out: Path) -> list[str]:
+def _report_cmd(dates: list[str], out: Path, checkout: Path | None = None) -> list[str]:
     cli = Path(sys.executable).with_name("distrust-impact")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "analysis"]
-    return cmd + ["report", "--demo", "--force", "--programs", "all", "--out", str(out)] + \
+    cmd = [str(cli)] if cli.exists() and checkout is None else [sys.executable, "-m", "analysis"]
+    cache = ["--cache-dir", str(ROOT / "data" / "cache")] if checkout is not None else []
+    return cmd + ["report", "--demo", "--force", "--programs", "all", "--out", str(out)] + cache + \
         [x for d in dates for x in ("--date", d)]
+
+
+def _checkout_env(checkout: Path) -> dict:
+    """The environment that runs another checkout's package (and its kernel, which inherits it). The command runs in
+    the checkout's folder too: ``python -m`` puts the working directory first on the module path, in the command and
+    in its kernel."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(checkout.resolve())] + (
+        [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
+
+
+def _comparable(path: Path) -> bytes:
+    """A report file as compared between two runs: the code version (which names the commit) and the id papermill
+    gives its parameters cell (random) left out, and the notebooks' timing metadata."""
+    # the code version: the package version, and the commit in a git checkout
+    data = re.sub(rb"(code version[^0-9]*[0-9][0-9.]*)( \([0-9a-f]{7,40}(-dirty)?\))?", rb"\1",
+                  path.read_bytes())
+    if path.name == "reproduce.json":
+        data = re.sub(rb'"tables/provenance.csv": "[0-9a-f]{64}"', b"", data)  # holds the code version
+    if path.suffix == ".ipynb":
+        nb = json.loads(data)
+        for cell in nb["cells"]:
+            cell.get("metadata", {}).pop("papermill", None)
+            cell.get("metadata", {}).pop("execution", None)
+            if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                cell.pop("id", None)
+        nb["metadata"].pop("papermill", None)
+        return json.dumps(nb, sort_keys=True).encode()
+    return re.sub(rb'celltag_injected-parameters" id="cell-id=[0-9a-f]+"', b"", data)
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    """The files that differ between two report folders (or are in one only)."""
+    files = {p.relative_to(root) for root in (a, b) for p in root.rglob("*") if p.is_file()}
+    return sorted(str(f) for f in files if not ((a / f).is_file() and (b / f).is_file()
+                                                 and _comparable(a / f) == _comparable(b / f)))
 
 
 def main() -> int:
@@ -100,6 +143,8 @@ def main() -> int:
     ap.add_argument("--dates", default="1,10", help="how many distrust dates, comma-separated (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each command; the best is kept (default: 1)")
     ap.add_argument("--keep", type=Path, help="write the outputs here and keep them (default: a temporary folder)")
+    ap.add_argument("--before", type=Path, metavar="CHECKOUT",
+                    help="also time the report command of this checkout (an earlier commit), in the same run")
     ap.add_argument("--plain", metavar="DATES", help=argparse.SUPPRESS)  # the child: DATES ;-separated
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)
@@ -115,37 +160,57 @@ def main() -> int:
     counts = [int(n) for n in args.dates.split(",")]
     if any(not 1 <= n <= len(DATES) for n in counts):
         raise SystemExit(f"--dates: each between 1 and {len(DATES)}")
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))).resolve()
     try:
         print(f"warming up (fetches the demo population into the cache if needed; not timed) in {work}",
               file=sys.stderr)
         _timed(_report_cmd(DATES[:1], work / "warm-up"))
-        rows = []
+        before = args.before.resolve() if args.before else None
+        if before:
+            _timed(_report_cmd(DATES[:1], work / "warm-up-before", before), _checkout_env(before), before)
+        rows, differ = [], []
         for n in counts:
             dates = DATES[:n]
-            best = {"report": (float("inf"), 0.0), "plain": (float("inf"), 0.0)}
+            commands = [("report", _report_cmd(dates, work / f"report-{n}"), None, ROOT),
+                        ("plain", [sys.executable, __file__, "--plain", ";".join(dates), "--out",
+                                   str(work / f"plain-{n}"), "--params", params], None, ROOT)]
+            if before:
+                commands.insert(0, ("before", _report_cmd(dates, work / f"before-{n}", before),
+                                    _checkout_env(before), before))
+            best = {what: (float("inf"), 0.0) for what, *_ in commands}
             for i in range(args.repeat):
-                for what, cmd in (("report", _report_cmd(dates, work / f"report-{n}")),
-                                  ("plain", [sys.executable, __file__, "--plain", ";".join(dates), "--out",
-                                             str(work / f"plain-{n}"), "--params", params])):
-                    wall, cpu = _timed(cmd)
-                    print(f"  {n} date(s), {what} run {i + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr)
+                for what, cmd, env, cwd in commands:
+                    wall, cpu = _timed(cmd, env, cwd)
+                    print(f"  {n} date(s), {what} run {i + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU "
+                          f"(load {os.getloadavg()[0]:.1f})", file=sys.stderr)
                     best[what] = min(best[what], (wall, cpu))
-            rows.append((n, best["report"], best["plain"]))
+            rows.append((n, best))
+            if args.before:
+                differ += [f"{n} date(s): {f}" for f in _differences(work / f"before-{n}", work / f"report-{n}")]
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n== the report run vs the same Report/Sweep calls in plain Python (demo population, cached; "
           f"{os.cpu_count()} CPUs, best of {args.repeat}) ==")
-    print(f"{'dates':>5}  {'report s':>9} {'(CPU s)':>8}  {'plain s':>8} {'(CPU s)':>8}  {'ratio':>6}  goal")
-    for n, (rw, rc), (pw, pc) in rows:
+    print(f"{'dates':>5}  {'report s':>9} {'(CPU s)':>8}  {'plain s':>8} {'(CPU s)':>8}  {'ratio':>6}  goal"
+          + (f"  {'before s':>9} {'(CPU s)':>8}  {'ratio':>6}" if args.before else ""))
+    for n, best in rows:
+        (rw, rc), (pw, pc) = best["report"], best["plain"]
         ratio = rw / pw
-        print(f"{n:>5}  {rw:>9.1f} {rc:>8.1f}  {pw:>8.1f} {pc:>8.1f}  {ratio:>6.2f}  "
-              f"<= {GOAL} {'met' if ratio <= GOAL else 'NOT met'}")
+        line = (f"{n:>5}  {rw:>9.1f} {rc:>8.1f}  {pw:>8.1f} {pc:>8.1f}  {ratio:>6.2f}  "
+                f"<= {GOAL} {'met' if ratio <= GOAL else 'NOT met'}")
+        if args.before:
+            bw, bc = best["before"]
+            line += f"  {bw:>9.1f} {bc:>8.1f}  {bw / pw:>6.2f}"
+        print(line)
     print("report: distrust-impact report --demo --force --programs all --date … (papermill, one kernel for the run);"
-          "\nplain: benchmarks/bench_report.py --plain (the notebooks' calls, same files, no notebook)")
-    return 0
+          "\nplain: benchmarks/bench_report.py --plain (the notebooks' calls, same files, no notebook)"
+          + (f";\nbefore: the report command of {args.before}" if args.before else "")
+          + f"; load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.before:
+        print("outputs before and after: " + ("the same" if not differ else "DIFFERENT: " + "; ".join(differ)))
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def impact_many(certificates: str | Path | Sequence[str | Path], policies: Seque
         work_dir: folder for DuckDB's database and spill files (default: a temporary folder, removed after).
     """
     for policy in policies:
-        _check_policy(policy, ct)
+        check_policy(policy, ct)
     import duckdb
 
     files = [Path(certificates)] if isinstance(certificates, (str, Path)) else [Path(p) for p in certificates]
@@ -217,7 +217,7 @@ def paths_save_nothing(policy: Policy, issuer_ca_ids: Iterable[int], first_day, 
     return True
 
 
-def _check_policy(policy: Policy, ct) -> None:
+def check_policy(policy: Policy, ct) -> None:
     core = _core(policy)
     if isinstance(core, Removal) or isinstance(core, DistrustAfter) and core.basis == "not_before":
         return
@@ -671,3 +671,207 @@ def _finish(t: pd.DataFrame, label: str, cols: list[str], empty_object: tuple = 
 def _quote(path: Path) -> str:
     """A path as a SQL string literal body (single quotes doubled)."""
     return str(path).replace("'", "''")
+
+
+# -------------------------------------------------------------------------------------------------------------------
+# A report's out-of-core engine: which engine, the cached CA without its rows, and its evaluations
+
+ENGINES = ("auto", "pandas", "duckdb")
+# Peak memory of the in-memory report per crt.sh row (input frames, normalised population, one evaluation):
+# 1.35 KB measured at 3M rows (docs/performance.md), rounded up.
+PANDAS_BYTES_PER_ROW = 1_400
+
+
+def checked_engine(engine) -> str:
+    """The ``engine`` parameter: ``auto`` (empty too), ``pandas`` or ``duckdb``; anything else a one-line error."""
+    value = str(engine or "auto").strip().lower()
+    if value not in ENGINES:
+        raise ValueError(f"engine {engine!r}: use auto, pandas or duckdb")
+    return value
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new process (``MemAvailable`` of /proc/meminfo; else free pages)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def choose_engine(engine: str, rows: int, available: int | None = None) -> tuple[str, str]:
+    """(engine, the rule that chose it, as a phrase). ``auto``: DuckDB when the in-memory report would need more
+    than half the memory available (``rows`` × :data:`PANDAS_BYTES_PER_ROW`; half, because a report run's driver
+    process reads the population too), else pandas."""
+    if engine != "auto":
+        return engine, f"engine {engine} asked for"
+    avail = available_memory() if available is None else available
+    need = rows * PANDAS_BYTES_PER_ROW
+    rule = (f"{rows:,} rows × {PANDAS_BYTES_PER_ROW:,} bytes ≈ {need / 2**30:.1f} GB in memory, "
+            f"{'over' if 2 * need > avail else 'within'} half the {avail / 2**30:.1f} GB available")
+    return ("duckdb" if 2 * need > avail else "pandas"), f"auto: {rule}"
+
+
+def cache_entry(ca: str, as_of, source: str, cache_dir: Path | None, max_rows: int | None) -> tuple[Path, bool]:
+    """(the folder of the cache bundle a report of ``ca`` as of ``as_of`` from ``source`` reads, whether it is
+    complete): :func:`analysis.sources.fetch_population`'s cache entry, keyed by the fetch itself, found without
+    reading it."""
+    from analysis import crtsh
+    from analysis.cache import BundleLocated, locating
+    from analysis.config import CACHE_DIR
+    from analysis.sources import DEMO, resolve_ca_argument
+
+    root = resolve_ca_argument(ca, source)
+    options = crtsh.FetchOptions(as_of=as_of, cache_dir=cache_dir or CACHE_DIR, offline=True,
+                                 max_rows=crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows)
+    with locating():
+        try:
+            if source == DEMO:
+                crtsh.fetch_ca(root, options, source_name=DEMO)
+            else:
+                crtsh.fetch_ca(root, options, dsn=None if source == "crtsh" else source)
+        except BundleLocated as found:
+            return found.path, found.exists
+    raise RuntimeError("the fetch did not look its cache entry up")  # pragma: no cover
+
+
+def locate_bundle(ca: str, as_of, source: str, cache_dir: Path | None, max_rows: int | None) -> Path | None:
+    """The complete cache bundle of :func:`cache_entry`, or None when there is none."""
+    path, complete = cache_entry(ca, as_of, source, cache_dir, max_rows)
+    return path if complete else None
+
+
+@dataclass
+class CachedCA:
+    """A cached fetch without its row frames: what a report shows besides the counts (the root, hierarchy and
+    root programs' records, the manifest) and the size and checksums of its Parquet files. The attributes a report
+    reads of :class:`analysis.crtsh.FetchResult`, the certificate rows excepted (they stay on disk)."""
+
+    root_ca_id: int
+    root: pd.DataFrame
+    hierarchy: pd.DataFrame
+    trust: pd.DataFrame
+    aggregates: pd.DataFrame
+    provenance: dict
+    cache_path: Path
+    files: pd.DataFrame  # frame, rows, parquet_sha256 of every frame of the bundle
+
+    @classmethod
+    def open(cls, path: str | Path) -> "CachedCA":
+        from analysis.cache import Bundle, CacheError
+        from analysis.crtsh.rows import small_frame
+
+        b = Bundle(Path(path))
+        manifest = b.manifest()
+        if manifest is None:
+            raise CacheError(f"{path}: no manifest (incomplete bundle)")
+        small = {name: small_frame(name, b.read_frame(name)[0].to_pandas())
+                 for name in ("root", "hierarchy", "trust", "aggregates")}
+        sides = [json.loads(p.read_text()) for p in sorted(b.path.glob("*.json")) if p.name != "manifest.json"]
+        files = pd.DataFrame([(s["frame"], int(s["rows"]), s["parquet_sha256"]) for s in sides],
+                             columns=["frame", "rows", "parquet_sha256"])
+        return cls(int(manifest["root_ca_id"]), small["root"], small["hierarchy"], small["trust"],
+                   small["aggregates"], manifest, Path(path), files)
+
+    @property
+    def mode(self) -> str:
+        return str(self.provenance.get("mode", "rows"))
+
+    @property
+    def rows(self) -> int:
+        """Certificate rows in the bundle (from its sidecar)."""
+        return int(self.files.set_index("frame").loc["certificates", "rows"])
+
+    @property
+    def issuing_ca_ids(self) -> list[int]:
+        from analysis.crtsh.steps import issuing_cas
+
+        return issuing_cas(self.hierarchy, self.root_ca_id)
+
+    def inputs(self) -> dict[str, pd.DataFrame]:
+        """What the input checksum covers out of core: the small frames, and the row frames by their Parquet files'
+        checksums and row counts (the rows are not read into memory to be hashed)."""
+        return {"root": self.root, "hierarchy": self.hierarchy, "trust": self.trust, "parquet_files": self.files}
+
+    def max_not_after(self) -> pd.Timestamp | None:
+        """The latest notAfter of the certificate rows (one column read by DuckDB)."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            (v,), = con.execute("SELECT max(not_after) FROM read_parquet(?)",
+                                [str(self.cache_path / "certificates.parquet")]).fetchall()
+        finally:
+            con.close()
+        return None if v is None else pd.Timestamp(v)
+
+
+@dataclass
+class OutOfCoreEvaluation:
+    """An :class:`OutOfCoreImpact` with the methods a report calls on an :class:`analysis.tables.Evaluation`, for
+    the affected certificates and the reference date it was computed for. There are no per-certificate verdicts:
+    :attr:`verdicts` is empty (the alternate paths were checked to save none), and :meth:`certificates` refuses."""
+
+    impact: OutOfCoreImpact
+    reference: object = None
+
+    @property
+    def policy(self) -> Policy:
+        return self.impact.policy
+
+    @property
+    def verdicts(self) -> pd.DataFrame:
+        return pd.DataFrame({"category": pd.Series([], dtype=str), "reason": pd.Series([], dtype=str)})
+
+    def summary_values(self) -> dict[str, int]:
+        return dict(self.impact.summary_values)
+
+    def summary(self) -> pd.DataFrame:
+        return self.impact.summary()
+
+    def _table(self, name: str, status: str, examples: int | None = None, column: str = "") -> pd.DataFrame:
+        if status != "affected":
+            raise ValueError(f"{name}: the out-of-core engine counts the affected certificates, not {status!r}")
+        t = getattr(self.impact, name).copy()
+        if examples == 0:
+            return t.drop(columns=[column])
+        if examples not in (None, 3):
+            raise ValueError(f"{name}: the out-of-core engine lists 3 examples (or none), not {examples}")
+        return t
+
+    def by_organisation(self, status="affected", examples: int = 3) -> pd.DataFrame:
+        return self._table("by_organisation", status, examples, "example_domains")
+
+    def by_registrable_domain(self, status="affected", examples: int = 3) -> pd.DataFrame:
+        return self._table("by_registrable_domain", status, examples, "example_names")
+
+    def by_intermediate(self, status="affected", examples: int = 3) -> pd.DataFrame:
+        return self._table("by_intermediate", status, examples, "example_domains")
+
+    def by_validation_level(self, status="affected") -> pd.DataFrame:
+        return self._table("by_validation_level", status)
+
+    def by_status(self) -> pd.DataFrame:
+        return self.impact.by_status.copy()
+
+    def _check_reference(self, reference) -> None:
+        want = self.policy.date if self.reference is None else self.reference
+        if reference is not None and as_utc_timestamp(reference) != as_utc_timestamp(want):
+            raise ValueError(f"computed out of core for the reference date {want}, not {reference}")
+
+    def expiry_histogram(self, reference=None) -> pd.DataFrame:
+        self._check_reference(reference)
+        return self.impact.expiry_histogram.copy()
+
+    def survival_curve(self, reference=None) -> pd.DataFrame:
+        self._check_reference(reference)
+        out = self.impact.survival_curve.copy()
+        out.attrs = dict(self.impact.survival_curve.attrs)
+        return out
+
+    def certificates(self, status="affected") -> pd.DataFrame:
+        raise ValueError("the per-certificate table is not computed out of core (millions of rows); run the report "
+                         "with engine 'pandas' on a machine with the memory for it")

@@ -137,7 +137,10 @@ def impact_many(certificates: str | Path | Sequence[str | Path], policies: Seque
         if threads:
             config["threads"] = int(threads)
         con = duckdb.connect(os.path.join(tmp, "impact.duckdb"), config=config)
-        con.execute("SET enable_progress_bar = false")
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:  # in a Jupyter kernel without ipywidgets DuckDB refuses the setting (and shows no bar)
+            pass
         try:
             run = _Run(con, files, revocations, ca_certificate_ids, expires_on_or_before, issued_after,
                        ct if needs_ct else None)

@@ -21,9 +21,10 @@ functions where it is a string rule:
 * revocations over all rows of an issuance (the earliest known date); the two analysis filters on UTC dates; the
   status precedence of :func:`analysis.policies.classify`.
 
-Policies: :class:`~analysis.policies.Removal` and :class:`~analysis.policies.DistrustAfter` on notBefore or on the
-earliest SCT (the earliest CT entry over every row of an issuance, from the CT side frame); other policies are
-refused with a one-line error. Timestamps are int64 nanoseconds with NaT as the smallest int64, exactly as the
+Policies: :class:`~analysis.policies.Removal`, :class:`~analysis.policies.DistrustAfter` on notBefore or on the
+earliest SCT (the earliest CT entry over every row of an issuance, from the CT side frame) and
+:class:`~analysis.policies.NameConstrained` (RFC 5280 subtrees on the same names the library judges); other policies
+are refused with a one-line error. Timestamps are int64 nanoseconds with NaT as the smallest int64, exactly as the
 pandas library computes.
 """
 
@@ -43,7 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.normalise import name_table, organisation_table
-from analysis.policies import STATUSES, DistrustAfter, Policy, Removal, as_utc_timestamp
+from analysis.policies import STATUSES, DistrustAfter, NameConstrained, Policy, Removal, as_utc_timestamp
 from analysis.tables import NO_REGISTRABLE_DOMAIN, SUMMARY_METRICS, summary_frame
 
 NAT = np.iinfo(np.int64).min
@@ -222,13 +223,14 @@ def paths_save_nothing(policy: Policy, issuer_ca_ids: Iterable[int], first_day, 
 
 def check_policy(policy: Policy, ct) -> None:
     core = _core(policy)
-    if isinstance(core, Removal) or isinstance(core, DistrustAfter) and core.basis == "not_before":
+    if isinstance(core, (Removal, NameConstrained)) or isinstance(core, DistrustAfter) and core.basis == "not_before":
         return
     if isinstance(core, DistrustAfter) and core.basis == "earliest_sct":
         if ct is None:
             raise ValueError(f"{policy.name}: the earliest-SCT rule needs the CT side frame (ct=...)")
         return
-    raise ValueError(f"the out-of-core engine computes removal and distrust-after (notBefore or earliest SCT), not "
+    raise ValueError(f"the out-of-core engine computes removal, distrust-after (notBefore or earliest SCT) and name "
+                     f"constraints, not "
                      f"{type(core).__name__} ({policy.name}); use analysis.tables.evaluate")
 
 
@@ -236,6 +238,13 @@ def _breaks_on_sql(policy: Policy) -> tuple[str, list, str, list]:
     """SQL for ``breaks_on`` (int64 ns, NaT = never) and for the category code (the index into the policy's
     ``evaluate`` table of categories) of columns ``nb``, ``na`` (and ``sct``), as the policy's ``evaluate``."""
     policy = _core(policy)
+    if isinstance(policy, NameConstrained):
+        # fails: a name outside the subtrees, or no name at all (table ncf, see _Run._constraints)
+        at, fails = "greatest(?, nb)", "coalesce(ncf.outside, TRUE)"
+        when = _ns(policy.date)
+        # within_constraints, outside_constraints, no_dns_name, expires_before_break
+        code = f"CASE WHEN NOT {fails} THEN 0 WHEN NOT (na >= {at}) THEN 3 WHEN ncf.iid IS NOT NULL THEN 1 ELSE 2 END"
+        return f"CASE WHEN {fails} AND na >= {at} THEN {at} ELSE {NAT} END", [when] * 2, code, [when]
     if isinstance(policy, Removal):
         at = "greatest(?, nb)"
         when = _ns(policy.date)
@@ -420,6 +429,10 @@ class _Run:
         """``iss``: one row per issuance with its status code (analysis.policies.STATUSES order), breaks_on and the
         policy's category code; ``aff`` and ``affdom`` the affected ones (with their registrable domains)."""
         b_sql, b_params, code_sql, code_params = _breaks_on_sql(self.policy)
+        names_join = ""
+        if isinstance(_core(self.policy), NameConstrained):
+            self._constraints(_core(self.policy))
+            names_join = "LEFT JOIN ncf ON ncf.iid = i0.iid"
         exp = f"(na <> {NAT} AND {_day('na')} <= ?)" if self.exp is not None else "FALSE"
         late = f"(nb <> {NAT} AND {_day('nb')} > ?)" if self.late is not None else "FALSE"
         params = list(b_params) + list(code_params)
@@ -434,7 +447,7 @@ class _Run:
                        org.okey, coalesce(org.label, ?) AS label, rev.iid IS NOT NULL AS revoked, rev.rdate,
                        coalesce(lv.level, 'unknown') AS level, {b_sql} AS b, {code_sql} AS code
                 FROM i0 LEFT JOIN org ON org.subject_o = i0.subject_o LEFT JOIN rev ON rev.iid = i0.iid
-                     LEFT JOIN lv ON lv.policy_oids IS NOT DISTINCT FROM i0.policy_oids)
+                     LEFT JOIN lv ON lv.policy_oids IS NOT DISTINCT FROM i0.policy_oids {names_join})
             SELECT *, CASE WHEN unparsable THEN {_S['unparsable']}
                            WHEN {exp} THEN {_S['excluded_expired']}
                            WHEN {late} THEN {_S['excluded_issued_after']}
@@ -447,8 +460,23 @@ class _Run:
         self.sql("""CREATE TABLE affdom AS SELECT a.iid, a.okey, a.label, a.issuer_ca_id, a.level, a.na, d.dom_id
                     FROM aff a JOIN idom d USING (iid)""")
 
+    def _constraints(self, policy: NameConstrained) -> None:
+        """``ncf(iid, outside)``: the named issuances, and whether one of their names is outside the permitted
+        subtrees (:func:`analysis.policies.within_subtrees`: ``.x.fr`` permits subdomains only, ``x.fr`` the name and
+        its subdomains); an issuance without a name is not in it."""
+        inside, params = [], []
+        for p in policy.permitted:
+            if p.startswith("."):
+                inside.append("suffix(dn.dns_name, ?)")
+                params.append(p)
+            else:
+                inside.append("(dn.dns_name = ? OR suffix(dn.dns_name, ?))")
+                params += [p, "." + p]
+        self.sql(f"""CREATE TABLE ncf AS SELECT n.iid, bool_or(NOT ({' OR '.join(inside)})) AS outside
+                     FROM names n JOIN dn USING (name_id) GROUP BY n.iid""", params)
+
     def _drop_policy_tables(self) -> None:
-        for t in ("iss", "aff", "affdom", "affb", "affn", "bl"):
+        for t in ("iss", "aff", "affdom", "affb", "affn", "bl", "ncf"):
             self.sql(f"DROP TABLE IF EXISTS {t}")
 
     # -- tables ------------------------------------------------------------------------------------------------

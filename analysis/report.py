@@ -179,7 +179,7 @@ class Report:
         record = _mozilla_presets(cached)
         policies = []
         for option in scenario.options:
-            if option.kind in ("constrain", "allowlist"):
+            if option.kind == "allowlist":
                 raise ScenarioError(f"option {option.spec!r}: {option.kind} is not {why}; {around}")
             policies.append(scenario.policy_for(option, mozilla_presets=record))
         last = cached.max_not_after()

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.outofcore import impact
-from analysis.policies import DistrustAfter, NameConstrained, Removal
+from analysis.policies import DistrustAfter, DistrustBefore, NameConstrained, Removal
 from analysis.tables import evaluate
 from tests.integration.test_impact_properties import SETTINGS, instants, populations
 
@@ -60,7 +60,9 @@ def run_both(tmp: Path, certs, rev, policy, *, ca_ids=(), ct=None, **filters):
 def ooc_policies(draw):
     d = draw(instants)
     later = d + pd.Timedelta(days=40)
-    return draw(st.sampled_from([Removal(d), DistrustAfter(d), DistrustAfter(d, dates_only=True),
+    return draw(st.sampled_from([Removal(d), NameConstrained(["example.fr", ".gouv.fr"], d),
+                                 NameConstrained(["xn--bcher-kva.de"], d), DistrustAfter(d),
+                                 DistrustAfter(d, dates_only=True),
                                  DistrustAfter(d, effective=later), DistrustAfter(d, "earliest_sct", effective=later),
                                  DistrustAfter(d, "earliest_sct", dates_only=True)]))
 
@@ -80,6 +82,7 @@ SEED_FILTERS = {"expires_on_or_before": "2019-08-31", "issued_after": "2019-05-1
 
 @pytest.mark.parametrize("policy, filters", [(Removal("2019-09-03"), SEED_FILTERS),
                                              (DistrustAfter("2019-05-17", effective="2019-09-03"), {}),
+                                             (NameConstrained(["gouv.fr", ".fr"], "2019-09-03"), SEED_FILTERS),
                                              (DistrustAfter("2018-06-01", "earliest_sct", effective="2019-09-03"),
                                               {"expires_on_or_before": "2019-08-31"})])
 def test_generated_large_ca_bundle_gives_the_report_tables(tmp_path, policy, filters):
@@ -125,8 +128,8 @@ def _fixed_population():
 def test_other_policies_are_refused_with_one_line(tmp_path):
     certs, rev, _ = _fixed_population()
     c = write_parquet(certs, tmp_path / "c.parquet")
-    with pytest.raises(ValueError, match="removal and distrust-after"):
-        impact(c, NameConstrained(["gouv.fr"], "2019-03-01"))
+    with pytest.raises(ValueError, match="removal, distrust-after .* and name constraints, not DistrustBefore"):
+        impact(c, DistrustBefore("2019-03-01"))
     with pytest.raises(ValueError, match="needs the CT side frame"):
         impact(c, DistrustAfter("2019-03-01", "earliest_sct"))
     with pytest.raises(FileNotFoundError, match="no such Parquet file"):

@@ -708,9 +708,9 @@ def _quote(path: Path) -> str:
 # A report's out-of-core engine: which engine, the cached CA without its rows, and its evaluations
 
 ENGINES = ("auto", "pandas", "duckdb")
-# Peak memory of the in-memory report per crt.sh row (input frames, normalised population, one evaluation):
-# 1.35 KB measured at 3M rows (docs/performance.md), rounded up.
-PANDAS_BYTES_PER_ROW = 1_400
+# Peak memory per crt.sh row of a report computed in memory from the cache (load_cached, subscriber_certificates,
+# evaluate and the tables): 1,694 bytes measured at 3M rows (docs/performance.md, "Beyond memory"), rounded.
+PANDAS_BYTES_PER_ROW = 1_700
 
 
 def checked_engine(engine) -> str:

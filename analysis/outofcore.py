@@ -44,7 +44,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.normalise import name_table, organisation_table
-from analysis.policies import STATUSES, DistrustAfter, NameConstrained, Policy, Removal, as_utc_timestamp
+from analysis.policies import (
+    STATUSES,
+    Allowlist,
+    DistrustAfter,
+    NameConstrained,
+    Policy,
+    Removal,
+    as_utc_timestamp,
+)
 from analysis.tables import NO_REGISTRABLE_DOMAIN, SUMMARY_METRICS, summary_frame
 
 NAT = np.iinfo(np.int64).min
@@ -144,7 +152,7 @@ def impact_many(certificates: str | Path | Sequence[str | Path], policies: Seque
             pass
         try:
             run = _Run(con, files, revocations, ca_certificate_ids, expires_on_or_before, issued_after,
-                       ct if needs_ct else None)
+                       ct if needs_ct else None, any(isinstance(_core(p), ExistingAllowlist) for p in policies))
             return run.all_tables(list(policies), reference)
         finally:
             con.close()
@@ -221,16 +229,39 @@ def paths_save_nothing(policy: Policy, issuer_ca_ids: Iterable[int], first_day, 
     return True
 
 
+class ExistingAllowlist(Allowlist):
+    """:meth:`Allowlist.existing` of a population counted out of core: every certificate issued on or before
+    ``cutoff`` (UTC dates) listed until ``sunset``, the others breaking on ``date``. The hashes stay in DuckDB
+    (:meth:`_Run._allowlist`); their number goes into :attr:`rule` once counted. Its ``evaluate`` only describes
+    its categories (on a population of no certificate): the verdicts are computed by :func:`impact_many`."""
+
+    def __init__(self, date, sunset, cutoff):
+        super().__init__(date, sunset)
+        self.cutoff = as_utc_timestamp(cutoff)
+        self._rule_of_none = self.rule
+        self.hash_count: int | None = None
+
+    def set_hash_count(self, n: int) -> None:
+        self.hash_count = n
+        self.rule = self._rule_of_none.replace(" 0 certificate hashes", f" {n} certificate hashes", 1)
+
+    def evaluate(self, normalised) -> pd.DataFrame:
+        if len(normalised.issuances):
+            raise ValueError(f"{self.name}: this allowlist is computed out of core (analysis.outofcore.impact_many)")
+        return super().evaluate(normalised)
+
+
 def check_policy(policy: Policy, ct) -> None:
     core = _core(policy)
-    if isinstance(core, (Removal, NameConstrained)) or isinstance(core, DistrustAfter) and core.basis == "not_before":
+    if isinstance(core, (Removal, NameConstrained, ExistingAllowlist)) or (
+            isinstance(core, DistrustAfter) and core.basis == "not_before"):
         return
     if isinstance(core, DistrustAfter) and core.basis == "earliest_sct":
         if ct is None:
             raise ValueError(f"{policy.name}: the earliest-SCT rule needs the CT side frame (ct=...)")
         return
-    raise ValueError(f"the out-of-core engine computes removal, distrust-after (notBefore or earliest SCT) and name "
-                     f"constraints, not "
+    raise ValueError(f"the out-of-core engine computes removal, distrust-after (notBefore or earliest SCT), name "
+                     f"constraints and the allowlist of existing certificates, not "
                      f"{type(core).__name__} ({policy.name}); use analysis.tables.evaluate")
 
 
@@ -238,6 +269,14 @@ def _breaks_on_sql(policy: Policy) -> tuple[str, list, str, list]:
     """SQL for ``breaks_on`` (int64 ns, NaT = never) and for the category code (the index into the policy's
     ``evaluate`` table of categories) of columns ``nb``, ``na`` (and ``sct``), as the policy's ``evaluate``."""
     policy = _core(policy)
+    if isinstance(policy, ExistingAllowlist):
+        # listed (table al, see _Run._allowlist): break at the sunset, others at the date, while unexpired
+        at = "greatest(CASE WHEN al.iid IS NOT NULL THEN ? ELSE ? END, nb)"
+        when = [_ns(policy.sunset), _ns(policy.date)]
+        # allowlisted_until_sunset, not_allowlisted, allowlisted_expires_before_sunset, expires_before_break
+        code = (f"CASE WHEN al.iid IS NOT NULL THEN (CASE WHEN na >= {at} THEN 0 ELSE 2 END) "
+                f"ELSE (CASE WHEN na >= {at} THEN 1 ELSE 3 END) END")
+        return f"CASE WHEN na >= {at} THEN {at} ELSE {NAT} END", when * 2, code, when * 2
     if isinstance(policy, NameConstrained):
         # fails: a name outside the subtrees, or no name at all (table ncf, see _Run._constraints)
         at, fails = "greatest(?, nb)", "coalesce(ncf.outside, TRUE)"
@@ -267,8 +306,9 @@ def _breaks_on_sql(policy: Policy) -> tuple[str, list, str, list]:
 
 
 class _Run:
-    def __init__(self, con, files, revocations, ca_ids, expires_on_or_before, issued_after, ct):
+    def __init__(self, con, files, revocations, ca_ids, expires_on_or_before, issued_after, ct, hashes=False):
         self.con = con
+        self.hashes = hashes  # keep each issuance's SHA-256s (an allowlist lists them)
         self.ct = ct
         self.files = files
         self.revocations = revocations
@@ -295,7 +335,7 @@ class _Run:
             names = set(pq.read_schema(f).names)
             eku = "(is_server_auth OR parse_error IS NOT NULL)" if "is_server_auth" in names else "TRUE"
             parts.append(
-                f"SELECT ({i}::BIGINT << 40) + file_row_number AS rn, certificate_id AS cid, issuer_ca_id, "
+                f"SELECT ({i}::BIGINT << 40) + file_row_number AS rn, certificate_id AS cid, issuer_ca_id, sha256, "
                 f"issuer_name, serial_number, dedup_key, {_ns_sql('not_before')} AS nb, {_ns_sql('not_after')} AS na,"
                 f" subject_o, subject_cn, dns_names, policy_oids, is_precertificate AS pre,"
                 f" parse_error IS NOT NULL AS unparsable,"
@@ -326,17 +366,24 @@ class _Run:
                          FROM read_parquet('{_quote(Path(self.ct))}')
                          WHERE certificate_id IS NOT NULL AND earliest_entry IS NOT NULL GROUP BY certificate_id""")
             rows, sct = "(SELECT src.*, ctmin.t FROM src LEFT JOIN ctmin USING (cid))", f"coalesce(min(t), {NAT})"
+        # The SHA-256 of the final certificate and of the precertificate (each the lowest crt.sh id), for an
+        # allowlist only (normalise()'s sha256 and precertificate_sha256).
+        fsha, psha = "NULL::VARCHAR", "NULL::VARCHAR"
+        if self.hashes:
+            fsha = "arg_min(sha256, {'c': cid, 'r': rn}) FILTER (WHERE NOT pre)"
+            psha = "arg_min(sha256, {'c': cid, 'r': rn}) FILTER (WHERE pre)"
         self.sql(f"""
             CREATE TABLE g AS
-            SELECT min(rn) AS iid, count(*) AS nrows, arg_min(rn, {{'p': pre, 'c': cid, 'r': rn}}) AS rep, {sct} AS sct
+            SELECT min(rn) AS iid, count(*) AS nrows, arg_min(rn, {{'p': pre, 'c': cid, 'r': rn}}) AS rep, {sct} AS sct,
+                   {fsha} AS fsha, {psha} AS psha
             FROM {rows} WHERE mergeable GROUP BY issuer_ca_id, serial_number, dedup_key
             UNION ALL
-            SELECT rn, 1, rn, {sct} FROM {rows} WHERE NOT mergeable GROUP BY rn""")
+            SELECT rn, 1, rn, {sct}, {fsha}, {psha} FROM {rows} WHERE NOT mergeable GROUP BY rn""")
         self.sql("""
             CREATE TABLE i0 AS
             SELECT g.iid, g.nrows, g.sct, s.unparsable, s.issuer_ca_id, s.issuer_name, s.nb, s.na, s.subject_o,
                    CASE WHEN coalesce(len(s.dns_names), 0) = 0 THEN s.subject_cn END AS cn, s.dns_names,
-                   s.policy_oids
+                   s.policy_oids, g.fsha, g.psha
             FROM g JOIN src s ON s.rn = g.rep""")
         self.sql("DROP TABLE g")
         self.stats["certificate_rows"] = self.sql("SELECT count(*) FROM src").fetchall()[0][0]
@@ -433,6 +480,9 @@ class _Run:
         if isinstance(_core(self.policy), NameConstrained):
             self._constraints(_core(self.policy))
             names_join = "LEFT JOIN ncf ON ncf.iid = i0.iid"
+        if isinstance(_core(self.policy), ExistingAllowlist):
+            self._allowlist(_core(self.policy))
+            names_join = "LEFT JOIN al ON al.iid = i0.iid"
         exp = f"(na <> {NAT} AND {_day('na')} <= ?)" if self.exp is not None else "FALSE"
         late = f"(nb <> {NAT} AND {_day('nb')} > ?)" if self.late is not None else "FALSE"
         params = list(b_params) + list(code_params)
@@ -475,8 +525,29 @@ class _Run:
         self.sql(f"""CREATE TABLE ncf AS SELECT n.iid, bool_or(NOT ({' OR '.join(inside)})) AS outside
                      FROM names n JOIN dn USING (name_id) GROUP BY n.iid""", params)
 
+    def _allowlist(self, policy: "ExistingAllowlist") -> None:
+        """``al(iid)``: the issuances an allowlist of every certificate existing on ``policy.cutoff`` lists, as
+        :meth:`analysis.policies.Allowlist.existing` and ``evaluate`` decide: the list holds the final and
+        precertificate SHA-256 of every parsable issuance whose notBefore's UTC day is on or before the cutoff's
+        (upper-cased when one has a lower-case letter); an issuance is listed when either of its hashes is in it.
+        The number of hashes listed goes into the policy's rule."""
+        day = _ns(policy.cutoff) - _ns(policy.cutoff) % DAY
+        self.sql(f"""CREATE TEMP TABLE exs AS SELECT DISTINCT h FROM (
+                         SELECT fsha AS h FROM i0 WHERE NOT unparsable AND {_day('nb')} <= ?
+                         UNION ALL SELECT psha FROM i0 WHERE NOT unparsable AND {_day('nb')} <= ?)
+                     WHERE h IS NOT NULL""", [day, day])
+        (lower,), = self.sql("SELECT coalesce(bool_or(regexp_matches(h, '[a-z]')), FALSE) FROM exs").fetchall()
+        key = "upper(h)" if lower else "h"
+        self.sql(f"CREATE TEMP TABLE exu AS SELECT DISTINCT {key} AS h FROM exs")
+        (n,), = self.sql("SELECT count(*) FROM exu").fetchall()
+        policy.set_hash_count(int(n))
+        self.sql("""CREATE TABLE al AS SELECT iid FROM i0
+                    WHERE fsha IN (SELECT h FROM exu) OR psha IN (SELECT h FROM exu)""")
+        self.sql("DROP TABLE exs")
+        self.sql("DROP TABLE exu")
+
     def _drop_policy_tables(self) -> None:
-        for t in ("iss", "aff", "affdom", "affb", "affn", "bl", "ncf"):
+        for t in ("iss", "aff", "affdom", "affb", "affn", "bl", "ncf", "al"):
             self.sql(f"DROP TABLE IF EXISTS {t}")
 
     # -- tables ------------------------------------------------------------------------------------------------

@@ -177,11 +177,16 @@ class Report:
         if progs:
             raise ScenarioError(f"programs: the root programs side by side are not {why}; {around}")
         record = _mozilla_presets(cached)
-        policies = []
-        for option in scenario.options:
-            if option.kind == "allowlist":
-                raise ScenarioError(f"option {option.spec!r}: {option.kind} is not {why}; {around}")
-            policies.append(scenario.policy_for(option, mozilla_presets=record))
+
+        def existing_allowlist(inner):
+            # Scenario.policy_for's allowlist, its certificates listed out of core (the rule counts them there)
+            return trustpaths.decide(inner, record, program="Mozilla", as_of=scenario.as_of,
+                                     ignore_alternate_paths=scenario.ignore_alternate_paths)
+
+        inners = {o.label: outofcore.ExistingAllowlist(scenario.distrust_date, o.arg, cutoff=scenario.as_of)
+                  for o in scenario.options if o.kind == "allowlist"}
+        policies = [existing_allowlist(inners[o.label]) if o.label in inners
+                    else scenario.policy_for(o, mozilla_presets=record) for o in scenario.options]
         last = cached.max_not_after()
         for option, policy in zip(scenario.options, policies):
             first = getattr(policy, "effective", None) or policy.date
@@ -197,6 +202,10 @@ class Report:
         results = outofcore.impact_many_from_bundle(
             cached.cache_path, policies, expires_on_or_before=scenario.expires_on_or_before,
             issued_after=scenario.issued_after, reference=scenario.distrust_date)
+        for option, result in zip(scenario.options, results):
+            if option.label in inners and result.policy is not inners[option.label]:  # its texts, now counted
+                result.policy = existing_allowlist(inners[option.label])
+                result.policy.outofcore_cleared = True
         evaluations = {o.label: outofcore.OutOfCoreEvaluation(r, scenario.distrust_date)
                        for o, r in zip(scenario.options, results)}
         return cls(scenario, source, cached, None, evaluations, record, Path(output_dir) if output_dir else None,

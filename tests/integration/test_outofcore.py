@@ -167,3 +167,27 @@ def test_a_name_with_two_trailing_dots_stays_a_flagged_name_of_its_own(tmp_path)
     assert ev.normalised.issuances["dns_name_count"].tolist() == [2, 1, 1, 1]
     assert ev.summary_values()["affected_with_invalid_name"] == 1
     assert_same(ooc, ev)
+
+
+@SETTINGS
+@given(pop=populations(), d=instants, cutoff=instants, exp=st.one_of(st.none(), instants),
+       late=st.one_of(st.none(), instants))
+def test_the_allowlist_of_existing_certificates_gives_the_library_tables(tmp_path_factory, pop, d, cutoff, exp,
+                                                                          late):
+    """The report's ``allowlist:SUNSET`` (every certificate existing on the snapshot date listed until the sunset)
+    out of core: the same tables, and the same number of hashes in its rule."""
+    from analysis.normalise import normalise
+    from analysis.outofcore import ExistingAllowlist
+    from analysis.policies import Allowlist
+
+    certs, rev, ct = pop
+    tmp = tmp_path_factory.mktemp("a")
+    sunset = d + pd.Timedelta(days=200)
+    ooc = impact(write_parquet(certs, tmp / "c.parquet"), ExistingAllowlist(d, sunset, cutoff),
+                 revocations=write_parquet(rev, tmp / "r.parquet"), threads=1, memory_limit="500MB", work_dir=tmp,
+                 expires_on_or_before=exp, issued_after=late)
+    norm = normalise(certs, revocations=rev)
+    library = Allowlist.existing(norm, cutoff=cutoff, date=d, sunset=sunset)
+    ev = evaluate(norm, library, expires_on_or_before=exp, issued_after=late)
+    assert ooc.policy.rule == library.rule and ooc.policy.name == library.name
+    assert_same(ooc, ev)

@@ -19,6 +19,8 @@ inputs resumes from it and removes it when the bundle is complete.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import fcntl
 import hashlib
@@ -171,6 +173,30 @@ class Bundle:
             self.read_frame(name)
 
 
+class BundleLocated(Exception):
+    """Raised by :meth:`ResultCache.existing` inside :func:`locating`: where the bundle of a fetch is (``path``) and
+    whether it is complete (``exists``), before anything is read."""
+
+    def __init__(self, path: Path, exists: bool):
+        super().__init__(str(path))
+        self.path, self.exists = path, exists
+
+
+_LOCATING = contextvars.ContextVar("locating", default=False)
+
+
+@contextlib.contextmanager
+def locating():
+    """Within this block, a fetch stops at its cache look-up with :class:`BundleLocated` (the bundle's path, as
+    the fetch computes its key), instead of reading the bundle or fetching: how a report finds a cached CA's size
+    without loading it (:func:`analysis.outofcore.locate_bundle`)."""
+    token = _LOCATING.set(True)
+    try:
+        yield
+    finally:
+        _LOCATING.reset(token)
+
+
 class ResultCache:
     """Bundles under ``cache_dir``, named ``<label>-<key[:16]>`` (readable and content-keyed)."""
 
@@ -183,6 +209,8 @@ class ResultCache:
 
     def existing(self, label: str, key: str) -> Bundle | None:
         path = self.bundle_path(label, key)
+        if _LOCATING.get():
+            raise BundleLocated(path, (path / "manifest.json").exists())
         return Bundle(path) if (path / "manifest.json").exists() else None
 
     def commit(self, bundle: Bundle, final: Path) -> Bundle:

@@ -119,6 +119,8 @@ class Report:
     output_dir: Path | None = None
     programs: list | None = None  # root programs compared side by side (None: that section is off)
     command: list | None = None  # the command that reproduces this report (default: from the parameters)
+    engine: str = "pandas"  # what computed the counts: pandas (in memory) or duckdb (out of core, docs/performance.md)
+    engine_rule: str = ""  # why that engine (the rule of engine 'auto', or the engine asked for)
     _program_cmp: object = field(default=None, init=False, repr=False)
     _checksum: str | None = field(default=None, init=False, repr=False)
 
@@ -127,16 +129,40 @@ class Report:
     def build(cls, *, ca: str, distrust_date: str, as_of: str = "", expires_on_or_before: str = "",
               issued_after: str = "", options: list[str] | str = "removal", source: str = "crtsh",
               cache_dir: str = "", output_dir: str = "", max_rows: int | None = None, programs: str = "", fetched=None,
-              ignore_alternate_paths: bool | str = False) -> "Report":
+              ignore_alternate_paths: bool | str = False, engine: str = "auto") -> "Report":
         """Validate the parameters (a one-line :class:`ScenarioError` if wrong; ``options`` a list of option specs, or
         one string of them separated by ``;``), load the population (cache first),
         normalise it once and evaluate every option on it (alternate trust paths decided unless
-        ``ignore_alternate_paths``: :meth:`analysis.scenario.Scenario.policy_for`)."""
+        ``ignore_alternate_paths``: :meth:`analysis.scenario.Scenario.policy_for`).
+
+        ``engine``: ``pandas`` (in memory), ``duckdb`` (out of core, from the cached Parquet bundle: a CA too large
+        for memory) or ``auto`` (the default): DuckDB when the cached bundle's rows would need more than half the
+        available memory in pandas (:func:`analysis.outofcore.choose_engine`)."""
+        from analysis import outofcore
+
         scenario = checked_scenario(ca=ca, distrust_date=distrust_date, as_of=as_of,
                                     expires_on_or_before=expires_on_or_before, issued_after=issued_after,
                                     options=options, ignore_alternate_paths=ignore_alternate_paths)
         check_max_rows(max_rows)
         progs = checked_programs(programs)
+        try:
+            engine = outofcore.checked_engine(engine)
+        except ValueError as exc:
+            raise ScenarioError(str(exc)) from None
+        if fetched is not None and engine == "duckdb":
+            raise ScenarioError("engine duckdb reads the cached bundle: do not pass the population in (fetched=)")
+        if fetched is None and engine != "pandas":
+            cache = notebook_cache_dir(cache_dir)
+            bundle = outofcore.locate_bundle(scenario.ca, scenario.as_of, source, cache, max_rows)
+            if bundle is None and engine == "duckdb":  # fetch it into the cache first
+                bundle = fetch_population(scenario.ca, scenario.as_of, source, cache, max_rows=max_rows).cache_path
+                if bundle is None:
+                    raise ReportError("engine duckdb needs the population in the cache, and it was not cached")
+            if bundle is not None:
+                cached = outofcore.CachedCA.open(bundle)
+                chosen, rule = outofcore.choose_engine(engine, cached.rows)
+                if chosen == "duckdb" and cached.mode == "rows":
+                    return cls._build_out_of_core(scenario, source, cached, rule, output_dir, progs)
         if fetched is None:
             fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=max_rows)
@@ -152,7 +178,80 @@ class Report:
                 norm, policy, expires_on_or_before=scenario.expires_on_or_before,
                 issued_after=scenario.issued_after)
         return cls(scenario, source, fetched, norm, evaluations, record,
-                   Path(output_dir) if output_dir else None, progs)
+                   Path(output_dir) if output_dir else None, progs, engine_rule="engine pandas")
+
+    @classmethod
+    def _build_out_of_core(cls, scenario: Scenario, source: str, cached, rule: str, output_dir: str,
+                           progs) -> "Report":
+        """The report of a cached CA counted out of core by DuckDB (:mod:`analysis.outofcore`), from its Parquet
+        files. What that engine cannot do is a one-line :class:`ScenarioError` naming the way around it, never a
+        different number."""
+        from analysis import outofcore
+
+        why = f"computed out of core by DuckDB ({rule})"
+        around = "drop it, or use engine 'pandas' on a machine with the memory for this CA"
+        if cached.mode != "rows":
+            planned = int(cached.provenance.get("rows_planned", cached.rows))
+            raise ReportError(f"{planned:,} rows is over the row-by-row limit: only server-side aggregates were "
+                              f"fetched; use notebooks/ca_aggregate_report.ipynb")
+        if progs:
+            raise ScenarioError(f"programs: the root programs side by side are not {why}; {around}")
+        record = _mozilla_presets(cached)
+
+        def existing_allowlist(inner):
+            # Scenario.policy_for's allowlist, its certificates listed out of core (the rule counts them there)
+            return trustpaths.decide(inner, record, program="Mozilla", as_of=scenario.as_of,
+                                     ignore_alternate_paths=scenario.ignore_alternate_paths)
+
+        inners = {o.label: outofcore.ExistingAllowlist(scenario.distrust_date, o.arg, cutoff=scenario.as_of)
+                  for o in scenario.options if o.kind == "allowlist"}
+        policies = [existing_allowlist(inners[o.label]) if o.label in inners
+                    else scenario.policy_for(o, mozilla_presets=record) for o in scenario.options]
+        last = cached.max_not_after()
+        for option, policy in zip(scenario.options, policies):
+            first = getattr(policy, "effective", None) or policy.date
+            if last is not None and not outofcore.paths_save_nothing(policy, cached.issuing_ca_ids, first, last):
+                raise ScenarioError(f"option {option.spec!r}: a cross-sign gives certificates of this CA another "
+                                    f"trust path, decided per certificate only in memory ({why}); use "
+                                    f"ignore-alternate-paths, or engine 'pandas' on a machine with the memory")
+            try:
+                outofcore.check_policy(policy, cached.cache_path / "ct.parquet")
+            except ValueError:
+                raise ScenarioError(f"option {option.spec!r}: its rule ({policy.name}) is not {why}; "
+                                    f"{around}") from None
+        results = outofcore.impact_many_from_bundle(
+            cached.cache_path, policies, expires_on_or_before=scenario.expires_on_or_before,
+            issued_after=scenario.issued_after, reference=scenario.distrust_date)
+        for option, result in zip(scenario.options, results):
+            if option.label in inners and result.policy is not inners[option.label]:  # its texts, now counted
+                result.policy = existing_allowlist(inners[option.label])
+                result.policy.outofcore_cleared = True
+        evaluations = {o.label: outofcore.OutOfCoreEvaluation(r, scenario.distrust_date)
+                       for o, r in zip(scenario.options, results)}
+        return cls(scenario, source, cached, None, evaluations, record, Path(output_dir) if output_dir else None,
+                   progs, engine="duckdb", engine_rule=rule)
+
+    @property
+    def out_of_core(self) -> bool:
+        return self.engine == "duckdb"
+
+    def engine_line(self) -> str:
+        """How the counts were computed, as one sentence (out of core: engine, rows and the rule that chose it)."""
+        if not self.out_of_core:
+            return ""
+        rows = self.primary.summary_values()["certificate_rows"]
+        return (f"Computed out of core by DuckDB from the cached Parquet files: {rows:,} crt.sh rows "
+                f"({self.engine_rule}); the per-certificate table is not written.")
+
+    def _ca_certificate_rows(self) -> int:
+        if self.out_of_core:
+            return int(self.primary.impact.stats["ca_certificate_rows"])
+        return len(ca_certificate_ids(self.fetched) & set(self.fetched.certificates["certificate_id"]))
+
+    def _not_for_tls_servers(self) -> int:
+        if self.out_of_core:
+            return int(self.primary.impact.stats["not_for_tls_servers"])
+        return not_for_tls_servers(self.fetched)
 
     # -- facts ------------------------------------------------------------------------------------------------
     @property
@@ -197,10 +296,9 @@ class Report:
             ("CA", self.ca_name),
             ("root crt.sh CA id", str(self.fetched.root_ca_id)),
             ("CAs in the hierarchy (incl. the root)", str(len(self.fetched.issuing_ca_ids))),
-            ("CA certificates (in the hierarchy table, not counted below)",
-             str(len(ca_certificate_ids(self.fetched) & set(self.fetched.certificates["certificate_id"])))),
+            ("CA certificates (in the hierarchy table, not counted below)", str(self._ca_certificate_rows())),
             ("crt.sh rows not for TLS servers (EKU without serverAuth; not counted)",
-             f"{not_for_tls_servers(self.fetched):,}"),
+             f"{self._not_for_tls_servers():,}"),
             ("source", self.source_name),
             ("query time (UTC)", self.query_time),
             ("snapshot: certificates unexpired on", s.as_of.isoformat()),
@@ -211,7 +309,7 @@ class Report:
             ("field extraction", str(p.get("parameters", {}).get("method", ""))),
             ("code version", code_version()),
             ("cached result", Path(self.fetched.cache_path).name if self.fetched.cache_path else "not cached"),
-        ]
+        ] + ([("computed by", self.engine_line())] if self.out_of_core else [])
         return pd.DataFrame(rows, columns=["item", "value"])
 
     def hierarchy(self) -> pd.DataFrame:
@@ -249,12 +347,16 @@ class Report:
         paths: dict[int, set[int]] = {}
         for row in h.itertuples():
             paths.setdefault(int(row.ca_id), set()).update(int(x) for x in (row.path or [row.ca_id]))
-        affected = self.primary.verdicts["status"].to_numpy() == "affected"
-        issuers = self.normalised.issuances["issuer_ca_id"].to_numpy()
+        if self.out_of_core:  # affected certificates per issuing CA: the by-intermediate table
+            per_ca = self.primary.by_intermediate(examples=0)
+            issuers, affected = per_ca["issuer_ca_id"].to_numpy(), per_ca["certificates"].to_numpy()
+        else:
+            issuers = self.normalised.issuances["issuer_ca_id"].to_numpy()
+            affected = (self.primary.verdicts["status"].to_numpy() == "affected").astype(int)
         rows = []
         for ca_id, (name, depth, others) in sorted(crossed.items(), key=lambda kv: (kv[1][1], kv[0])):
             below = {c for c, anc in paths.items() if ca_id in anc}
-            n = int((affected & pd.Series(issuers).isin(below).to_numpy()).sum())
+            n = int(affected[pd.Series(issuers).isin(below).to_numpy()].sum())
             trusted = h.loc[h["ca_id"] == ca_id, "trusted_in"].dropna()
             rows.append((ca_id, name, depth, sorted(others),
                          " ".join(f"https://crt.sh/?caid={o}" for o in sorted(others)),
@@ -329,8 +431,9 @@ class Report:
 
     # -- reproducing ---------------------------------------------------------------------------------------------
     def inputs(self) -> dict[str, pd.DataFrame | None]:
-        """The fetched frames every number is derived from (what :func:`analysis.repro.input_checksum` covers)."""
-        return input_frames(self.fetched)
+        """The fetched frames every number is derived from (what :func:`analysis.repro.input_checksum` covers); out
+        of core, the row frames by their Parquet files' checksums (:meth:`analysis.outofcore.CachedCA.inputs`)."""
+        return self.fetched.inputs() if self.out_of_core else input_frames(self.fetched)
 
     def parameters(self) -> dict[str, str]:
         """Every parameter of this report as plain strings (the scenario, source, programs)."""
@@ -458,7 +561,9 @@ class Report:
         ]
         if v["affected"] == 0:
             head.append("No certificate is affected under this option.")
-        non_tls = not_for_tls_servers(self.fetched)
+        if self.out_of_core:
+            head.append(self.engine_line())
+        non_tls = self._not_for_tls_servers()
         if non_tls:
             head.append(f"Left out: {non_tls:,} crt.sh rows whose extended key usage excludes TLS servers "
                         f"(S/MIME, client or code-signing certificates).")
@@ -529,9 +634,11 @@ class Report:
             write(ev.by_validation_level(), "by_validation_level.csv"),
             write(ev.by_status(), "by_status.csv"),
             write(ev.expiry_histogram(reference=self.scenario.distrust_date), "expiry_by_month.csv"),
-            write(ev.certificates(status=None), "certificates.csv", crtsh_ids=self.source == "crtsh"),
             write(self.provenance(), "provenance.csv"),
         ]
+        if not self.out_of_core:  # out of core: no per-certificate table (engine_line says so)
+            written.insert(-1, write(ev.certificates(status=None), "certificates.csv",
+                                     crtsh_ids=self.source == "crtsh"))
         if not self.scenario.ignore_alternate_paths:
             written.append(write(self.saved_by_path(), "saved_by_path.csv"))
         if self.programs:

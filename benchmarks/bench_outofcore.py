@@ -15,6 +15,15 @@ step runs in its own process, so each peak resident memory (``ru_maxrss``) is th
   ``subscriber_certificates``, ``evaluate``), and a check that every table is equal.
 
 CPU is user + system time of the step's process (all threads). The load average is printed: the machine is shared.
+
+The whole report notebook, as the report command's kernel runs it (papermill, its kernel, DuckDB, figures and files):
+
+    .venv/bin/python benchmarks/bench_outofcore.py --rows 30000000 --cache-dir /var/tmp/ooc/cache --notebook OUT
+
+generates the CA into ``--cache-dir`` as the cached fetch of crt.sh CA id 999 (``gen_large_ca.py --cache-dir``) unless
+it is there, then executes ``notebooks/ca_impact_report.ipynb`` on it (``engine`` auto: the rule picks DuckDB for a CA
+that does not fit) into ``OUT``, sampling the resident memory of the whole process tree (papermill and its kernel)
+every 0.2 s: wall, CPU of the tree, and the peak of the tree's summed RSS.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 SCENARIO = {"expires_on_or_before": "2019-08-31", "issued_after": "2019-05-17"}
 DISTRUST = "2019-09-03"
@@ -86,18 +96,73 @@ def _child(args: list[str]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_notebook(rows: int, cache_dir: str, out: str, engine: str, options: str) -> dict:
+    """Execute the report notebook on the cached synthetic CA (generated first if absent); measure the tree."""
+    import psutil
+    from gen_large_ca import CACHED_AS_OF, ROOT_CA_ID, cache_entry_for
+
+    if not (cache_entry_for(cache_dir, rows) / "manifest.json").exists():
+        subprocess.run([sys.executable, str(Path(__file__).parent / "gen_large_ca.py"), "--cache-dir", cache_dir,
+                        "--rows", str(rows)], check=True)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    nb = Path(__file__).resolve().parent.parent / "notebooks" / "ca_impact_report.ipynb"
+    cmd = [str(Path(sys.executable).parent / "papermill"), str(nb), str(Path(out) / "report.ipynb"),
+           "-k", "distrust-impact", "--no-progress-bar", "-p", "ca", str(ROOT_CA_ID), "-p", "distrust_date",
+           "2019-09-03", "-p", "as_of", CACHED_AS_OF, "-p", "expires_on_or_before", SCENARIO["expires_on_or_before"],
+           "-p", "issued_after", SCENARIO["issued_after"], "-y", json.dumps({"options": options.split(";")}),
+           "-p", "source", "crtsh", "-p", "cache_dir", cache_dir, "-p", "output_dir", str(Path(out).resolve()),
+           "-p", "max_rows", str(rows), "-p", "engine", engine]
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak, cpu = 0, {}
+    while proc.poll() is None:
+        try:
+            tree = [proc] + proc.children(recursive=True)
+            peak = max(peak, sum(p.memory_info().rss for p in tree))
+            for p in tree:
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    output = proc.stdout.read().decode(errors="replace")
+    if proc.returncode:
+        raise SystemExit(f"the notebook failed:\n{output[-3000:]}")
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": time.perf_counter() - t0, "cpu": max(r.ru_utime + r.ru_stime, sum(cpu.values())),
+            "peak_tree_mb": peak / 2**20, "peak_process_mb": r.ru_maxrss / 1024, "load_start": load,
+            "load_end": os.getloadavg()[0], "summary": (Path(out) / "summary.txt").read_text()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=30_000_000)
-    ap.add_argument("--bundle", required=True, help="the bundle folder (generated there if it does not exist)")
+    ap.add_argument("--bundle", help="the bundle folder (generated there if it does not exist)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit (default 4GB)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work-dir", default=None, help="DuckDB's database and spill files (default: temp)")
     ap.add_argument("--compare-pandas", action="store_true", help="also run the in-memory library and compare")
+    ap.add_argument("--cache-dir", help="with --notebook: the cache folder of the synthetic CA")
+    ap.add_argument("--notebook", metavar="OUT", help="execute the report notebook into OUT (see above)")
+    ap.add_argument("--engine", default="auto", help="with --notebook: the notebook's engine (default auto)")
+    ap.add_argument("--options", default="removal", help="with --notebook: options, separated by ';'")
     ap.add_argument("--step", choices=["outofcore", "pandas"], help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.notebook:
+        if not args.cache_dir:
+            ap.error("--notebook needs --cache-dir")
+        res = run_notebook(args.rows, args.cache_dir, args.notebook, args.engine, args.options)
+        print(f"report notebook on {args.rows:,} generated rows (engine {args.engine}, options {args.options}): "
+              f"wall {res['wall']:,.1f} s, CPU {res['cpu']:,.1f} s, peak RSS of papermill + kernel "
+              f"{res['peak_tree_mb']:,.0f} MB (largest process {res['peak_process_mb']:,.0f} MB); load average "
+              f"(1 min) {res['load_start']:.1f} at the start, {res['load_end']:.1f} at the end")
+        print(res["summary"])
+        return 0
+    if not args.bundle:
+        ap.error("--bundle is required (or --notebook)")
     if args.step == "outofcore":
         print(json.dumps(run_outofcore(args.bundle, args.memory_limit, args.threads, args.work_dir, args.out)))
         return 0

@@ -1,6 +1,11 @@
 """A synthetic large CA written straight to a Parquet cache bundle, batch by batch (never the whole CA in memory).
 
     .venv/bin/python benchmarks/gen_large_ca.py OUT_DIR --rows 30000000 [--seed 1] [--batch-rows 1000000]
+    .venv/bin/python benchmarks/gen_large_ca.py --cache-dir DIR --rows 30000000   # as a cached fetch a report reads
+
+With ``--cache-dir``, the bundle is written where ``distrust-impact report --ca 999 --as-of 2019-05-17
+--cache-dir DIR --max-rows N`` (from crt.sh, ``--source``) finds it: the cache entry of that fetch (same key), so the
+report runs on it offline (``analysis.outofcore.cache_entry``).
 
 The bundle has the layout and schemas of a real fetch (``analysis/cache.py``: ``certificates``, ``revocations``,
 ``ct``, ``root``, ``hierarchy``, ``trust``, ``aggregates`` with sidecars and a manifest), so
@@ -238,15 +243,32 @@ def generate_parquet(out_dir: Path | str, rows: int, seed: int = 1, batch_rows: 
     return out
 
 
+CACHED_AS_OF = "2019-05-17"
+
+
+def cache_entry_for(cache_dir: Path | str, rows: int, source: str = "crtsh") -> Path:
+    """The cache folder of the report of this synthetic root (crt.sh CA id 999) as of 2019-05-17 from ``source``,
+    fetched with ``--max-rows rows`` (so that a fetch of it takes every row)."""
+    from analysis.outofcore import cache_entry
+
+    return cache_entry(str(ROOT_CA_ID), CACHED_AS_OF, source, Path(cache_dir), rows)[0]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out_dir")
+    ap.add_argument("out_dir", nargs="?", help="the bundle folder (or give --cache-dir)")
+    ap.add_argument("--cache-dir", help="write the bundle as the cached fetch of crt.sh CA id 999 as of "
+                                        f"{CACHED_AS_OF} (--max-rows = --rows)")
+    ap.add_argument("--source", default="crtsh", help="the source of that fetch (default crtsh)")
     ap.add_argument("--rows", type=int, default=30_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--batch-rows", type=int, default=1_000_000)
     args = ap.parse_args(argv)
+    if bool(args.out_dir) == bool(args.cache_dir):
+        ap.error("give OUT_DIR or --cache-dir (one of them)")
+    out = args.out_dir or cache_entry_for(args.cache_dir, args.rows, args.source)
     t0 = time.perf_counter()
-    path = generate_parquet(args.out_dir, args.rows, args.seed, args.batch_rows)
+    path = generate_parquet(out, args.rows, args.seed, args.batch_rows)
     size = sum(p.stat().st_size for p in path.glob("*.parquet"))
     print(json.dumps({"bundle": str(path), "rows": args.rows, "seconds": round(time.perf_counter() - t0, 1),
                       "parquet_mb": round(size / 2**20)}))

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analysis.outofcore import impact
-from analysis.policies import DistrustAfter, NameConstrained, Removal
+from analysis.policies import DistrustAfter, DistrustBefore, NameConstrained, Removal
 from analysis.tables import evaluate
 from tests.integration.test_impact_properties import SETTINGS, instants, populations
 
@@ -38,7 +38,7 @@ def assert_same(ooc, ev) -> None:
     """Every core table of the out-of-core result equals the pandas library's."""
     assert ooc.summary_values == ev.summary_values()
     pd.testing.assert_frame_equal(ooc.summary(), ev.summary())
-    for name in TABLES:
+    for name in TABLES + ("by_validation_level", "by_status"):
         pd.testing.assert_frame_equal(getattr(ooc, name), getattr(ev, name)(), obj=name)
     assert ooc.survival_curve.attrs == ev.survival_curve().attrs
 
@@ -60,7 +60,9 @@ def run_both(tmp: Path, certs, rev, policy, *, ca_ids=(), ct=None, **filters):
 def ooc_policies(draw):
     d = draw(instants)
     later = d + pd.Timedelta(days=40)
-    return draw(st.sampled_from([Removal(d), DistrustAfter(d), DistrustAfter(d, dates_only=True),
+    return draw(st.sampled_from([Removal(d), NameConstrained(["example.fr", ".gouv.fr"], d),
+                                 NameConstrained(["xn--bcher-kva.de"], d), DistrustAfter(d),
+                                 DistrustAfter(d, dates_only=True),
                                  DistrustAfter(d, effective=later), DistrustAfter(d, "earliest_sct", effective=later),
                                  DistrustAfter(d, "earliest_sct", dates_only=True)]))
 
@@ -80,6 +82,7 @@ SEED_FILTERS = {"expires_on_or_before": "2019-08-31", "issued_after": "2019-05-1
 
 @pytest.mark.parametrize("policy, filters", [(Removal("2019-09-03"), SEED_FILTERS),
                                              (DistrustAfter("2019-05-17", effective="2019-09-03"), {}),
+                                             (NameConstrained(["gouv.fr", ".fr"], "2019-09-03"), SEED_FILTERS),
                                              (DistrustAfter("2018-06-01", "earliest_sct", effective="2019-09-03"),
                                               {"expires_on_or_before": "2019-08-31"})])
 def test_generated_large_ca_bundle_gives_the_report_tables(tmp_path, policy, filters):
@@ -125,8 +128,8 @@ def _fixed_population():
 def test_other_policies_are_refused_with_one_line(tmp_path):
     certs, rev, _ = _fixed_population()
     c = write_parquet(certs, tmp_path / "c.parquet")
-    with pytest.raises(ValueError, match="removal and distrust-after"):
-        impact(c, NameConstrained(["gouv.fr"], "2019-03-01"))
+    with pytest.raises(ValueError, match="and the allowlist of existing certificates, not DistrustBefore"):
+        impact(c, DistrustBefore("2019-03-01"))
     with pytest.raises(ValueError, match="needs the CT side frame"):
         impact(c, DistrustAfter("2019-03-01", "earliest_sct"))
     with pytest.raises(FileNotFoundError, match="no such Parquet file"):
@@ -163,4 +166,28 @@ def test_a_name_with_two_trailing_dots_stays_a_flagged_name_of_its_own(tmp_path)
     assert dn.loc["a.fr.", "name_issue"] == "invalid_characters" and dn.loc["a.fr", "is_valid_hostname"]
     assert ev.normalised.issuances["dns_name_count"].tolist() == [2, 1, 1, 1]
     assert ev.summary_values()["affected_with_invalid_name"] == 1
+    assert_same(ooc, ev)
+
+
+@SETTINGS
+@given(pop=populations(), d=instants, cutoff=instants, exp=st.one_of(st.none(), instants),
+       late=st.one_of(st.none(), instants))
+def test_the_allowlist_of_existing_certificates_gives_the_library_tables(tmp_path_factory, pop, d, cutoff, exp,
+                                                                          late):
+    """The report's ``allowlist:SUNSET`` (every certificate existing on the snapshot date listed until the sunset)
+    out of core: the same tables, and the same number of hashes in its rule."""
+    from analysis.normalise import normalise
+    from analysis.outofcore import ExistingAllowlist
+    from analysis.policies import Allowlist
+
+    certs, rev, ct = pop
+    tmp = tmp_path_factory.mktemp("a")
+    sunset = d + pd.Timedelta(days=200)
+    ooc = impact(write_parquet(certs, tmp / "c.parquet"), ExistingAllowlist(d, sunset, cutoff),
+                 revocations=write_parquet(rev, tmp / "r.parquet"), threads=1, memory_limit="500MB", work_dir=tmp,
+                 expires_on_or_before=exp, issued_after=late)
+    norm = normalise(certs, revocations=rev)
+    library = Allowlist.existing(norm, cutoff=cutoff, date=d, sunset=sunset)
+    ev = evaluate(norm, library, expires_on_or_before=exp, issued_after=late)
+    assert ooc.policy.rule == library.rule and ooc.policy.name == library.name
     assert_same(ooc, ev)

@@ -183,6 +183,7 @@ class BundleLocated(Exception):
 
 
 _LOCATING = contextvars.ContextVar("locating", default=False)
+_STORING_ONLY = contextvars.ContextVar("storing_only", default=False)
 
 
 @contextlib.contextmanager
@@ -195,6 +196,19 @@ def locating():
         yield
     finally:
         _LOCATING.reset(token)
+
+
+@contextlib.contextmanager
+def storing_only():
+    """Within this block, a fetch stops with :class:`BundleLocated` (``exists`` true) once its complete bundle is
+    in the cache — found there, or fetched and committed — instead of reading its rows into memory: how a report
+    run gets a CA into the cache before it knows whether the CA fits in memory
+    (:func:`analysis.outofcore.fetch_into_cache`)."""
+    token = _STORING_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _STORING_ONLY.reset(token)
 
 
 class ResultCache:
@@ -211,7 +225,11 @@ class ResultCache:
         path = self.bundle_path(label, key)
         if _LOCATING.get():
             raise BundleLocated(path, (path / "manifest.json").exists())
-        return Bundle(path) if (path / "manifest.json").exists() else None
+        if not (path / "manifest.json").exists():
+            return None
+        if _STORING_ONLY.get():
+            raise BundleLocated(path, True)
+        return Bundle(path)
 
     def commit(self, bundle: Bundle, final: Path) -> Bundle:
         """Replace ``final`` by the completed temporary bundle (the old one, if any, is removed after)."""
@@ -223,6 +241,8 @@ class ResultCache:
         os.replace(bundle.path, final)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        if _STORING_ONLY.get():
+            raise BundleLocated(final, True)
         return Bundle(final)
 
     def discard(self, bundle: Bundle) -> None:

@@ -130,6 +130,7 @@ def _run_report(args, kernel) -> int:
     dates = args.date or (runs.default_demo_dates() if args.demo else [])
     if args.ignore_alternate_paths:
         params["ignore_alternate_paths"] = True
+    params["engine"] = args.engine
     results = runs.run_reports(dates=dates, out_root=args.out, cache_dir=args.cache_dir, force=args.force,
                                refresh=args.refresh, max_rows=args.max_rows, programs=args.programs or "",
                                log=runs.stderr_log, kernel=kernel, **params)
@@ -217,6 +218,10 @@ def build_parser(fetch: bool = True) -> argparse.ArgumentParser:
     rep.add_argument("--programs",
                      help="also compare root programs side by side, each with its actual rule on this root: 'all' "
                           "or a list such as 'mozilla,chrome'")
+    rep.add_argument("--engine", choices=("auto", "pandas", "duckdb"), default="auto",
+                     help="pandas: count in memory; duckdb: out of core from the cached Parquet files (a CA too large "
+                          "for memory; no date sweep, no --programs); auto (default): duckdb when the CA's rows would "
+                          "need more than half the available memory")
     rep.add_argument("--ignore-alternate-paths", action="store_true",
                      help="count a certificate as broken even when a cross-sign gives it a chain to another root "
                           "the program trusts that day (by default such paths are decided and save it; "

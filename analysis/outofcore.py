@@ -846,6 +846,25 @@ def locate_bundle(ca: str, as_of, source: str, cache_dir: Path | None, max_rows:
     return path if complete else None
 
 
+def fetch_into_cache(ca: str, as_of, source: str, cache_dir: Path | None, max_rows: int | None, *,
+                     refresh: bool = False, progress=None) -> Path:
+    """The folder of the complete cache bundle of ``ca`` as of ``as_of``: found in the cache, or fetched into it
+    (:func:`analysis.sources.fetch_population`'s entry), without reading its rows into memory — a CA too large for
+    memory is fetched page by page into the cache, then counted out of core."""
+    from analysis.cache import BundleLocated, storing_only
+    from analysis.sources import fetch_population
+
+    with storing_only():
+        try:
+            fetched = fetch_population(ca, as_of, source, cache_dir, refresh=refresh, progress=progress,
+                                       max_rows=max_rows)
+        except BundleLocated as found:
+            return found.path
+    if fetched.cache_path is None:  # pragma: no cover - fetch_population always caches
+        raise RuntimeError("the fetch was not cached")
+    return fetched.cache_path  # kept in this process from an earlier call
+
+
 @dataclass
 class CachedCA:
     """A cached fetch without its row frames: what a report shows besides the counts (the root, hierarchy and

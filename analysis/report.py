@@ -121,6 +121,7 @@ class Report:
     command: list | None = None  # the command that reproduces this report (default: from the parameters)
     engine: str = "pandas"  # what computed the counts: pandas (in memory) or duckdb (out of core, docs/performance.md)
     engine_rule: str = ""  # why that engine (the rule of engine 'auto', or the engine asked for)
+    max_rows: int | None = None  # the fetch's row-by-row limit (part of its cache entry's key); None: the default
     _program_cmp: object = field(default=None, init=False, repr=False)
     _checksum: str | None = field(default=None, init=False, repr=False)
 
@@ -154,15 +155,13 @@ class Report:
         if fetched is None and engine != "pandas":
             cache = notebook_cache_dir(cache_dir)
             bundle = outofcore.locate_bundle(scenario.ca, scenario.as_of, source, cache, max_rows)
-            if bundle is None and engine == "duckdb":  # fetch it into the cache first
-                bundle = fetch_population(scenario.ca, scenario.as_of, source, cache, max_rows=max_rows).cache_path
-                if bundle is None:
-                    raise ReportError("engine duckdb needs the population in the cache, and it was not cached")
+            if bundle is None and engine == "duckdb":  # fetch it into the cache first, its rows left on disk
+                bundle = outofcore.fetch_into_cache(scenario.ca, scenario.as_of, source, cache, max_rows)
             if bundle is not None:
                 cached = outofcore.CachedCA.open(bundle)
                 chosen, rule = outofcore.choose_engine(engine, cached.rows)
                 if chosen == "duckdb" and cached.mode == "rows":
-                    return cls._build_out_of_core(scenario, source, cached, rule, output_dir, progs)
+                    return cls._build_out_of_core(scenario, source, cached, rule, output_dir, progs, max_rows)
         if fetched is None:
             fetched = fetch_population(scenario.ca, scenario.as_of, source, notebook_cache_dir(cache_dir),
                                        max_rows=max_rows)
@@ -178,11 +177,11 @@ class Report:
                 norm, policy, expires_on_or_before=scenario.expires_on_or_before,
                 issued_after=scenario.issued_after)
         return cls(scenario, source, fetched, norm, evaluations, record,
-                   Path(output_dir) if output_dir else None, progs, engine_rule="engine pandas")
+                   Path(output_dir) if output_dir else None, progs, engine_rule="engine pandas", max_rows=max_rows)
 
     @classmethod
     def _build_out_of_core(cls, scenario: Scenario, source: str, cached, rule: str, output_dir: str,
-                           progs) -> "Report":
+                           progs, max_rows: int | None) -> "Report":
         """The report of a cached CA counted out of core by DuckDB (:mod:`analysis.outofcore`), from its Parquet
         files. What that engine cannot do is a one-line :class:`ScenarioError` naming the way around it, never a
         different number."""
@@ -229,7 +228,7 @@ class Report:
         evaluations = {o.label: outofcore.OutOfCoreEvaluation(r, scenario.distrust_date)
                        for o, r in zip(scenario.options, results)}
         return cls(scenario, source, cached, None, evaluations, record, Path(output_dir) if output_dir else None,
-                   progs, engine="duckdb", engine_rule=rule)
+                   progs, engine="duckdb", engine_rule=rule, max_rows=max_rows)
 
     @property
     def out_of_core(self) -> bool:
@@ -436,8 +435,18 @@ class Report:
         return self.fetched.inputs() if self.out_of_core else input_frames(self.fetched)
 
     def parameters(self) -> dict[str, str]:
-        """Every parameter of this report as plain strings (the scenario, source, programs)."""
-        return {**self.scenario.parameters(), "source": self.source, "programs": ",".join(self.programs or [])}
+        """Every parameter of this report as plain strings (the scenario, source, programs; the fetch's row limit
+        when not the default, and the engine when out of core: what finds the same cache entry and counts it the
+        same way)."""
+        from analysis.crtsh.fetch import DEFAULT_MAX_ROWS
+
+        extra = {}
+        if self.max_rows is not None and self.max_rows != DEFAULT_MAX_ROWS:
+            extra["max_rows"] = str(self.max_rows)
+        if self.out_of_core:
+            extra["engine"] = "duckdb"
+        return {**self.scenario.parameters(), "source": self.source, "programs": ",".join(self.programs or []),
+                **extra}
 
     def reproduce_command(self) -> list[str]:
         """The ``distrust-impact report`` command giving this report (:func:`command_for`)."""
@@ -704,6 +713,10 @@ def command_for(parameters: dict[str, str]) -> list[str]:
         cmd += ["--programs", parameters["programs"].lower()]
     if parse_flag(parameters.get("ignore_alternate_paths", ""), "ignore-alternate-paths"):
         cmd.append("--ignore-alternate-paths")
+    if parameters.get("max_rows"):
+        cmd += ["--max-rows", str(parameters["max_rows"])]
+    if parameters.get("engine") == "duckdb":
+        cmd += ["--engine", "duckdb"]
     return cmd
 
 

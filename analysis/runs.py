@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import crtsh, verify
+from analysis import crtsh, outofcore, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from analysis.kernel import KernelSetupError, SharedKernel
 from analysis.notebook_engine import DeadKernelError, export_html, html_exporter, nbformat, pm
@@ -231,7 +231,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
                 issued_after: str = "", options: str = "removal", source: str = "crtsh",
                 out_root: Path | str = REPORTS_DIR, cache_dir: Path | str | None = None, force: bool = False,
                 refresh: bool = False, max_rows: int | None = None, programs: str = "",
-                ignore_alternate_paths: bool = False, log=print,
+                ignore_alternate_paths: bool = False, engine: str = "auto", log=print,
                 kernel: SharedKernel | None = None) -> list[RunResult]:
     """Validate (parameters and output folder, before any query), fetch once, then run the report template once per
     date and the sweep over every date reported for this CA with the same snapshot and filters.
@@ -241,10 +241,18 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
 
     ``kernel``: the run's kernel, already started by the caller (the command starts it before importing this
     module, so that it warms up meanwhile) and stopped by it; by default one is started here once the parameters
-    are checked."""
+    are checked.
+
+    ``engine``: ``pandas`` (in memory), ``duckdb`` (out of core), ``auto`` (by the cached CA's size:
+    :func:`analysis.outofcore.choose_engine`). Out of core the CA is fetched into the cache without reading its rows
+    into this process, each date's report counts it from its Parquet files, and there is no date sweep."""
     if not dates:
         raise ScenarioError("give at least one distrust date (--date YYYY-MM-DD)")
     check_max_rows(max_rows)
+    try:
+        engine = outofcore.checked_engine(engine)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     progs = checked_programs(programs)
     programs = ",".join(p.lower() for p in progs) if progs else ""
     scenarios = [checked_scenario(ca=ca, distrust_date=d, as_of=as_of, expires_on_or_before=expires_on_or_before,
@@ -266,7 +274,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
 
     cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
     run = dict(ca=ca, source=source, cache_dir=cache_dir, refresh=refresh, max_rows=max_rows, programs=programs,
-               log=log)
+               engine=engine, log=log)
     env = {CACHE_DIR_ENV: str(cache_dir.resolve())}  # the cache the notebooks read (no local path in a notebook)
     if kernel is not None:
         kernel.set_env(**env)
@@ -277,14 +285,25 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
 
 
 def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, cache_dir: Path, refresh: bool,
-                   max_rows: int | None, programs: str, log, kernel: SharedKernel) -> list[RunResult]:
+                   max_rows: int | None, programs: str, engine: str, log,
+                   kernel: SharedKernel) -> list[RunResult]:
     """The run once its parameters and output folder are checked: fetch once, then every notebook in ``kernel``."""
     log(f"fetching {ca} as of {scenarios[0].as_of} from {source_label(source)} …")
+    progress = True if sys.stderr.isatty() else _phase_logger(log)
     try:
         resolved = resolve_ca_name(scenarios[0].ca, source)
-        fetched = fetch_population(resolved, scenarios[0].as_of, source, cache_dir, refresh=refresh,
-                                   progress=True if sys.stderr.isatty() else _phase_logger(log),
-                                   max_rows=max_rows)
+        cached = None
+        if engine != "pandas":  # into the cache first: its size decides whether its rows are read into memory
+            bundle = outofcore.fetch_into_cache(resolved, scenarios[0].as_of, source, cache_dir, max_rows,
+                                                refresh=refresh, progress=progress)
+            refresh = False
+            cached = outofcore.CachedCA.open(bundle)
+            chosen, rule = outofcore.choose_engine(engine, cached.rows)
+            if cached.mode != "rows" or chosen != "duckdb":
+                cached, engine = None, "pandas"
+        if cached is None:
+            fetched = fetch_population(resolved, scenarios[0].as_of, source, cache_dir, refresh=refresh,
+                                       progress=progress, max_rows=max_rows)
     except Exception as exc:
         if isinstance(exc, crtsh.CrtshUnavailable):
             cached = cached_results(ca, cache_dir)
@@ -296,12 +315,14 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
         raise
     if resolved != scenarios[0].ca:  # a name: the notebooks get the crt.sh CA id it resolved to
         scenarios = [checked_scenario(**{**s.parameters(), "ca": resolved}) for s in scenarios]
-    log(fetched.summary())
     # The notebooks read the result just cached (its key ignores passwords): they get the DSN without its password,
     # so no secret lands in an executed notebook or its HTML.
     source = source if source in (DEMO, "crtsh") else crtsh.public_dsn(source)
-
     row_limit = crtsh.DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    if cached is not None:
+        return _run_out_of_core(scenarios, folders, cached, rule, source=source, row_limit=row_limit,
+                                programs=programs, engine=engine, log=log, kernel=kernel)
+    log(fetched.summary())
     if fetched.mode == "aggregates":
         log(f"{fetched.rows_planned:,} unexpired rows is over the row-by-row limit ({row_limit:,}): reporting "
             f"from crt.sh's server-side counts")
@@ -323,7 +344,7 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
         results = _run_dates(REPORT_TEMPLATE, "report", scenarios, folders, source, row_limit, log, kernel, exports,
-                             programs=programs)
+                             programs=programs, engine="pandas")
         # the sweep starts while the last date's HTML is still being written (its folder swapped in afterwards)
         ran = [s.distrust_date.isoformat() for s, r in zip(scenarios, results) if not isinstance(r, RunResult)]
         sweep_dates = sweep_dates_for(ca_dir, scenarios[0], source, also=ran)
@@ -338,6 +359,23 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
             f"this CA ({', '.join(sweep_dates)})", log, kernel, exports=exports))
         kernel.close()  # the last notebook has run: stopped while the HTML is written (it is started again if used)
         return _gathered(results)
+
+
+def _run_out_of_core(scenarios, folders, cached, rule: str, *, source: str, row_limit: int, programs: str,
+                     engine: str, log, kernel: SharedKernel) -> list[RunResult]:
+    """Every date's report of a CA counted out of core (:mod:`analysis.outofcore`): nothing of its rows is read into
+    this process or prepared in the kernel; each notebook counts them from the cached Parquet files. The options are
+    checked first (one line, before any notebook); the date sweep, computed in memory, is not run."""
+    log(f"{cached.rows:,} certificate rows cached in {cached.cache_path.name}: counted out of core by DuckDB "
+        f"({rule}); no date sweep (it is computed in memory)")
+    if programs:
+        raise ScenarioError("--programs: the root programs side by side are not computed out of core; drop it, or "
+                            "use --engine pandas on a machine with the memory for this CA")
+    check_options(scenarios[0], cached)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
+        # the notebook gets the engine asked for: 'auto' chooses again there, with the same rule, and says so
+        return _gathered(_run_dates(REPORT_TEMPLATE, "report (out of core)", scenarios, folders, source, row_limit,
+                                    log, kernel, exports, engine=engine))
 
 
 # What the kernel runs aside before the first report notebook: the checks of the first date's scenario on the
@@ -507,21 +545,32 @@ def verify_report(folder: Path | str, cache_dir: Path | str | None = None) -> tu
                                                                   "options", "ignore_alternate_paths")})
     source = params.get("source", "crtsh")
     cache = Path(cache_dir) if cache_dir else CACHE_DIR
-    try:
-        fetched = crtsh.fetch_ca(resolve_ca_argument(scenario.ca, source), as_of=scenario.as_of,
-                                 dsn=None if source in (DEMO, "crtsh") else source, cache_dir=cache, offline=True,
-                                 source_name=DEMO if source == DEMO else None)
-    except crtsh.CacheMiss as exc:
-        raise ReportError(f"the cached input of {folder} is not in {cache} ({exc}); verify re-derives from the "
-                          f"cache only") from None
+    max_rows = int(params["max_rows"]) if params.get("max_rows") else crtsh.DEFAULT_MAX_ROWS
+    engine = params.get("engine", "pandas")
+    missing = (f"the cached input of {folder} is not in {cache} ({{}}); verify re-derives from the cache only")
+    if engine == "duckdb":  # counted out of core: its rows stay on disk, and are counted there again
+        bundle = outofcore.locate_bundle(scenario.ca, scenario.as_of, source, cache, max_rows)
+        if bundle is None:
+            raise ReportError(missing.format("no complete cache entry"))
+        inputs = outofcore.CachedCA.open(bundle).inputs()
+        fetched = None
+    else:
+        try:
+            fetched = crtsh.fetch_ca(resolve_ca_argument(scenario.ca, source), as_of=scenario.as_of,
+                                     dsn=None if source in (DEMO, "crtsh") else source, cache_dir=cache, offline=True,
+                                     source_name=DEMO if source == DEMO else None, max_rows=max_rows)
+        except crtsh.CacheMiss as exc:
+            raise ReportError(missing.format(exc)) from None
+        inputs = input_frames(fetched)
 
     def rebuild(tmp: Path) -> None:
         report = Report.build(**scenario.parameters(), source=source, programs=params.get("programs", ""),
-                              output_dir=str(tmp), fetched=fetched)
+                              output_dir=str(tmp), fetched=fetched, cache_dir=str(cache), max_rows=max_rows,
+                              engine=engine)
         report.write_figures()
         report.write_outputs()
 
-    mismatches = verify.verify_folder(folder, rebuild=rebuild, inputs=input_frames(fetched))
+    mismatches = verify.verify_folder(folder, rebuild=rebuild, inputs=inputs)
     return mismatches, len(manifest["files"])
 
 

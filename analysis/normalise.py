@@ -208,25 +208,29 @@ def _flatten(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def validation_levels(policy_oids: np.ndarray) -> pd.Categorical:
-    """:func:`validation_level` of every cell of a column of OID lists, vectorised over the flattened OIDs."""
-    lengths, flat = _flatten(policy_oids)
+    """:func:`validation_level` of every cell of a column of OID lists, vectorised over the flattened OIDs (in
+    Arrow when every OID is a string, else as Python objects)."""
     rank = {lvl: i for i, lvl in enumerate(VALIDATION_LEVELS)}
     unknown = rank["unknown"]
-    codes, uniq = pd.factorize(flat)
+    try:
+        lists = pa.array(policy_oids, type=pa.list_(pa.large_string()), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+        lists = None
+    if lists is not None and not lists.flatten().null_count:
+        lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        enc = pc.dictionary_encode(lists.flatten())
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniq = enc.dictionary.to_pylist()
+    else:
+        lengths, flat = _flatten(policy_oids)
+        codes, uniq = pd.factorize(flat)
     urank = np.array([rank[POLICY_OID_LEVEL[o]] if o in POLICY_OID_LEVEL else unknown for o in uniq]
                      + [unknown], dtype=np.int64)
     r = urank[codes] if len(codes) else np.empty(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(lengths)), lengths)
     best = np.full(len(lengths), unknown, dtype=np.int64)
-    np.minimum.at(best, owner, r) if len(r) < 1000 else _group_min(best, owner, r)
+    np.minimum.at(best, owner, r)
     return pd.Categorical.from_codes(best, categories=list(VALIDATION_LEVELS))
-
-
-def _group_min(out: np.ndarray, owner: np.ndarray, values: np.ndarray) -> None:
-    """out[g] = min(out[g], values of g) for sorted-or-not owners, via pandas' cython groupby."""
-    m = pd.Series(values).groupby(owner).min()
-    idx = m.index.to_numpy()
-    out[idx] = np.minimum(out[idx], m.to_numpy())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -465,14 +469,32 @@ def _hashed_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray | No
     later = np.flatnonzero(~first)
     firsts = rows[first][codes[later]]
     later = rows[later]
-    for data in cols.values():
-        for a in range(0, len(later), 1 << 18):  # in blocks: the taken strings stay small
-            x = pc.take(data, pa.array(later[a:a + (1 << 18)]))
-            y = pc.take(data, pa.array(firsts[a:a + (1 << 18)]))
-            same = pc.or_kleene(pc.equal(x, y), pc.and_(pc.is_null(x), pc.is_null(y)))
-            if not pc.all(pc.fill_null(same, False)).as_py():
-                return None
+    if not (certs["issuer_ca_id"].to_numpy()[later] == certs["issuer_ca_id"].to_numpy()[firsts]).all():
+        return None
+    for c in _KEY_COLUMNS[1:]:
+        if not _same_strings(cols[c], later, firsts):
+            return None
     return codes
+
+
+def _same_strings(data: pa.Array | pa.ChunkedArray, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether the strings at rows ``a`` equal those at rows ``b`` (None equal to None), exactly."""
+    data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    if not data.null_count and len(data) and data.offset == 0:  # all of one width (hex digits): compare the bytes
+        offsets = np.frombuffer(data.buffers()[1], dtype=np.int64 if pa.types.is_large_string(data.type)
+                                else np.int32)[:len(data) + 1]
+        w = int(offsets[1] - offsets[0])
+        if w > 0 and offsets[0] == 0 and offsets[-1] == w * len(data) and (np.diff(offsets) == w).all():
+            fixed = np.frombuffer(data.buffers()[2], dtype=np.dtype((np.void, w)), count=len(data))
+            return all((fixed[a[i:i + (1 << 18)]] == fixed[b[i:i + (1 << 18)]]).all()
+                       for i in range(0, len(a), 1 << 18))
+    for i in range(0, len(a), 1 << 18):  # in blocks: the taken strings stay small
+        x = pc.take(data, pa.array(a[i:i + (1 << 18)]))
+        y = pc.take(data, pa.array(b[i:i + (1 << 18)]))
+        same = pc.or_kleene(pc.equal(x, y), pc.and_(pc.is_null(x), pc.is_null(y)))
+        if not pc.all(pc.fill_null(same, False)).as_py():
+            return False
+    return True
 
 
 def _string_codes(series: pd.Series) -> tuple[np.ndarray, int]:
@@ -589,7 +611,8 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     from_san = ~names["from_subject_cn"].to_numpy()
     cols["dns_name_count"] = np.bincount(owner[from_san], minlength=n).astype(np.int64)
     dn_valid = distinct["is_valid_hostname"].to_numpy()
-    cols["registrable_domain_count"] = _domain_counts(names, distinct, n)
+    shared = issuance_domains(names, distinct)
+    cols["registrable_domain_count"] = np.bincount(shared["issuance_domains"][0], minlength=n).astype(np.int64)
     cols["has_invalid_name"] = np.bincount(owner[from_san & ~dn_valid[name_id]], minlength=n) > 0
 
     # Chrome's rule looks at the earliest SCT of the pair: take the earliest CT entry over every row.
@@ -650,7 +673,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     # copy=False: the columns are this function's own arrays, so no second copy of every column is made.
     iss = pd.DataFrame({c: cols.pop(c) for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"),
                        copy=False)
-    return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows)
+    return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows, _cache=shared)
 
 
 def _id_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -801,17 +824,21 @@ def _names(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int) -> tuple[pd.Da
 
 
 def _unique_sorted(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort-based: faster than hashing for large int64 arrays)."""
-    a = np.sort(a)
+    """Sorted distinct values (sort-based: faster than hashing for large int64 arrays; a stable sort, which is
+    ~10× faster on the keys here: they are sorted by issuance already, only each issuance's few names are not)."""
+    a = np.sort(a, kind="stable")
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
-def _domain_counts(names: pd.DataFrame, distinct: pd.DataFrame, n: int) -> np.ndarray:
-    """Distinct registrable domains per issuance."""
-    dom_codes, _ = pd.factorize(distinct["registrable_domain"].to_numpy(dtype=object))
-    d = dom_codes[names["name_id"].to_numpy()]
+def issuance_domains(names: pd.DataFrame, distinct: pd.DataFrame) -> dict:
+    """The distinct (issuance, registrable domain) pairs, sorted, with the domain codes (first appearance in
+    ``distinct``, -1: none) of each distinct name and the domains themselves: what ``registrable_domain_count`` and
+    every domain count of :mod:`analysis.tables` are made of, computed once (kept in ``Normalised._cache``)."""
+    dcodes, duniq = pd.factorize(distinct["registrable_domain"].to_numpy(dtype=object))
+    dcodes = dcodes.astype(np.int64)
+    d = dcodes[names["name_id"].to_numpy()]
     owner = names["issuance"].to_numpy()
     ok = d >= 0
-    m = int(d.max()) + 1 if len(d) and d.max() >= 0 else 1
-    uniq = _unique_sorted(owner[ok] * m + d[ok])
-    return np.bincount(uniq // m, minlength=n).astype(np.int64)
+    m = max(len(duniq), 1)
+    u = _unique_sorted(owner[ok] * m + d[ok])
+    return {"name_domain_codes": dcodes, "issuance_domains": (u // m, u % m, np.asarray(duniq, dtype=object))}

@@ -582,6 +582,8 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     subject_cn = _take(certs["subject_cn"], rep)
     # Names first: their temporaries are gone before the issuances' string columns are copied.
     names, distinct = _names(dns_lists, np.asarray(subject_cn, dtype=object), n)
+    shared = issuance_domains(names, distinct)
+    levels = validation_levels(certs["policy_oids"].to_numpy()[rep])
     release_arrow_memory()
     cols = {
         "crtsh_id": np.where(has_final, final_id, pre_id),
@@ -601,7 +603,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         "organisation_key": key,
         "organisation": org,
         "subject_cn": subject_cn,
-        "validation_level": validation_levels(certs["policy_oids"].to_numpy()[rep]),
+        "validation_level": levels,
         "dns_names": dns_lists,
         "parse_error": _take(certs["parse_error"], rep),
         "is_unparsable": unparsable,
@@ -611,7 +613,6 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     from_san = ~names["from_subject_cn"].to_numpy()
     cols["dns_name_count"] = np.bincount(owner[from_san], minlength=n).astype(np.int64)
     dn_valid = distinct["is_valid_hostname"].to_numpy()
-    shared = issuance_domains(names, distinct)
     cols["registrable_domain_count"] = np.bincount(shared["issuance_domains"][0], minlength=n).astype(np.int64)
     cols["has_invalid_name"] = np.bincount(owner[from_san & ~dn_valid[name_id]], minlength=n) > 0
 

@@ -434,7 +434,8 @@ def _factorised_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray:
 
 
 def _hashed_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray | None:
-    """:func:`_factorised_codes` through a 64-bit hash of the key (DuckDB's ``hash``, in C++, one thread), then
+    """:func:`_factorised_codes` through a 64-bit hash of the key (DuckDB's ``hash``, in C++, one thread; string
+    columns of Python objects converted to Arrow first), then
     checked exactly: every row must carry the same key as the first row of its code, else None (a collision: the
     caller factorises the strings). Equal keys hash alike, so the codes are those of the key itself.
 
@@ -450,6 +451,11 @@ def _hashed_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray | No
         elif isinstance(data, (pa.Array, pa.ChunkedArray)) and (pa.types.is_string(data.type)
                                                               or pa.types.is_large_string(data.type)):
             cols[c] = data
+        elif certs[c].dtype == object:  # str or None, as the loader gives them; anything else: factorised
+            try:
+                cols[c] = pa.array(certs[c].to_numpy(), type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
+                return None
         else:
             return None
     import duckdb

@@ -583,7 +583,8 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     unparsable = certs["parse_error"].notna().to_numpy()[rep]
     kind = np.where(has_final & has_pre, 0, np.where(has_final, 1, 2))
     kind = np.where(unparsable, 3, kind)
-    key, org = _organisations(_take(certs["subject_o"], rep))
+    subject_o = _take(certs["subject_o"], rep)
+    key, org = _organisations(subject_o)
     dns_lists = certs["dns_names"].to_numpy()[rep]
     subject_cn = _take(certs["subject_cn"], rep)
     # Names first: their temporaries are gone before the issuances' string columns are copied.
@@ -605,7 +606,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         "dedup_key": _take(certs["dedup_key"], rep),
         "not_before": _ns(certs["not_before"])[rep].view("datetime64[ns]"),
         "not_after": _ns(certs["not_after"])[rep].view("datetime64[ns]"),
-        "subject_o": _take(certs["subject_o"], rep),
+        "subject_o": subject_o,
         "organisation_key": key,
         "organisation": org,
         "subject_cn": subject_cn,

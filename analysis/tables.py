@@ -135,11 +135,18 @@ class Evaluation:
     def _by_intermediate(self, status, examples) -> pd.DataFrame:
         iss = self.normalised.issuances
         codes, ca = pd.factorize(iss["issuer_ca_id"].to_numpy())
-        name = pd.Series(iss["issuer_name"].array).groupby(codes).first().reindex(range(len(ca)))
+        # The first issuer name of each issuer (NaN when it has none), by a scatter-min over the rows that have one.
+        cat = iss["issuer_name"].array
+        pos = np.flatnonzero(cat.codes >= 0)
+        first = np.full(len(ca), len(cat), dtype=np.int64)
+        np.minimum.at(first, codes[pos], pos)
+        has = first < len(cat)
+        name = np.full(len(ca), np.nan, dtype=object)
+        name[has] = np.asarray(cat.categories, dtype=object)[cat.codes[first[has]]]
         t = _group_table(self, codes.astype(np.int64), len(ca), status, examples)
         g = t.pop("_group").to_numpy()
         t.insert(0, "issuer_ca_id", np.asarray(ca)[g])
-        t.insert(0, "issuer_name", name.to_numpy(dtype=object)[g])
+        t.insert(0, "issuer_name", name[g])
         cols = ["issuer_name", "issuer_ca_id", "certificates", "organisations", "registrable_domains",
                 "earliest_not_after", "latest_not_after"]
         return _sorted(t[cols + (["example_domains"] if examples > 0 else [])], "issuer_name")

@@ -435,9 +435,9 @@ def _factorised_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray:
 
 def _hashed_codes(certs: pd.DataFrame, mergeable: np.ndarray) -> np.ndarray | None:
     """:func:`_factorised_codes` through a 64-bit hash of the key (DuckDB's ``hash``, in C++, one thread; string
-    columns of Python objects converted to Arrow first), then
-    checked exactly: every row must carry the same key as the first row of its code, else None (a collision: the
-    caller factorises the strings). Equal keys hash alike, so the codes are those of the key itself.
+    columns of Python objects converted to Arrow first), then checked exactly: every row must carry the same key as
+    the first row of its code, else None (a collision: the caller factorises the strings). Equal keys hash alike, so
+    the codes are those of the key itself.
 
     Hashing three columns is ~5× cheaper than dictionary-encoding two columns of 64 hex digits.
     """

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.normalise import VALIDATION_LEVELS, Normalised, normalise, release_arrow_memory
+from analysis.normalise import VALIDATION_LEVELS, Normalised, issuance_domains, normalise, release_arrow_memory
 from analysis.policies import STATUSES, Policy, Removal, as_utc_timestamp, classify
 
 NO_REGISTRABLE_DOMAIN = "(no registrable domain)"
@@ -135,11 +135,18 @@ class Evaluation:
     def _by_intermediate(self, status, examples) -> pd.DataFrame:
         iss = self.normalised.issuances
         codes, ca = pd.factorize(iss["issuer_ca_id"].to_numpy())
-        name = pd.Series(iss["issuer_name"].array).groupby(codes).first().reindex(range(len(ca)))
+        # The first issuer name of each issuer (NaN when it has none), by a scatter-min over the rows that have one.
+        cat = iss["issuer_name"].array
+        pos = np.flatnonzero(cat.codes >= 0)
+        first = np.full(len(ca), len(cat), dtype=np.int64)
+        np.minimum.at(first, codes[pos], pos)
+        has = first < len(cat)
+        name = np.full(len(ca), np.nan, dtype=object)
+        name[has] = np.asarray(cat.categories, dtype=object)[cat.codes[first[has]]]
         t = _group_table(self, codes.astype(np.int64), len(ca), status, examples)
         g = t.pop("_group").to_numpy()
         t.insert(0, "issuer_ca_id", np.asarray(ca)[g])
-        t.insert(0, "issuer_name", name.to_numpy(dtype=object)[g])
+        t.insert(0, "issuer_name", name[g])
         cols = ["issuer_name", "issuer_ca_id", "certificates", "organisations", "registrable_domains",
                 "earliest_not_after", "latest_not_after"]
         return _sorted(t[cols + (["example_domains"] if examples > 0 else [])], "issuer_name")
@@ -375,15 +382,7 @@ def _d(ts) -> str:
 def _issuance_domain_pairs(norm: Normalised) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(issuance, domain_code) unique pairs and the domain labels (cached on the population)."""
     if "issuance_domains" not in norm._cache:
-        dcodes, duniq = pd.factorize(norm.distinct_names["registrable_domain"].to_numpy(dtype=object))
-        dcodes = dcodes.astype(np.int64)
-        d = dcodes[norm.names["name_id"].to_numpy()]
-        owner = norm.names["issuance"].to_numpy()
-        ok = d >= 0
-        m = max(len(duniq), 1)
-        u = _unique_sorted(owner[ok] * m + d[ok])
-        norm._cache["name_domain_codes"] = dcodes
-        norm._cache["issuance_domains"] = (u // m, u % m, np.asarray(duniq, dtype=object))
+        norm._cache.update(issuance_domains(norm.names, norm.distinct_names))
     return norm._cache["issuance_domains"]
 
 
@@ -402,12 +401,12 @@ def _group_table(ev: Evaluation, gcodes: np.ndarray, ng: int, status, examples: 
     o = iss["organisation_key"].cat.codes.to_numpy().astype(np.int64)[mask]
     ok = o >= 0
     mo = len(iss["organisation_key"].cat.categories) + 1
-    t["organisations"] = np.bincount(_unique_sorted(g[ok] * mo + o[ok]) // mo, minlength=ng)
+    t["organisations"] = np.bincount(_unique_sorted(g[ok] * mo + o[ok], ng * mo) // mo, minlength=ng)
     # Registrable domains per group: via unique (issuance, domain) pairs of the selected issuances.
     pi, pdom, duniq = _issuance_domain_pairs(ev.normalised)
     sel = mask[pi]
     md = len(duniq) + 1
-    u, cnt = _unique_counts(gcodes[pi[sel]] * md + pdom[sel])
+    u, cnt = _unique_counts(gcodes[pi[sel]] * md + pdom[sel], ng * md)
     ug, ud = u // md, u % md
     t["registrable_domains"] = np.bincount(ug, minlength=ng)
     if examples > 0:
@@ -416,13 +415,21 @@ def _group_table(ev: Evaluation, gcodes: np.ndarray, ng: int, status, examples: 
     return t[t["certificates"] > 0].reset_index(drop=True)
 
 
-def _unique_sorted(a: np.ndarray) -> np.ndarray:
+def _unique_sorted(a: np.ndarray, space: int | None = None) -> np.ndarray:
+    """Sorted distinct values of non-negative codes below ``space`` (counted when the space is small, else
+    sorted)."""
+    if space is not None and space <= max(4 * len(a), 1 << 16):
+        return np.flatnonzero(np.bincount(a, minlength=space))
     a = np.sort(a)
     return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
 
 
-def _unique_counts(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and their counts (sort-based)."""
+def _unique_counts(a: np.ndarray, space: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and their counts, as :func:`_unique_sorted`."""
+    if space is not None and space <= max(4 * len(a), 1 << 16):
+        cnt = np.bincount(a, minlength=space)
+        u = np.flatnonzero(cnt)
+        return u, cnt[u]
     a = np.sort(a)
     if not len(a):
         return a, np.empty(0, dtype=np.int64)
@@ -435,10 +442,8 @@ def _min_max(g: np.ndarray, values_ns: np.ndarray, ng: int) -> tuple[np.ndarray,
     ok = values_ns != _NAT
     lo = np.full(ng, np.iinfo(np.int64).max, dtype=np.int64)
     hi = np.full(ng, _NAT, dtype=np.int64)
-    if ok.any():
-        f = pd.DataFrame({"g": g[ok], "v": values_ns[ok]}).groupby("g")["v"].agg(["min", "max"])
-        lo[f.index.to_numpy()] = f["min"].to_numpy()
-        hi[f.index.to_numpy()] = f["max"].to_numpy()
+    np.minimum.at(lo, g[ok], values_ns[ok])
+    np.maximum.at(hi, g[ok], values_ns[ok])
     lo[lo == np.iinfo(np.int64).max] = _NAT
     return lo.view("datetime64[ns]"), hi.view("datetime64[ns]")
 
@@ -459,7 +464,12 @@ def _examples(groups: np.ndarray, items: np.ndarray, counts: np.ndarray, labels:
     out = np.full(ng, "", dtype=object)
     if len(groups) == 0:
         return out
-    order = np.lexsort((rank[items], -counts, groups))
+    r, c = rank[items], counts.max() - counts
+    nr, nc = int(r.max()) + 1, int(c.max()) + 1
+    if int(groups.max()) + 1 <= np.iinfo(np.int64).max // (nr * nc):  # one int64 key: one sort, not three
+        order = np.argsort((groups * nc + c) * nr + r)
+    else:
+        order = np.lexsort((r, c, groups))
     g, it = groups[order], items[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     pos = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
@@ -497,16 +507,19 @@ def _by_domain(ev: Evaluation, status, examples: int) -> pd.DataFrame:
     o = iss["organisation_key"].cat.codes.to_numpy().astype(np.int64)[pi]
     ok = o >= 0
     mo = len(iss["organisation_key"].cat.categories) + 1
-    t["organisations"] = np.bincount(_unique_sorted(pdom[ok] * mo + o[ok]) // mo, minlength=ng)
+    t["organisations"] = np.bincount(_unique_sorted(pdom[ok] * mo + o[ok], ng * mo) // mo, minlength=ng)
     # Distinct DNS names per domain; names without a registrable domain fall in the extra bucket (whichever
     # certificate they are on).
     nm = norm.names
     nsel = mask[nm["issuance"].to_numpy()]
-    ids = nm["name_id"].to_numpy()[nsel]
-    dn = _name_domain_codes(norm)[ids]
-    dn = np.where(dn < 0, nd_, dn)
     mn = len(norm.distinct_names) + 1
-    u, cnt = _unique_counts(dn * mn + ids)
+    # A name has one domain: the distinct (domain, name) pairs are the distinct names, counted without a sort.
+    cnt = np.bincount(nm["name_id"].to_numpy()[nsel], minlength=mn)
+    ids = np.flatnonzero(cnt)
+    dn = _name_domain_codes(norm)[ids]
+    u = np.where(dn < 0, nd_, dn) * mn + ids
+    order = np.argsort(u)
+    u, cnt = u[order], cnt[ids][order]
     t["dns_names"] = np.bincount(u // mn, minlength=ng)
     t["earliest_not_after"], t["latest_not_after"] = _min_max(pdom, _ns_col(iss, "not_after")[pi], ng)
     if examples > 0:

@@ -1070,6 +1070,14 @@ def _public_key(buf: bytes, spki) -> bytes | None:
 # The certificate
 
 
+def _version(buf: bytes, item) -> int:
+    """The version field: [0] EXPLICIT INTEGER."""
+    inner = _items(buf, item[1], item[2])
+    if len(inner) != 1:
+        raise X509Error("bad version")
+    return _integer(buf, inner[0])
+
+
 def _extension(buf: bytes, ext) -> tuple[str, bool, bytes]:
     """One Extension: (OID, critical, the value's octets)."""
     parts = _items(buf, ext[1], ext[2]) if ext[0] == 0x30 else ()
@@ -1095,7 +1103,9 @@ class Certificate:
         tag, s, e, stop = _tlv(der, 0, len(der))
         if tag != 0x30:
             raise X509Error("not a SEQUENCE")
-        self.der = der = der[:stop]  # like d2i_X509, bytes after the certificate are ignored
+        if stop != len(der):  # like d2i_X509, bytes after the certificate are ignored
+            der = der[:stop]
+        self.der = der
         self._cache = {}
         not_der = _NOT_DER[0]
         top = _items(der, s, e)
@@ -1109,10 +1119,7 @@ class Certificate:
         self.version = 0  # X509_get_version: 0 = v1, 2 = v3
         if fields and fields[0][0] == 0xA0:
             self._cache["version_item"] = fields[0]
-            inner = _items(der, fields[0][1], fields[0][2])
-            if len(inner) != 1:
-                raise X509Error("bad version")
-            self.version = _integer(der, inner[0])
+            self.version = _memo("version", der[fields[0][3] : fields[0][2]], _version, der, fields[0])
             i = 1
         if len(fields) < i + 6:
             raise X509Error("TBSCertificate too short")
@@ -1390,21 +1397,22 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
     month 1–12, seconds when two more digits follow (else 0); the rest (fractions, zone offsets) is ignored, and
     out-of-range days, hours, minutes and seconds roll over (timegm). None when it does not parse."""
     n = 10 if tag == 0x17 else 12
-    if len(text) < n or not text[:n].isdigit():
+    if len(text) < n or not text[:n].isdigit():  # bytes.isdigit: ASCII digits only
         return None
-    digits = text[:n].decode("ascii")
     if tag == 0x17:
-        year = int(digits[:2])
+        year = (text[0] - 48) * 10 + text[1] - 48
         year += 2000 if year < 50 else 1900
-        rest = digits[2:]
     else:
-        year = int(digits[:4])
-        rest = digits[4:]
-    month, day, hour, minute = int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8])
+        year = int(text[:4])
+    o = n - 8
+    month = (text[o] - 48) * 10 + text[o + 1] - 48
+    day = (text[o + 2] - 48) * 10 + text[o + 3] - 48
+    hour = (text[o + 4] - 48) * 10 + text[o + 5] - 48
+    minute = (text[o + 6] - 48) * 10 + text[o + 7] - 48
     if not 1 <= month <= 12:
         return None
     tail = text[n : n + 2]
-    second = int(tail) if len(tail) == 2 and tail.isdigit() else 0
+    second = (tail[0] - 48) * 10 + tail[1] - 48 if len(tail) == 2 and tail.isdigit() else 0
     try:
         return _dt.datetime(year, month, day, hour, minute, second)
     except ValueError:

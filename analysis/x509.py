@@ -298,7 +298,14 @@ def _obj_txt2obj(text: str) -> str | None:
     nid = _OBJ_SN.get(text) or _OBJ_LN.get(text)
     if nid:
         return _OBJ_OID_BY_NID.get(nid)
-    return _dotted(text)
+    if text not in _DOTTED:
+        if len(_DOTTED) >= 4096:
+            _DOTTED.clear()
+        _DOTTED[text] = _dotted(text)
+    return _DOTTED[text]
+
+
+_DOTTED: dict[str, str | None] = {}  # _dotted of the texts asked for (the same OIDs, once per certificate)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -333,15 +340,80 @@ def _code_points(tag: int, data: bytes) -> list[int]:
     return cps
 
 
+def _utf8_text(data: bytes) -> str:
+    """A UTF8String's characters (what ``_code_points`` gives for it, as a string)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise X509Error("invalid UTF8String") from exc
+
+
 def _to_utf8(tag: int, data: bytes) -> str:
     """ASN1_STRING_to_UTF8 then strlen (libx509pq copies up to the first NUL)."""
-    text = "".join(map(chr, _code_points(tag, data)))
+    width = _CHAR_WIDTH.get(tag)
+    if width == 1:  # one octet per character: chr() of each octet
+        text = data.decode("latin-1")
+    elif width == 0:
+        text = _utf8_text(data)
+    else:
+        text = "".join(map(chr, _code_points(tag, data)))
     nul = text.find("\x00")
     return text if nul < 0 else text[:nul]
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Names
+
+
+# Decoded parts of certificates, by their encoding: a CA's certificates repeat the same issuer Name, subject RDNs
+# (C=, O=), algorithm identifiers and most extensions, so each distinct encoding is decoded once. An entry holds the
+# decoded value and how many non-DER lengths its decoding met (added to _NOT_DER again on every hit, so a
+# certificate's re-encoding decision is the same as without the memo). Only successful decodings are kept; the
+# table is emptied when full, so memory stays bounded.
+_MEMO: dict = {}
+_MEMO_SIZE = 8192
+
+
+def _memo(kind: str, raw: bytes, decode, *args):
+    """``decode(*args)``, or its value from an earlier decoding of the same ``raw`` bytes (the TLV it reads, header
+    included) for the same ``kind``."""
+    key = (kind, raw)
+    hit = _MEMO.get(key)
+    if hit is None:
+        before = _NOT_DER[0]
+        hit = (decode(*args), _NOT_DER[0] - before)
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    elif hit[1]:
+        _NOT_DER[0] += hit[1]
+    return hit[0]
+
+
+def _rdn_entries(buf: bytes, rdn) -> tuple:
+    """The (OID, tag, data, DER of the value) of each AttributeTypeAndValue of one RDN (a SET)."""
+    out = []
+    for atv in _items(buf, rdn[1], rdn[2]):
+        parts = _items(buf, atv[1], atv[2]) if atv[0] == 0x30 else ()
+        if len(parts) != 2:
+            raise X509Error("bad AttributeTypeAndValue")
+        oid = _oid(buf, parts[0])
+        value = parts[1]
+        tag = value[0]
+        if tag & 0xC0 or (tag & 0x1F) not in _NAME_VALUE_TAGS:
+            raise X509Error("attribute value of a type a Name cannot hold")
+        number = tag & 0x1F
+        if number == 16 and not tag & 0x20:
+            raise X509Error("primitive SEQUENCE")
+        data = buf[value[1] : value[2]] if number == 16 else _collect(buf, value)
+        if number == 3:
+            data = _bit_string(data, (3, 0, len(data), 0))
+        elif number == 12:
+            _utf8_text(data)  # x509_name_canon converts it to UTF-8 or fails the decode
+        elif number in _CANON_CHECKED:
+            _code_points(number, data)
+        out.append((oid, number, data, buf[value[3] : _tlv_end(buf, value)]))
+    return tuple(out)
 
 
 class Name:
@@ -357,24 +429,8 @@ class Name:
         for index, rdn in enumerate(_items(buf, item[1], item[2])):
             if rdn[0] != 0x31:
                 raise X509Error("RDN is not a SET")
-            for atv in _items(buf, rdn[1], rdn[2]):
-                parts = _items(buf, atv[1], atv[2]) if atv[0] == 0x30 else ()
-                if len(parts) != 2:
-                    raise X509Error("bad AttributeTypeAndValue")
-                oid = _oid(buf, parts[0])
-                value = parts[1]
-                tag = value[0]
-                if tag & 0xC0 or (tag & 0x1F) not in _NAME_VALUE_TAGS:
-                    raise X509Error("attribute value of a type a Name cannot hold")
-                number = tag & 0x1F
-                if number == 16 and not tag & 0x20:
-                    raise X509Error("primitive SEQUENCE")
-                data = buf[value[1] : value[2]] if number == 16 else _collect(buf, value)
-                if number == 3:
-                    data = _bit_string(data, (3, 0, len(data), 0))
-                elif number in _CANON_CHECKED:
-                    _code_points(number, data)  # x509_name_canon converts it to UTF-8 or fails the decode
-                entries.append((index, oid, number, data, buf[value[3] : _tlv_end(buf, value)]))
+            for entry in _memo("rdn", buf[rdn[3] : rdn[2]], _rdn_entries, buf, rdn):
+                entries.append((index, *entry))
         self.entries = entries
 
     def canonical(self) -> tuple:
@@ -1014,6 +1070,26 @@ def _public_key(buf: bytes, spki) -> bytes | None:
 # The certificate
 
 
+def _version(buf: bytes, item) -> int:
+    """The version field: [0] EXPLICIT INTEGER."""
+    inner = _items(buf, item[1], item[2])
+    if len(inner) != 1:
+        raise X509Error("bad version")
+    return _integer(buf, inner[0])
+
+
+def _extension(buf: bytes, ext) -> tuple[str, bool, bytes]:
+    """One Extension: (OID, critical, the value's octets)."""
+    parts = _items(buf, ext[1], ext[2]) if ext[0] == 0x30 else ()
+    if not 2 <= len(parts) <= 3:
+        raise X509Error("bad Extension")
+    oid = _oid(buf, parts[0])
+    critical = _boolean(buf, parts[1]) if len(parts) == 3 else False
+    if parts[-1][0] & 0xDF != 0x04:
+        raise X509Error("extension value is not an OCTET STRING")
+    return oid, critical, _collect(buf, parts[-1])
+
+
 class Certificate:
     """One certificate decoded as OpenSSL's d2i_X509 decodes it; X509Error where that would fail."""
 
@@ -1027,24 +1103,23 @@ class Certificate:
         tag, s, e, stop = _tlv(der, 0, len(der))
         if tag != 0x30:
             raise X509Error("not a SEQUENCE")
-        self.der = der = der[:stop]  # like d2i_X509, bytes after the certificate are ignored
+        if stop != len(der):  # like d2i_X509, bytes after the certificate are ignored
+            der = der[:stop]
+        self.der = der
         self._cache = {}
         not_der = _NOT_DER[0]
         top = _items(der, s, e)
         if len(top) != 3 or top[0][0] != 0x30:
             raise X509Error("not a Certificate")
         self.tbs = top[0]
-        _check_algorithm(der, top[1])
+        _memo("alg", der[top[1][3] : top[1][2]], _check_algorithm, der, top[1])
         self.signature = _bit_string(der, top[2])
         fields = _items(der, top[0][1], top[0][2])
         i = 0
         self.version = 0  # X509_get_version: 0 = v1, 2 = v3
         if fields and fields[0][0] == 0xA0:
             self._cache["version_item"] = fields[0]
-            inner = _items(der, fields[0][1], fields[0][2])
-            if len(inner) != 1:
-                raise X509Error("bad version")
-            self.version = _integer(der, inner[0])
+            self.version = _memo("version", der[fields[0][3] : fields[0][2]], _version, der, fields[0])
             i = 1
         if len(fields) < i + 6:
             raise X509Error("TBSCertificate too short")
@@ -1052,8 +1127,10 @@ class Certificate:
         serial = fields[i]
         _integer(der, serial)
         self.serial = der[serial[1] : serial[2]]
-        _check_algorithm(der, fields[i + 1])
-        self.issuer = Name(der, fields[i + 2])
+        alg = fields[i + 1]
+        _memo("alg", der[alg[3] : alg[2]], _check_algorithm, der, alg)
+        issuer = fields[i + 2]
+        self.issuer = _memo("name", der[issuer[3] : issuer[2]], Name, der, issuer)
         validity = fields[i + 3]
         times = _items(der, validity[1], validity[2]) if validity[0] == 0x30 else ()
         if len(times) != 2 or any(t[0] not in (0x17, 0x18) for t in times):
@@ -1064,7 +1141,7 @@ class Certificate:
         parts = _items(der, spki[1], spki[2]) if spki[0] == 0x30 else ()
         if len(parts) != 2:
             raise X509Error("bad SubjectPublicKeyInfo")
-        _check_algorithm(der, parts[0])
+        _memo("alg", der[parts[0][3] : parts[0][2]], _check_algorithm, der, parts[0])
         _bit_string(der, parts[1])
         self.spki = spki
         self.extensions: list[tuple[str, bool, bytes, int, int]] = []  # (OID, critical, value, TLV start, end)
@@ -1078,14 +1155,8 @@ class Certificate:
             if len(inner) != 1 or inner[0][0] != 0x30:
                 raise X509Error("bad extensions")
             for ext in _items(der, inner[0][1], inner[0][2]):
-                parts = _items(der, ext[1], ext[2]) if ext[0] == 0x30 else ()
-                if not 2 <= len(parts) <= 3:
-                    raise X509Error("bad Extension")
-                oid = _oid(der, parts[0])
-                critical = _boolean(der, parts[1]) if len(parts) == 3 else False
-                if parts[-1][0] & 0xDF != 0x04:
-                    raise X509Error("extension value is not an OCTET STRING")
-                self.extensions.append((oid, critical, _collect(der, parts[-1]), ext[3], _tlv_end(der, ext)))
+                self.extensions.append((*_memo("ext", der[ext[3] : ext[2]], _extension, der, ext), ext[3],
+                                        _tlv_end(der, ext)))
             self._cache["ext_field"] = rest[0]
             rest = rest[1:]
         if rest:
@@ -1113,7 +1184,8 @@ class Certificate:
         result = None
         if len(found) == 1:
             try:
-                result = decoder(found[0][2])
+                result = (decoder(found[0][2]) if decoder is _decode_general_names  # different in every certificate
+                          else _memo(decoder.__name__, found[0][2], decoder, found[0][2]))
             except (X509Error, IndexError):
                 result = None
         self._cache[key] = result
@@ -1325,21 +1397,22 @@ def _time(tag: int, text: bytes) -> _dt.datetime | None:
     month 1–12, seconds when two more digits follow (else 0); the rest (fractions, zone offsets) is ignored, and
     out-of-range days, hours, minutes and seconds roll over (timegm). None when it does not parse."""
     n = 10 if tag == 0x17 else 12
-    if len(text) < n or not text[:n].isdigit():
+    if len(text) < n or not text[:n].isdigit():  # bytes.isdigit: ASCII digits only
         return None
-    digits = text[:n].decode("ascii")
     if tag == 0x17:
-        year = int(digits[:2])
+        year = (text[0] - 48) * 10 + text[1] - 48
         year += 2000 if year < 50 else 1900
-        rest = digits[2:]
     else:
-        year = int(digits[:4])
-        rest = digits[4:]
-    month, day, hour, minute = int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8])
+        year = int(text[:4])
+    o = n - 8
+    month = (text[o] - 48) * 10 + text[o + 1] - 48
+    day = (text[o + 2] - 48) * 10 + text[o + 3] - 48
+    hour = (text[o + 4] - 48) * 10 + text[o + 5] - 48
+    minute = (text[o + 6] - 48) * 10 + text[o + 7] - 48
     if not 1 <= month <= 12:
         return None
     tail = text[n : n + 2]
-    second = int(tail) if len(tail) == 2 and tail.isdigit() else 0
+    second = (tail[0] - 48) * 10 + tail[1] - 48 if len(tail) == 2 and tail.isdigit() else 0
     try:
         return _dt.datetime(year, month, day, hour, minute, second)
     except ValueError:

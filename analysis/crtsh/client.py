@@ -264,6 +264,7 @@ class Client:
         self._rng = random.Random(seed)
         self._conn = None
         self._timed_out = False
+        self._stop_statement = None  # while a statement runs: sends its cancel request
         self._failures = 0  # consecutive failed attempts, any statement (the backoff grows with them)
         self._depth: dict[str, int] = {}  # per windowed query: how many halvings the last window needed
         self.begin()
@@ -271,6 +272,16 @@ class Client:
     def begin(self) -> None:
         """Start the retry budget's clocks (``fetch_ca`` calls this: each fetch has its own budget)."""
         self._started = self._last_success = time.monotonic()
+        self._interrupted = False
+
+    def interrupt(self) -> None:
+        """From another thread: cancel the statement running now (a cancel request, as the timer sends) and stop
+        retrying — every statement of this client raises :class:`CrtshError` until :meth:`begin`. The fetch calls it
+        when its main thread stops (Ctrl-C, an error) while the statement thread is still at work."""
+        self._interrupted = True
+        stop = self._stop_statement
+        if stop is not None:
+            stop()
 
     # -- connection --------------------------------------------------------------------------------------------------
     def _connect(self):
@@ -319,13 +330,16 @@ class Client:
         guard = threading.Lock()  # the timers touch the connection only while the statement runs
         running = [True]
 
-        def cancel():
-            self._timed_out = True
+        def stop():
             with guard:
                 if not running[0]:
                     return
                 send = _canceller(conn)
             send()
+
+        def cancel():
+            self._timed_out = True
+            stop()
 
         def cut():  # on its own timer: the cancel itself may never return
             with guard:
@@ -346,12 +360,16 @@ class Client:
         for t in timers:
             t.daemon = True
             t.start()
+        self._stop_statement = stop
         try:
+            if self._interrupted:  # interrupt() came between the check in run() and here
+                raise CrtshError("interrupted")
             with conn.cursor() as cur:  # a client-side cursor: no named (server-side) cursors through a pooler
                 cur.execute(query.sql, params)
                 cols = [d.name for d in cur.description]
                 return cols, cur.fetchall()
         finally:
+            self._stop_statement = None
             for t in timers:
                 t.cancel()
             with guard:
@@ -368,6 +386,8 @@ class Client:
         last = None
         while True:
             attempt += 1
+            if self._interrupted:
+                raise CrtshError(f"query {name}: interrupted")
             self._check_budget(name, bound, last)
             self.statements += 1
             if self.before_statement is not None:
@@ -381,6 +401,8 @@ class Client:
                 self._last_success = time.monotonic()
                 return result
             except psycopg2.Error as exc:
+                if self._interrupted:
+                    raise CrtshError(f"query {name}: interrupted") from None
                 if not is_transient(exc):
                     raise CrtshError(f"query {name} failed: {_one_line(exc)}") from None
                 if _PERMANENT_CONNECT.search(str(exc)):

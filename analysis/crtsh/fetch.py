@@ -175,7 +175,8 @@ def fetch_ca(root, options: FetchOptions | None = None, *, client: Client | None
             refresh=True)``, or ``fetch_ca(root, as_of="2019-05-17")`` on the defaults).
         client: an existing :class:`Client` (tests inject one with fault hooks); its DSN and retry policy win over
             the options' ``dsn`` and ``retry``.
-        progress: a callable receiving :class:`Progress` after each page, True for a line on stderr, None for quiet.
+        progress: a callable receiving :class:`Progress` after each page (from the fetch's journal thread, once
+            the page is written) and each CA, True for a line on stderr, None for quiet.
 
     Raises :class:`CrtshUnavailable` when the retry budget runs out: its message says what was fetched, where the
     progress is kept and the command that resumes the fetch from there.

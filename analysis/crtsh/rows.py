@@ -18,6 +18,7 @@ from analysis import frames, x509
 from analysis.crtsh.client import CrtshError
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"  # RFC 5280 id-kp-serverAuth
+ORGANIZATION = "organizationName"  # x509_nameAttributes(c, 'organizationName', TRUE): the subject's O=
 PARSE_ERROR = "unparsable certificate: crt.sh's x509_* functions return ERROR!/NULL for it"
 CERTIFICATE_COLUMNS = frames.CERTIFICATES.names
 CERTIFICATES_SCHEMA = frames.CERTIFICATES.schema
@@ -35,27 +36,28 @@ def _hex_lower(b) -> str | None:
 
 def extract_fields(der: bytes) -> dict:
     """The frame's fields from one DER certificate, exactly as unexpired_certificates.sql computes them on the
-    server: every field is the same analysis.x509 function the SQL calls (x509.call, libx509pq's semantics and
-    error values, each field on its own), on one parse of the bytes."""
+    server: every field is the analysis.x509 method behind the x509_* function the SQL calls, on one parse of the
+    bytes, with libx509pq's values for a certificate OpenSSL cannot decode (what x509.call returns then)."""
     der = bytes(der)
-
-    def sql(function, *args):
-        return x509.call(function, der, *args)
-
-    subject_o = sql("x509_nameAttributes", "organizationName", True)
-    stripped = sql("x509_tbscert_strip_ct_ext")
+    try:
+        cert = x509.parse(der)
+    except x509.X509Error:
+        return {"sha256": hashlib.sha256(der).digest(), "serial_number": None, "not_before": None,
+                "not_after": None, "subject_o": None, "subject_cn": x509.ERROR_TEXT, "dns_names": [],
+                "policy_oids": [], "is_precertificate": None, "is_server_auth": False, "dedup_key": None}
+    subject_o = cert.name_attributes(ORGANIZATION, True, True)
     return {
         "sha256": hashlib.sha256(der).digest(),
-        "serial_number": sql("x509_serialNumber"),
-        "not_before": sql("x509_notBefore"),
-        "not_after": sql("x509_notAfter"),
+        "serial_number": cert.serial_number(),
+        "not_before": cert.not_before(),
+        "not_after": cert.not_after(),
         "subject_o": subject_o[0] if subject_o else None,
-        "subject_cn": sql("x509_commonName"),
-        "dns_names": sql("x509_altNames", 2),
-        "policy_oids": sql("x509_certPolicies"),
-        "is_precertificate": sql("x509_hasExtension", x509.CT_POISON, True),
-        "is_server_auth": sql("x509_isEKUPermitted", SERVER_AUTH) or False,
-        "dedup_key": None if stripped is None else hashlib.sha256(stripped).digest(),
+        "subject_cn": cert.common_name(),
+        "dns_names": cert.alt_names(2, True, True),
+        "policy_oids": cert.cert_policies(),
+        "is_precertificate": cert.has_extension(x509.CT_POISON, True),
+        "is_server_auth": cert.is_eku_permitted(SERVER_AUTH),
+        "dedup_key": hashlib.sha256(cert.tbscert_strip_ct_ext()).digest(),
     }
 
 

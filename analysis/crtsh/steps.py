@@ -5,11 +5,12 @@ interrupted fetch resumes where it stopped; memory stays one page.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import re
 import signal
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 import pandas as pd
 
@@ -65,6 +66,19 @@ def page_query(method: str) -> str:
     return "unexpired_certificates_der" if method == "client" else "unexpired_certificates"
 
 
+def _without_gc(convert, cols, rows) -> list[dict]:
+    """``convert(cols, rows)`` with the cyclic garbage collector paused: a page's parse allocates hundreds of
+    thousands of small tuples and lists (none in a cycle) and would otherwise trigger collections that walk every
+    object alive, the page itself included."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return convert(cols, rows)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Parser:
     """Page rows → frame records. The client's DER parsing is pure Python, one core per process: with ``workers`` >
     1 each page is cut into that many runs of rows, parsed in worker processes (``spawn``: nothing of this process —
@@ -83,7 +97,7 @@ class Parser:
         """Start converting ``rows``; the returned function waits for the records."""
         if self.pool is None:
             convert = records_from_der_rows if self.method == "client" else records_from_server_rows
-            return lambda: convert(cols, rows)
+            return lambda: _without_gc(convert, cols, rows)
         rows = [(cid, ica, name, bytes(der)) for cid, ica, name, der in rows]  # bytea arrives as memoryview
         size = -(-len(rows) // self.workers)
         futures = [self.pool.submit(parse_der_rows, rows[i:i + size]) for i in range(0, len(rows), size)]
@@ -182,38 +196,16 @@ class Steps:
         p.ca_id = ca_id
         p.phase = f"CA {ca_id}"
         params = {"issuer_ca_id": ca_id, "as_of": self.o.as_of}
-        query = page_query(self.o.method)
+        todo = []
         for w in plan.get(f"p{ca_id}", []):
             name = f"p{ca_id}_{w.key()}"
             if journal.has_part(name):
                 p.rows += st["parts"][name]["rows"]
                 p.pages += 1
                 p.resumed_pages += 1
-                continue
-            pieces = client.run_windows(query, params, w)
-            parsed = [self.parser.submit(cols, rows) for _, cols, rows in pieces]
-            # the side rows by the page's own ids and serials: the server does not walk the certificates again;
-            # the CT entries need only the ids, so they are asked for while the page is being parsed
-            ct = client.run_keys("earliest_ct_entries", {}, {"certificate_ids": [row[0] for _, _, rows in pieces
-                                                                                 for row in rows]})
-            records = sorted((r for wait in parsed for r in wait()), key=sort_key)
-            # side rows in the certificates' order, so every frame's order is independent of the page size
-            pos = {r["certificate_id"]: i for i, r in enumerate(records)}
-            order = lambda row, pos=pos: (pos.get(row[0], len(pos)), row)  # noqa: E731
-            with_serial = [r for r in records if r["serial_number"] is not None]
-            rev = sorted(client.run_keys("certificate_revocations", {"issuer_ca_id": ca_id}, {
-                "certificate_ids": [r["certificate_id"] for r in with_serial],
-                "serial_numbers": [bytes.fromhex(r["serial_number"]) for r in with_serial]}), key=order)
-            ct = sorted(ct, key=order)
-            journal.write_part(name, {
-                "certificates": frames.CERTIFICATES.table(records),
-                "revocations": frames.REVOCATIONS.table({"certificate_id": a, "revocation_date": b,
-                                                         "reason_code": c} for a, b, c in rev),
-                "ct": frames.CT.table({"certificate_id": a, "earliest_entry": b} for a, b in ct)}, rows=len(records))
-            p.rows += len(records)
-            p.pages += 1
-            if report:
-                report(p)
+            else:
+                todo.append((name, w))
+        self.fetch_pages(ca_id, params, todo)
         for w in plan.get(f"a{ca_id}", []):
             name = f"a{ca_id}_{w.key()}"
             if name not in st["parts"]:
@@ -223,6 +215,71 @@ class Steps:
         p.cas_done += 1
         if report:
             report(p)
+
+    def fetch_pages(self, ca_id: int, params: dict, todo: list[tuple[str, Window]]) -> None:
+        """The pages ``todo`` (part name, window) of one CA, in three threads. The statements run one at a time in
+        a thread of their own, on the client's one connection, in this order: page k+1's certificates and CT
+        entries, then page k's revocations (they need page k's serials) — while this thread parses page k+1; a
+        third thread writes each page into the journal once its revocations are in (the journal's fsync waits
+        there). So the server (or the network) and the disk work while this process parses; at most four pages are
+        held. The first failure stops the statement thread (a statement under way is cancelled) and is raised
+        here; the pages written until then stay in the journal."""
+        client = self.client
+        query = page_query(self.o.method)
+
+        def certificates_and_ct(w: Window):
+            pieces = client.run_windows(query, params, w)
+            ct = client.run_keys("earliest_ct_entries", {}, {"certificate_ids": [row[0] for _, _, rows in pieces
+                                                                                 for row in rows]})
+            return pieces, ct
+
+        def revocations(with_serial: list[dict]):
+            return client.run_keys("certificate_revocations", {"issuer_ca_id": ca_id}, {
+                "certificate_ids": [r["certificate_id"] for r in with_serial],
+                "serial_numbers": [bytes.fromhex(r["serial_number"]) for r in with_serial]})
+
+        statements = ThreadPoolExecutor(1, thread_name_prefix="crtsh-statements")
+        writer = ThreadPoolExecutor(1, thread_name_prefix="crtsh-journal")
+        try:
+            fetched = statements.submit(certificates_and_ct, todo[0][1]) if todo else None
+            writes: list[Future] = []
+            for k, (name, _) in enumerate(todo):
+                pieces, ct = fetched.result()
+                if k + 1 < len(todo):
+                    fetched = statements.submit(certificates_and_ct, todo[k + 1][1])
+                waits = [self.parser.submit(cols, rows) for _, cols, rows in pieces]
+                del pieces
+                records = sorted((r for wait in waits for r in wait()), key=sort_key)
+                revoked = statements.submit(revocations, [r for r in records if r["serial_number"] is not None])
+                while writes and (writes[0].done() or len(writes) >= 2):
+                    writes.pop(0).result()  # a failed write stops the fetch; at most two pages wait for theirs
+                writes.append(writer.submit(self.write_page, name, records, ct, revoked))
+            for w in writes:
+                w.result()
+        except BaseException:
+            client.interrupt()
+            raise
+        finally:
+            statements.shutdown(wait=True, cancel_futures=True)
+            writer.shutdown(wait=True, cancel_futures=True)
+
+    def write_page(self, name: str, records: list[dict], ct: list[tuple], revoked: Future) -> None:
+        """One page into the journal (in the journal thread, once its revocations are in): its certificates, and its
+        revocations and CT entries in the certificates' order, so every frame's order is independent of the page
+        size; then the progress is reported."""
+        pos = {r["certificate_id"]: i for i, r in enumerate(records)}
+        order = lambda row, pos=pos: (pos.get(row[0], len(pos)), row)  # noqa: E731
+        rev = sorted(revoked.result(), key=order)
+        ct = sorted(ct, key=order)
+        self.journal.write_part(name, {
+            "certificates": frames.CERTIFICATES.table(records),
+            "revocations": frames.REVOCATIONS.table({"certificate_id": a, "revocation_date": b,
+                                                     "reason_code": c} for a, b, c in rev),
+            "ct": frames.CT.table({"certificate_id": a, "earliest_entry": b} for a, b in ct)}, rows=len(records))
+        self.p.rows += len(records)
+        self.p.pages += 1
+        if self.report:
+            self.report(self.p)
 
     # 7. the frames, from the pages in plan order (memory stays one page)
     def assemble(self, cas: list[int], plan: Mapping[str, list[Window]], rows_planned: int, mode: str) -> dict:

@@ -223,14 +223,20 @@ def child(spec: dict) -> dict:
     with tempfile.TemporaryDirectory() as d:
         kw = dict(as_of=AS_OF, cache_dir=d, method=spec["method"], page_size=spec["page_size"])
         if hasattr(crtsh, "FetchOptions"):
-            res = crtsh.fetch_ca(spec["root_ca_id"], crtsh.FetchOptions(**kw, parse_workers=spec.get("workers") or 1),
+            res = crtsh.fetch_ca(spec["root_ca_id"], crtsh.FetchOptions(**kw, parse_workers=spec.get("workers")),
                                  client=client)
         else:  # an older tree (--baseline): fetch_ca's keywords
             res = crtsh.fetch_ca(spec["root_ca_id"], client=client, **kw)
     total = time.perf_counter() - t
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parse worker processes, when there were some
     page_query = "unexpired_certificates_der" if spec["method"] == "client" else "unexpired_certificates"
+    try:  # the parse processes this tree's fetch chose when not told (an older tree has no such choice)
+        from analysis.crtsh.steps import parse_workers_for
+        chosen = spec.get("workers") or parse_workers_for(res.rows_planned)
+    except ImportError:
+        chosen = 1
     return {"method": spec["method"], "page_size": spec["page_size"], "workers": spec.get("workers"),
+            "parse_workers": chosen,
             "rows": len(res.certificates),
             "pages": res.stats["pages"], "statements": res.stats["statements"], "total_s": total,
             "cpu_s": time.process_time() - cpu0, "workers_cpu_s": workers.ru_utime + workers.ru_stime,
@@ -394,8 +400,9 @@ def main() -> int:
         if args.baseline:
             runs.append(dict(run_child({**spec, "method": "client", "page_size": args.page_size}, args.baseline),
                              tree="baseline"))
-        # the client method (parsing in the client process, the default), and with two parse worker processes
-        plan = [("client", args.page_size, 1), ("client", args.page_size, 2)]
+        # the client method with the default parse processes (two here: steps.parse_workers_for), and parsing in
+        # the client process
+        plan = [("client", args.page_size, None), ("client", args.page_size, 1)]
         if not args.client_only:
             plan = [("server", args.page_size, None)] + plan + [("client", 10**9, 1)]
         runs += [dict(run_child({**spec, "method": m, "page_size": ps, "workers": wk}), tree="this")
@@ -409,7 +416,7 @@ def main() -> int:
         for r in runs:
             ps = "per-CA" if r["page_size"] >= 10**9 else str(r["page_size"])
             wk = "-" if r["method"] != "client" or r["tree"] == "baseline" else (
-                str(r["workers"] or 1))
+                str(r["workers"] or f"auto:{r['parse_workers']}"))
             print(f"{r['tree']:8s} {r['method']:7s} {wk:>7s} {ps:>9s} {r['rows']:>8,} {r['pages']:>5} "
                   f"{r['statements']:>5} "
                   f"{srv[r['method']]:>8.2f} {r['page_statements_s']:>11.2f} {r['convert_s']:>7.2f} "
@@ -431,7 +438,9 @@ def main() -> int:
             print()
             for this in (r for r in runs if r["tree"] == "this" and r["method"] == "client"
                          and r["page_size"] == args.page_size):
-                print(f"this tree ({'parse in-process' if this['workers'] == 1 else 'parse in 2 worker processes'}) "
+                how = ("parse in-process" if this["workers"] == 1 else
+                       f"default: {this['parse_workers']} parse process{'es' if this['parse_workers'] > 1 else ''}")
+                print(f"this tree ({how}) "
                       f"/ baseline, client method, page size {args.page_size}: "
                       f"{(this['rows'] / this['total_s']) / (base['rows'] / base['total_s']):.2f}x rows/s "
                       f"({base['rows'] / base['total_s']:,.0f} -> {this['rows'] / this['total_s']:,.0f}); CPU "

@@ -86,8 +86,9 @@ class FetchOptions:
             of the DSN — a throwaway local cluster's DSN changes (port) from run to run.
         offline: only read the cache; :class:`CacheMiss` when it holds no valid result for these inputs.
         retry: the :class:`RetryPolicy` (time budget) of a client made by the fetch (a given client keeps its own).
-        parse_workers: processes that parse the DER (method "client"); 1 = this process (the default: see
-            :class:`analysis.crtsh.steps.Parser`). The records are the same either way.
+        parse_workers: processes that parse the DER (method "client"); 1 = this process; None (the default) =
+            :func:`analysis.crtsh.steps.parse_workers_for` the rows planned (two processes for a large CA on a
+            machine with two cores or more). The records are the same either way.
     """
 
     as_of: object = None
@@ -103,7 +104,7 @@ class FetchOptions:
     source_name: str | None = None
     offline: bool = False
     retry: RetryPolicy = RetryPolicy()
-    parse_workers: int = 1
+    parse_workers: int | None = None
 
     def __post_init__(self):
         if self.method not in ("client", "server"):
@@ -111,7 +112,7 @@ class FetchOptions:
         if self.page_size < 1 or self.aggregate_page_size < 1:
             raise CrtshError(f"page sizes must be at least 1 (page_size {self.page_size}, aggregate_page_size "
                              f"{self.aggregate_page_size})")
-        if self.parse_workers < 1:
+        if self.parse_workers is not None and self.parse_workers < 1:
             raise CrtshError(f"parse_workers must be at least 1, not {self.parse_workers}")
         if self.max_rows is not None and self.max_rows < 0:
             raise CrtshError(f"max_rows must be >= 0 or None, not {self.max_rows}")

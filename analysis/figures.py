@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from analysis import rootstore  # noqa: E402
 from analysis.files import atomic_write
@@ -480,11 +480,18 @@ def _top_band(ax: "Axes", legend=None, labels=(), *, gap: float = 0.03) -> float
     return max(lowest - gap, 0.3)
 
 
+def _count_axis(axis) -> None:
+    """Integer ticks written in full with thousands separators (5,600,000, never "5.6" under a "1e6" offset: a
+    figure pasted into a list discussion is read without its axis offset)."""
+    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
 def _headroom(ax: "Axes", data_max: float, room: float) -> None:
     """y from 0 to a top that puts ``data_max`` at ``room`` (axes fraction) and leaves the band above it free;
     integer ticks (counts)."""
     ax.set_ylim(0, max(float(data_max), 1.0) / room)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
+    _count_axis(ax.yaxis)
 
 
 def plot_expiry_histogram(hist: pd.DataFrame, *, ca: str, distrust_date, source: str, query_time=None,
@@ -586,7 +593,7 @@ def plot_top(table: pd.DataFrame, label_column: str, *, what: str, ca: str, top:
     x_max = max([v / max(1 - (t.get_window_extent(renderer).width + 4) / axes_px, 0.2)
                  for v, t in zip(values, value_texts)] + [1])
     ax.set_xlim(0, x_max)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
+    _count_axis(ax.xaxis)
     ax.grid(axis="y", visible=False)
     shown = f"The {len(head)} with most affected certificates"
     if rest:

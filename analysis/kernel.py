@@ -215,7 +215,8 @@ class SharedKernel:
             self.start()
         self.settle()
         return pm.execute_notebook(str(template), str(out_nb), parameters=parameters, kernel_name=self.name,
-                                   engine_name=ENGINE, km=self.km, kc=self.kc, cwd=str(out_nb.parent),
+                                   engine_name=ENGINE, km=self.km, kc=self.kc,
+                                   fresh_start_in=str(Path(out_nb).parent.absolute()),
                                    **papermill_kwargs)
 
     def close(self) -> None:

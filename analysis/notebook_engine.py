@@ -111,7 +111,8 @@ class SharedKernelEngine(NBClientEngine):
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, km=None, kc=None, log_output=False, stdout_file=None,
-                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, fresh_start_in=None,
+                                 **kwargs):
         if km is None:
             return super().execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
                                                     stdout_file=stdout_file, stderr_file=stderr_file,
@@ -121,7 +122,9 @@ class SharedKernelEngine(NBClientEngine):
         client = _FreshStartClient(nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
                                    kernel_name=kernel_name, log=papermill_logger, log_output=log_output,
                                    stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-        client.fresh_start_in = os.getcwd()  # papermill runs the engine in the notebook's working directory
+        # The kernel moves to the notebook's folder itself: papermill's cwd= would change this process's working
+        # directory while a thread of it writes the previous notebook's HTML and swaps its folder in.
+        client.fresh_start_in = fresh_start_in or os.getcwd()
         client.kc = kc  # the shared kernel's client (nbclient starts one of its own when None)
         try:
             return client.execute()

@@ -263,9 +263,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
     if source not in (DEMO, "crtsh") and "=" not in source and "://" not in source:
         raise ScenarioError(f"source {source!r}: use 'crtsh', 'demo', or a libpq DSN such as "
                             f"'host=… dbname=certwatch user=…'")
-    # Absolute: papermill runs each notebook with this process's working directory set to the notebook's folder,
-    # while a thread writes the previous notebook's HTML and swaps its folder in.
-    out_root = Path(out_root).absolute()
+    out_root = Path(out_root)
     ca_dir = out_root / ca_folder_name(ca, source)
     folders = {s.distrust_date.isoformat(): ca_dir / s.distrust_date.isoformat() for s in scenarios}
     existing = [p for p in folders.values() if p.exists()]
@@ -274,7 +272,7 @@ def run_reports(*, ca: str, dates: list[str], as_of: str = "", expires_on_or_bef
                             f"(a previous run is never overwritten silently)")
     check_output_root(out_root, ca_dir)
 
-    cache_dir = Path(cache_dir).absolute() if cache_dir else CACHE_DIR
+    cache_dir = Path(cache_dir) if cache_dir else CACHE_DIR
     run = dict(ca=ca, source=source, cache_dir=cache_dir, refresh=refresh, max_rows=max_rows, programs=programs,
                engine=engine, log=log)
     env = {CACHE_DIR_ENV: str(cache_dir.resolve())}  # the cache the notebooks read (no local path in a notebook)

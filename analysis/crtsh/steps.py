@@ -87,7 +87,7 @@ PARALLEL_PARSE_MIN_ROWS = 50_000
 
 def parse_workers_for(rows_planned: int, cpus: int | None = None) -> int:
     """How many processes parse the DER of a fetch of ``rows_planned`` rows when not told (see :class:`Parser`)."""
-    cpus = os.cpu_count() or 1 if cpus is None else cpus
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
     return 2 if cpus >= 2 and rows_planned >= PARALLEL_PARSE_MIN_ROWS else 1
 
 

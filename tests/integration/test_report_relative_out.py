@@ -1,6 +1,6 @@
-"""A report run into a relative output folder (`make report` writes to `reports/`): papermill runs each notebook
-with the process's working directory set to the notebook's folder while a thread writes the previous notebook's
-HTML and swaps its folder in, so every path the run keeps must not depend on the working directory."""
+"""A report run into a relative output folder (`make report` writes to `reports/`): each notebook runs with the
+kernel in its folder while a thread of the command writes the previous notebook's HTML and swaps its folder in, so
+the command's own working directory must never change (papermill's cwd= changed it: the swap then failed)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_two_dates_and_the_sweep_into_a_relative_folder(demo_cache, tmp_path, mo
                           log=lambda m: None, **DEMO_DEFAULTS)
     assert [(r.ok, r.error) for r in results] == [(True, "")] * 3
     ca_dir = tmp_path / "reports" / "demo-root-ca"
-    assert [r.folder for r in results] == [ca_dir / "2019-09-03", ca_dir / "2019-10-01", ca_dir / "sweep"]
+    assert [tmp_path / r.folder for r in results] == [ca_dir / "2019-09-03", ca_dir / "2019-10-01", ca_dir / "sweep"]
     assert sorted(os.listdir(ca_dir)) == ["2019-09-03", "2019-10-01", "sweep"]  # nothing staged or failed left
     assert (ca_dir / "2019-10-01" / "report.html").is_file() and (ca_dir / "sweep" / "date_sweep.html").is_file()
     assert os.getcwd() == str(tmp_path)

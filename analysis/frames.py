@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["Column", "Table", "CERTIFICATES", "REVOCATIONS", "CT", "ROOT", "HIERARCHY", "TRUST", "AGGREGATES",
            "TABLES", "NORMALISE_INPUT", "markdown"]
@@ -28,6 +29,10 @@ TEXT = "object"  # Python str, SQL NULL as None
 TIME = "datetime64[ns]"
 BOOL = "bool"
 LIST = "object: list"  # a Python list per row
+# An Arrow list column (pandas ``ArrowDtype``): the certificates' name and policy lists, millions of short lists
+# that the impact library reads in Arrow; ``series.iloc[i]``, ``tolist()`` and iteration give Python lists, and
+# ``series.list`` has Arrow's list methods (``.list.len()``, ``.list.flatten()``).
+ARROW_LIST = "list<item: string>[pyarrow]"  # str() of the dtype
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class Table:
     def to_pandas(self, table: pa.Table) -> pd.DataFrame:
         """The pandas frame of an Arrow table of this schema, every column in its declared pandas kind."""
         table = table.select(list(self.names)).cast(self.schema)
-        lists = [c.name for c in self.columns if c.pandas == LIST]
+        lists = [c.name for c in self.columns if c.pandas in (LIST, ARROW_LIST)]
         df = table.drop_columns(lists).to_pandas()  # list columns below, straight from Arrow (no second copy)
         for c in self.columns:
             if c.pandas == INT:
@@ -94,6 +99,11 @@ class Table:
                 df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
             elif c.pandas == LIST:
                 df[c.name] = [[] if v is None else v for v in table.column(c.name).to_pylist()]
+            elif c.pandas == ARROW_LIST:  # the Arrow column itself, a missing list as []
+                col = table.column(c.name)
+                if col.null_count:
+                    col = pc.if_else(pc.is_null(col), pa.scalar([], col.type), col)
+                df[c.name] = pd.arrays.ArrowExtensionArray(col)
         return df[list(self.names)]
 
     def frame(self, data: Mapping | Iterable[Mapping]) -> pd.DataFrame:
@@ -116,6 +126,7 @@ def _table(name: str, title: str, *columns: tuple) -> Table:
 
 _TEXT_OR_NONE = "string or None"
 _UTC = "datetime64[ns]"
+_ARROW_LIST_DOC = "list<item: string>[pyarrow] (ArrowDtype): list of str"
 
 CERTIFICATES = _table(
     "certificates", "one row per crt.sh `certificate` row (a precertificate and its final certificate are two rows)",
@@ -129,9 +140,9 @@ CERTIFICATES = _table(
     ("not_after", pa.timestamp("ns"), TIME, _UTC, "UTC; NaT when unparsable"),
     ("subject_o", pa.string(), TEXT, _TEXT_OR_NONE, "first subject O=; None when the certificate has none (DV)"),
     ("subject_cn", pa.string(), TEXT, _TEXT_OR_NONE, "first subject CN"),
-    ("dns_names", pa.list_(pa.string()), LIST, "object: list of str",
+    ("dns_names", pa.list_(pa.string()), ARROW_LIST, _ARROW_LIST_DOC,
      "`x509_altNames(cert, 2)` as written (not de-duplicated); `[]` when none"),
-    ("policy_oids", pa.list_(pa.string()), LIST, "object: list of str", "`x509_certPolicies(cert)`; `[]` when none"),
+    ("policy_oids", pa.list_(pa.string()), ARROW_LIST, _ARROW_LIST_DOC, "`x509_certPolicies(cert)`; `[]` when none"),
     ("is_precertificate", pa.bool_(), BOOL, "bool", "CT poison extension present (critical)"),
     ("is_server_auth", pa.bool_(), BOOL, "bool",
      "usable for TLS servers: no EKU, or serverAuth / anyExtendedKeyUsage in it (`x509_isEKUPermitted`)"),

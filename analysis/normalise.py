@@ -190,8 +190,8 @@ def validation_level(policy_oids) -> str:
 
 
 def _as_list(value) -> list:
-    """A list-typed cell as a list: lists stay, numpy arrays (Parquet round trip) convert, None/NaN -> []."""
-    if value is None or isinstance(value, float):
+    """A list-typed cell as a list: lists stay, numpy arrays (Parquet round trip) convert, None/NaN/NA -> []."""
+    if value is None or value is pd.NA or isinstance(value, float):
         return []
     return list(value)
 
@@ -207,13 +207,13 @@ def _flatten(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lengths, flat
 
 
-def validation_levels(policy_oids: np.ndarray) -> pd.Categorical:
-    """:func:`validation_level` of every cell of a column of OID lists, vectorised over the flattened OIDs (in
-    Arrow when every OID is a string, else as Python objects)."""
+def validation_levels(policy_oids: pa.Array | np.ndarray) -> pd.Categorical:
+    """:func:`validation_level` of every cell of a column of OID lists (an Arrow list array, or an object array of
+    lists), vectorised over the flattened OIDs (in Arrow when every OID is a string, else as Python objects)."""
     rank = {lvl: i for i, lvl in enumerate(VALIDATION_LEVELS)}
     unknown = rank["unknown"]
     try:
-        lists = pa.array(policy_oids, type=pa.list_(pa.large_string()), from_pandas=True)
+        lists = _arrow_lists(policy_oids)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
         lists = None
     if lists is not None and not lists.flatten().null_count:
@@ -222,7 +222,7 @@ def validation_levels(policy_oids: np.ndarray) -> pd.Categorical:
         codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         uniq = enc.dictionary.to_pylist()
     else:
-        lengths, flat = _flatten(policy_oids)
+        lengths, flat = _flatten(_object_cells(policy_oids))
         codes, uniq = pd.factorize(flat)
     urank = np.array([rank[POLICY_OID_LEVEL[o]] if o in POLICY_OID_LEVEL else unknown for o in uniq]
                      + [unknown], dtype=np.int64)
@@ -585,12 +585,12 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     kind = np.where(unparsable, 3, kind)
     subject_o = _take(certs["subject_o"], rep)
     key, org = _organisations(subject_o)
-    dns_lists = certs["dns_names"].to_numpy()[rep]
+    dns_lists = _list_cells(certs["dns_names"], rep)
     subject_cn = _take(certs["subject_cn"], rep)
     # Names first: their temporaries are gone before the issuances' string columns are copied.
     names, distinct = _names(dns_lists, np.asarray(subject_cn, dtype=object), n)
     shared = issuance_domains(names, distinct)
-    levels = validation_levels(certs["policy_oids"].to_numpy()[rep])
+    levels = validation_levels(_list_cells(certs["policy_oids"], rep))
     release_arrow_memory()
     cols = {
         "crtsh_id": np.where(has_final, final_id, pre_id),
@@ -611,7 +611,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         "organisation": org,
         "subject_cn": subject_cn,
         "validation_level": levels,
-        "dns_names": dns_lists,
+        "dns_names": pd.arrays.ArrowExtensionArray(dns_lists) if isinstance(dns_lists, pa.Array) else dns_lists,
         "parse_error": _take(certs["parse_error"], rep),
         "is_unparsable": unparsable,
     }
@@ -756,6 +756,34 @@ def _take(series: pd.Series, idx: np.ndarray):
     return series.array.take(np.asarray(idx, dtype=np.int64), allow_fill=True)
 
 
+def _list_cells(series: pd.Series, idx: np.ndarray) -> pa.Array | np.ndarray:
+    """The list cells of ``series`` at positions ``idx``: an Arrow list array when the column is one (the frames of
+    :mod:`analysis.frames`: no Python object per cell or name), else the object array of its cells."""
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_list(series.dtype.pyarrow_dtype):
+        taken = series.array._pa_array.take(np.asarray(idx, dtype=np.int64))
+        try:
+            return taken.combine_chunks()
+        except pa.ArrowCapacityError:  # over 2 GB of names in one array: 64-bit offsets
+            return pa.chunked_array([c.cast(pa.list_(pa.large_string())) for c in taken.chunks],
+                                    type=pa.list_(pa.large_string())).combine_chunks()
+    return series.to_numpy()[idx]
+
+
+def _object_cells(lists: pa.Array | np.ndarray) -> np.ndarray:
+    """An object array of Python lists (None for a missing cell) from an Arrow list array; other input as is."""
+    if isinstance(lists, pa.Array):
+        return np.array(lists.to_pylist() + [None], dtype=object)[:-1]
+    return lists
+
+
+def _arrow_lists(cells: pa.Array | np.ndarray) -> pa.Array:
+    """Cells of string lists as an Arrow list array (converted when they are Python objects; may raise Arrow's
+    errors for cells that are not lists of strings)."""
+    if isinstance(cells, pa.Array):
+        return cells
+    return pa.array(cells, type=pa.list_(pa.large_string()), from_pandas=True)
+
+
 def _raw_name_codes(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int) -> tuple:
     """(owner issuance, from_cn, raw name code, raw names) of every name as written: the DNS SANs of each
     issuance, then the subject CN of each issuance without a DNS SAN (checked as a hostname later)."""
@@ -778,12 +806,12 @@ def _raw_name_codes_arrow(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int)
     Python object per name; codes in the same first-appearance order); None when a cell or name is not a string
     Arrow takes (a None inside a list, a number): the caller then takes the Python path, whose rules those are."""
     try:
-        lists = pa.array(dns_lists, type=pa.list_(pa.large_string()), from_pandas=True)
+        lists = _arrow_lists(dns_lists)
         lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         no_san = np.flatnonzero(lengths == 0)
         cn = subject_cn[no_san]
         has_cn = pd.notna(cn)
-        cn = pa.array(cn[has_cn], type=pa.large_string())
+        cn = pa.array(cn[has_cn], type=lists.type.value_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
         return None
     flat = lists.flatten()
@@ -805,7 +833,9 @@ def _raw_name_codes_arrow(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int)
 def _names(dns_lists: np.ndarray, subject_cn: np.ndarray, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long (issuance, name_id) frame and the distinct-name table (registrable domains computed once per name)."""
     coded = _raw_name_codes_arrow(dns_lists, subject_cn, n)
-    owner, from_cn, raw_codes, raw_uniques = coded if coded is not None else _raw_name_codes(dns_lists, subject_cn, n)
+    if coded is None:
+        coded = _raw_name_codes(_object_cells(dns_lists), subject_cn, n)
+    owner, from_cn, raw_codes, raw_uniques = coded
     norm_of_raw = np.array([normalise_dns_name(x) for x in raw_uniques], dtype=object)
     name_codes, name_uniques = pd.factorize(norm_of_raw)
     distinct = _domains_of_normalised(np.asarray(name_uniques, dtype=object))  # one row per name_uniques

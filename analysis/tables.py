@@ -207,7 +207,7 @@ class Evaluation:
             "sha256": iss["sha256"].array, "precertificate_sha256": iss["precertificate_sha256"].array,
             "organisation": iss["organisation"].array, "subject_o": iss["subject_o"].array,
             "subject_cn": iss["subject_cn"].array,
-            "dns_names": _joined(iss["dns_names"].to_numpy()),
+            "dns_names": _joined(iss["dns_names"]),
             "registrable_domains": self._domain_strings(idx),
         })
         for c in ("validation_level", "issuer_name", "not_before", "not_after"):
@@ -305,10 +305,16 @@ _EXPORTED_ISSUANCE_COLUMNS = (
     "revocation_date", "parse_error")
 
 
-def _joined(cells: np.ndarray):
+def _joined(column: pd.Series):
     """Space-separated text of each list cell (None/NaN cells: ""), joined by Arrow in C++; a cell Arrow cannot
     take as a list of strings (a non-string name, an unpaired surrogate) sends the column down the Python path."""
-
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
+        lists = column.array._pa_array
+        if not pc.any(pc.is_null(pc.list_flatten(lists))).as_py():
+            return pd.array(pc.fill_null(pc.binary_join(lists, " "), ""), dtype="str")
+        cells = np.array(lists.to_pylist() + [None], dtype=object)[:-1]  # a None inside a list: Python below
+    else:
+        cells = column.to_numpy()
     try:
         lists = pa.array(cells, type=pa.list_(pa.string()), from_pandas=True)
         if pc.any(pc.is_null(pc.list_flatten(lists))).as_py():  # a None inside a list: written "None" below

@@ -453,6 +453,8 @@ def write_csv(df: pd.DataFrame, path, *, id_columns=LINK_COLUMNS, crtsh_ids: boo
     arrays, names = [], []
     for c in out.columns:
         s = out[c]
+        if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_list(s.dtype.pyarrow_dtype):
+            s = s.astype(object)  # Arrow list cells: written as the lists below
         if pd.api.types.is_datetime64_any_dtype(s):
             # Whole seconds, written by Arrow's C++ writer as "YYYY-MM-DD HH:MM:SS" (strftime is 10x slower).
             a = pa.array(s.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"))

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -130,8 +131,10 @@ def generate(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
         "not_after": na_r,
         "subject_o": org[iss_of_row],
         "subject_cn": cn[iss_of_row],
-        "dns_names": pd.Series(dns, dtype=object).to_numpy()[iss_of_row],
-        "policy_oids": pd.Series(OIDS, dtype=object).to_numpy()[oids[iss_of_row]],
+        # the list columns as the fetch and the cache give them (analysis.frames: Arrow lists)
+        "dns_names": pd.arrays.ArrowExtensionArray(pa.array(dns, type=pa.list_(pa.string())).take(iss_of_row)),
+        "policy_oids": pd.arrays.ArrowExtensionArray(
+            pa.array(OIDS, type=pa.list_(pa.string())).take(oids[iss_of_row])),
         "is_precertificate": is_pre,
         "dedup_key": dedup[iss_of_row],
         "parse_error": parse_error,

@@ -73,7 +73,8 @@ def test_fetch_ca_frames_exact(population, tmp_path, method):
     assert {c: str(t) for c, t in certs.dtypes.items()} == {
         "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
         "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
-        "subject_o": "object", "subject_cn": "object", "dns_names": "object", "policy_oids": "object",
+        "subject_o": "object", "subject_cn": "object", "dns_names": "list<item: string>[pyarrow]",
+        "policy_oids": "list<item: string>[pyarrow]",
         "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "object", "parse_error": "object"}
     assert certs["certificate_id"].is_unique
     pd.testing.assert_frame_equal(_sorted(certs), _sorted(expected_frame(p)))

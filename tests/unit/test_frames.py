@@ -39,7 +39,8 @@ def test_frame_builds_exactly_the_declared_columns_and_kinds():
     assert {c: str(t) for c, t in df.dtypes.items()} == {
         "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
         "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
-        "subject_o": "object", "subject_cn": "object", "dns_names": "object", "policy_oids": "object",
+        "subject_o": "object", "subject_cn": "object", "dns_names": "list<item: string>[pyarrow]",
+        "policy_oids": "list<item: string>[pyarrow]",
         "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "object", "parse_error": "object"}
     assert df.loc[0, "subject_o"] is None and df.loc[0, "dns_names"] == ["a.example"]
     assert pd.isna(df.loc[0, "not_after"])

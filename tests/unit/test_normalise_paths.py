@@ -96,3 +96,37 @@ def test_validation_levels_on_every_kind_of_cell():
     assert list(nm.validation_levels(cells[:6])) == expected[:6] == ["OV", "unknown", "EV", "unknown", "unknown",
                                                                      "unknown"]
     assert list(nm.validation_levels(cells[6:])) == ["OV", "unknown"]  # Python path: None and 7 are no level
+
+
+def _object_lists(certs: pd.DataFrame) -> pd.DataFrame:
+    """The same frame with its list columns as Python lists in object columns (a frame built by hand)."""
+    return certs.assign(**{c: pd.Series(certs[c].tolist(), dtype=object) for c in ("dns_names", "policy_oids")})
+
+
+def _assert_same_population(a, b):
+    pd.testing.assert_frame_equal(a.names, b.names)
+    pd.testing.assert_frame_equal(a.distinct_names, b.distinct_names)
+    pd.testing.assert_frame_equal(a.issuances.drop(columns="dns_names"), b.issuances.drop(columns="dns_names"))
+    assert a.issuances["dns_names"].tolist() == b.issuances["dns_names"].tolist()
+
+
+def test_arrow_list_columns_equal_python_lists():
+    certs = frame(*_rows())  # the loader's frame: Arrow list columns
+    assert isinstance(certs["dns_names"].dtype, pd.ArrowDtype) and isinstance(certs["policy_oids"].dtype,
+                                                                             pd.ArrowDtype)
+    arrow, objects = normalise(certs), normalise(_object_lists(certs))
+    _assert_same_population(arrow, objects)
+    assert isinstance(arrow.issuances["dns_names"].dtype, pd.ArrowDtype)  # taken in Arrow, no Python list per row
+    assert arrow.issuances["dns_names"].tolist()[:2] == [["WWW.acme.fr.", "acme.fr", "acme.fr"], ["x.fr"]]
+
+
+def test_arrow_lists_with_a_missing_cell_or_a_missing_name():
+    certs = frame(*_rows())
+    typ = pa.list_(pa.string())
+    names = certs["dns_names"].tolist()
+    names[0], names[6] = None, ["a.fr", None]  # a missing list; a missing name inside a list (Python path)
+    oids = certs["policy_oids"].tolist()
+    oids[1], oids[9] = None, [OV, None]
+    odd = certs.assign(dns_names=pd.arrays.ArrowExtensionArray(pa.array(names, type=typ)),
+                       policy_oids=pd.arrays.ArrowExtensionArray(pa.array(oids, type=typ)))
+    _assert_same_population(normalise(odd), normalise(_object_lists(odd)))

@@ -6,7 +6,10 @@ into pandas frames by them, :mod:`analysis.normalise` checks its input against t
 tables are generated from them (``python -m analysis.frames`` prints them; a test keeps the document in step), and
 tests build certificate rows through :meth:`Table.frame`, so a column added here reaches every place at once.
 
-Times are naive ``datetime64[ns]`` holding UTC, as crt.sh's ``timestamp without time zone``.
+Times are naive ``datetime64[ns]`` holding UTC, as crt.sh's ``timestamp without time zone``. The certificates frame,
+millions of rows for a large CA, keeps its strings and lists in Arrow (pandas' ``str`` dtype, missing as NaN, and
+``ArrowDtype`` lists): the impact library reads them without a Python object per value. The small frames keep Python
+strings (None when missing) and lists.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ __all__ = ["Column", "Table", "CERTIFICATES", "REVOCATIONS", "CT", "ROOT", "HIER
 INT = "int64"
 NULLABLE_INT = "Int64"  # pandas' nullable integer (SQL NULL as <NA>)
 TEXT = "object"  # Python str, SQL NULL as None
+ARROW_TEXT = "str"  # pandas' string dtype (Arrow-backed), SQL NULL as NaN: the certificates frame's millions of strings
 TIME = "datetime64[ns]"
 BOOL = "bool"
 LIST = "object: list"  # a Python list per row
@@ -97,6 +101,8 @@ class Table:
                 df[c.name] = df[c.name].astype(bool)
             elif c.pandas == TEXT:
                 df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
+            elif c.pandas == ARROW_TEXT:
+                df[c.name] = df[c.name].astype("str")
             elif c.pandas == LIST:
                 df[c.name] = [[] if v is None else v for v in table.column(c.name).to_pylist()]
             elif c.pandas == ARROW_LIST:  # the Arrow column itself, a missing list as []
@@ -126,28 +132,29 @@ def _table(name: str, title: str, *columns: tuple) -> Table:
 
 _TEXT_OR_NONE = "string or None"
 _UTC = "datetime64[ns]"
+_STR_OR_NAN = "str or NaN"
 _ARROW_LIST_DOC = "list<item: string>[pyarrow] (ArrowDtype): list of str"
 
 CERTIFICATES = _table(
     "certificates", "one row per crt.sh `certificate` row (a precertificate and its final certificate are two rows)",
     ("certificate_id", pa.int64(), INT, "int64", "crt.sh `certificate.id`"),
     ("issuer_ca_id", pa.int64(), INT, "int64", "crt.sh `ca.id` of the issuer"),
-    ("issuer_name", pa.string(), TEXT, "string", "that `ca.name` (crt.sh name format)"),
-    ("sha256", pa.string(), TEXT, "string", "SHA-256 of the DER, upper-case hex"),
-    ("serial_number", pa.string(), TEXT, _TEXT_OR_NONE,
-     "lower-case hex of `x509_serialNumber` (DER integer contents, leading `00` kept); None when unparsable"),
+    ("issuer_name", pa.string(), ARROW_TEXT, "str", "that `ca.name` (crt.sh name format)"),
+    ("sha256", pa.string(), ARROW_TEXT, "str", "SHA-256 of the DER, upper-case hex"),
+    ("serial_number", pa.string(), ARROW_TEXT, _STR_OR_NAN,
+     "lower-case hex of `x509_serialNumber` (DER integer contents, leading `00` kept); NaN when unparsable"),
     ("not_before", pa.timestamp("ns"), TIME, _UTC, "UTC; NaT when unparsable"),
     ("not_after", pa.timestamp("ns"), TIME, _UTC, "UTC; NaT when unparsable"),
-    ("subject_o", pa.string(), TEXT, _TEXT_OR_NONE, "first subject O=; None when the certificate has none (DV)"),
-    ("subject_cn", pa.string(), TEXT, _TEXT_OR_NONE, "first subject CN"),
+    ("subject_o", pa.string(), ARROW_TEXT, _STR_OR_NAN, "first subject O=; NaN when the certificate has none (DV)"),
+    ("subject_cn", pa.string(), ARROW_TEXT, _STR_OR_NAN, "first subject CN"),
     ("dns_names", pa.list_(pa.string()), ARROW_LIST, _ARROW_LIST_DOC,
      "`x509_altNames(cert, 2)` as written (not de-duplicated); `[]` when none"),
     ("policy_oids", pa.list_(pa.string()), ARROW_LIST, _ARROW_LIST_DOC, "`x509_certPolicies(cert)`; `[]` when none"),
     ("is_precertificate", pa.bool_(), BOOL, "bool", "CT poison extension present (critical)"),
     ("is_server_auth", pa.bool_(), BOOL, "bool",
      "usable for TLS servers: no EKU, or serverAuth / anyExtendedKeyUsage in it (`x509_isEKUPermitted`)"),
-    ("dedup_key", pa.string(), TEXT, _TEXT_OR_NONE, "upper-case hex SHA-256 of `x509_tbscert_strip_ct_ext(cert)`"),
-    ("parse_error", pa.string(), TEXT, _TEXT_OR_NONE,
+    ("dedup_key", pa.string(), ARROW_TEXT, _STR_OR_NAN, "upper-case hex SHA-256 of `x509_tbscert_strip_ct_ext(cert)`"),
+    ("parse_error", pa.string(), ARROW_TEXT, _STR_OR_NAN,
      "set when the certificate could not be parsed; such rows are counted and reported, never dropped"),
 )
 

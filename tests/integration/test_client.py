@@ -71,17 +71,17 @@ def test_fetch_ca_frames_exact(population, tmp_path, method):
     certs = res.certificates
     assert list(certs.columns) == list(crtsh.CERTIFICATE_COLUMNS)
     assert {c: str(t) for c, t in certs.dtypes.items()} == {
-        "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
-        "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
-        "subject_o": "object", "subject_cn": "object", "dns_names": "list<item: string>[pyarrow]",
+        "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "str", "sha256": "str",
+        "serial_number": "str", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
+        "subject_o": "str", "subject_cn": "str", "dns_names": "list<item: string>[pyarrow]",
         "policy_oids": "list<item: string>[pyarrow]",
-        "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "object", "parse_error": "object"}
+        "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "str", "parse_error": "str"}
     assert certs["certificate_id"].is_unique
     pd.testing.assert_frame_equal(_sorted(certs), _sorted(expected_frame(p)))
     pair = certs.set_index("certificate_id").loc[p.cert["pair_pre"]]
     assert pair["serial_number"] == "0080ab" and pair["sha256"] == sha256_hex(p.der["pair_pre"])
     assert pair["dns_names"] == ["a.example.com", "www.a.example.com", "a.example.com"]
-    assert certs.set_index("certificate_id").loc[p.cert["no_o"], "subject_o"] is None
+    assert pd.isna(certs.set_index("certificate_id").loc[p.cert["no_o"], "subject_o"])
     # side frames
     label = p.labels_by_id
     revocations = res.revocations.itertuples(index=False)

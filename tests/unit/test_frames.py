@@ -37,12 +37,12 @@ def test_frame_builds_exactly_the_declared_columns_and_kinds():
     df = frames.CERTIFICATES.frame([row])
     assert list(df.columns) == list(frames.CERTIFICATES.names)
     assert {c: str(t) for c, t in df.dtypes.items()} == {
-        "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "object", "sha256": "object",
-        "serial_number": "object", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
-        "subject_o": "object", "subject_cn": "object", "dns_names": "list<item: string>[pyarrow]",
+        "certificate_id": "int64", "issuer_ca_id": "int64", "issuer_name": "str", "sha256": "str",
+        "serial_number": "str", "not_before": "datetime64[ns]", "not_after": "datetime64[ns]",
+        "subject_o": "str", "subject_cn": "str", "dns_names": "list<item: string>[pyarrow]",
         "policy_oids": "list<item: string>[pyarrow]",
-        "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "object", "parse_error": "object"}
-    assert df.loc[0, "subject_o"] is None and df.loc[0, "dns_names"] == ["a.example"]
+        "is_precertificate": "bool", "is_server_auth": "bool", "dedup_key": "str", "parse_error": "str"}
+    assert pd.isna(df.loc[0, "subject_o"]) and df.loc[0, "dns_names"] == ["a.example"]
     assert pd.isna(df.loc[0, "not_after"])
     # the same frame as the fetch's own conversion of the Arrow rows
     pd.testing.assert_frame_equal(df, rows.certificates_frame(pa.Table.from_pandas(df, preserve_index=False)))

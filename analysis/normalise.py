@@ -601,7 +601,7 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         "sha256": _take(certs["sha256"], np.where(has_final, final_row, -1)),
         "precertificate_sha256": _take(certs["sha256"], np.where(has_pre, pre_row, -1)),
         "issuer_ca_id": certs["issuer_ca_id"].to_numpy()[rep],
-        "issuer_name": pd.Categorical(_take(certs["issuer_name"], rep)),  # a handful of intermediates
+        "issuer_name": _categorical_at(certs["issuer_name"], rep),  # a handful of intermediates
         "serial_number": _take(certs["serial_number"], rep),
         "dedup_key": _take(certs["dedup_key"], rep),
         "not_before": _ns(certs["not_before"])[rep].view("datetime64[ns]"),
@@ -754,6 +754,26 @@ def _take(series: pd.Series, idx: np.ndarray):
     """``series`` values at positions ``idx`` (-1 gives a missing value), keeping the column's array type (an
     Arrow-backed string column stays Arrow-backed: no per-value Python objects)."""
     return series.array.take(np.asarray(idx, dtype=np.int64), allow_fill=True)
+
+
+def _categorical_at(series: pd.Series, idx: np.ndarray) -> pd.Categorical:
+    """``pd.Categorical`` of ``series`` at positions ``idx`` (categories sorted). For Arrow strings the column is
+    dictionary-encoded in C++ and only the codes are taken: no string is copied for a column of a few values."""
+    arr = series.array
+    if not (isinstance(series.dtype, pd.StringDtype) and hasattr(arr, "_pa_array")):
+        return pd.Categorical(_take(series, idx))
+    enc = pc.dictionary_encode(arr._pa_array).combine_chunks()
+    taken = pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False)[idx]
+    used = np.zeros(len(enc.dictionary) + 1, dtype=bool)  # the last slot: a missing value
+    used[taken] = True
+    present = np.flatnonzero(used[:-1])  # the values found at idx
+    uniques = enc.dictionary.take(pa.array(present))
+    order = pc.sort_indices(uniques).to_numpy()  # UTF-8 byte order: code point order, as Python sorts
+    rank = np.full(len(used), -1, dtype=np.int64)
+    rank[present[order]] = np.arange(len(present))
+    codes = rank[taken]
+    categories = pd.Index(pd.array(uniques.take(pa.array(order)), dtype=series.dtype))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
 
 
 def _list_cells(series: pd.Series, idx: np.ndarray) -> pa.Array | np.ndarray:

@@ -130,3 +130,14 @@ def test_arrow_lists_with_a_missing_cell_or_a_missing_name():
     odd = certs.assign(dns_names=pd.arrays.ArrowExtensionArray(pa.array(names, type=typ)),
                        policy_oids=pd.arrays.ArrowExtensionArray(pa.array(oids, type=typ)))
     _assert_same_population(normalise(odd), normalise(_object_lists(odd)))
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_issuer_categories_as_pandas_makes_them(dtype):
+    values = pd.Series(["b CA", None, "a CA", "Zé CA", "b CA", "é CA"], dtype=dtype)
+    idx = np.array([4, 1, 0, 3, 5, 3])
+    expected = pd.Categorical(values.array.take(idx, allow_fill=True))
+    pd.testing.assert_extension_array_equal(nm._categorical_at(values, idx), expected)
+    for few in (idx[:0], idx[:1]):
+        pd.testing.assert_extension_array_equal(nm._categorical_at(values, few),
+                                                pd.Categorical(values.array.take(few, allow_fill=True)))

@@ -8,7 +8,8 @@ input frames, bytes per certificate row, CPU seconds, and the ratio of the libra
 evaluate, summary and the group tables) to bare group-bys of the same columns (the issuance key, organisation,
 DNS name, intermediate) in pandas and, when installed, Polars and DuckDB (single-threaded), timed in the same
 process right after the library, so ratios hold on a busy machine; and the out-of-core engine (DuckDB, every counting
-rule, one thread) on the same frames written to Parquet.
+rule, one thread) on the same frames written to Parquet; and the reading of the certificates frame back from a
+Parquet file of the cache's schema (``analysis.frames``), as a report does before it normalises.
 
 The frame follows ``docs/design.md`` (certificates frame + revocations + CT side frames) and is shaped like a large
 CA's crt.sh population: 60 % of rows are precertificate/certificate pairs, the rest final certificates, orphan
@@ -260,7 +261,7 @@ def bare_groupbys(certs: pd.DataFrame) -> dict[str, tuple]:
                       "SELECT n, count(DISTINCT certificate_id) FROM (SELECT certificate_id, unnest(dns_names) "
                       "AS n FROM c) GROUP BY n",
                       "SELECT issuer_ca_id, issuer_name, count(*) FROM c GROUP BY ALL"):
-                con.sql(q).fetch_arrow_table()
+                con.sql(q).to_arrow_table()
             con.close()
 
         import pyarrow as pa
@@ -319,7 +320,25 @@ def scale_one(rows: int, seed: int) -> dict:
         out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda run=run, data=data: run(data))
         del data
     out.update(outofcore_core(certs, revocations))
+    out.update(load_frame(certs))
     return out
+
+
+def load_frame(certs: pd.DataFrame) -> dict:
+    """Reading the certificates frame back from the cache: the Parquet file (written with the frame's schema, not
+    measured) read and turned into the frame the library gets (``analysis.frames.CERTIFICATES.to_pandas``)."""
+    import pyarrow.parquet as pq
+
+    from analysis.frames import CERTIFICATES
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "certificates.parquet"
+        table = pa.Table.from_pandas(certs.assign(is_server_auth=True)[list(CERTIFICATES.names)],
+                                     preserve_index=False)
+        pq.write_table(table.cast(CERTIFICATES.schema), path)
+        del table
+        cpu, peak = measure(lambda: CERTIFICATES.to_pandas(pq.read_table(path)))
+    return {"cpu_load": cpu, "peak_load": peak}
 
 
 def outofcore_core(certs: pd.DataFrame, revocations: pd.DataFrame) -> dict:
@@ -361,6 +380,8 @@ def scale(sizes: list[int], seed: int) -> int:
             line[f"{e} CPU s"] = r[f"cpu_{e}"]
             line[f"core/{e} CPU"] = r["cpu_core"] / r[f"cpu_{e}"]
             line[f"core/{e} mem"] = r["peak_core"] / max(r[f"peak_{e}"], 1)
+        line["cache to frame CPU s"] = r["cpu_load"]
+        line["cache to frame peak MB"] = r["peak_load"] / 2**20
         if "cpu_outofcore" in r:
             line["outofcore CPU s"] = r["cpu_outofcore"]
             line["outofcore peak MB"] = r["peak_outofcore"] / 2**20

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_impact.py [--rows 1000000] [--seed 1] [--csv-dir /tmp]
     .venv/bin/python benchmarks/bench_impact.py --scale [--large]     # memory/CPU table at 1M (and 3M) rows
+    .venv/bin/python benchmarks/bench_impact.py --scale --large --load-before /tmp/before   # + another checkout's read
 
 ``--scale`` runs each size in its own process and prints one line per size: rows, issuances, peak MB above the
 input frames, bytes per certificate row, CPU seconds, and the ratio of the library's core steps (normalise,
@@ -9,7 +10,8 @@ evaluate, summary and the group tables) to bare group-bys of the same columns (t
 DNS name, intermediate) in pandas and, when installed, Polars and DuckDB (single-threaded), timed in the same
 process right after the library, so ratios hold on a busy machine; and the out-of-core engine (DuckDB, every counting
 rule, one thread) on the same frames written to Parquet; and the reading of the certificates frame back from a
-Parquet file of the cache's schema (``analysis.frames``), as a report does before it normalises.
+Parquet file of the cache's schema (``analysis.frames``) in a fresh process, as a report's kernel does before it
+normalises (``--load-before CHECKOUT``: the same with another checkout's ``analysis`` package, alternating).
 
 The frame follows ``docs/design.md`` (certificates frame + revocations + CT side frames) and is shaped like a large
 CA's crt.sh population: 60 % of rows are precertificate/certificate pairs, the rest final certificates, orphan
@@ -39,7 +41,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# --library DIR (the cache-reading step's own process): that checkout's analysis package instead of this one's
+sys.path.insert(0, sys.argv[sys.argv.index("--library") + 1] if "--library" in sys.argv else str(ROOT))
+LOAD_BEFORE: list[str] = []  # --load-before checkouts
 
 from analysis.normalise import normalise  # noqa: E402
 from analysis.policies import Allowlist, DistrustAfter, NameConstrained, Removal  # noqa: E402
@@ -320,25 +325,45 @@ def scale_one(rows: int, seed: int) -> dict:
         out[f"cpu_{engine}"], out[f"peak_{engine}"] = measure(lambda run=run, data=data: run(data))
         del data
     out.update(outofcore_core(certs, revocations))
-    out.update(load_frame(certs))
+    out.update(load_frame(certs, LOAD_BEFORE))
     return out
 
 
-def load_frame(certs: pd.DataFrame) -> dict:
-    """Reading the certificates frame back from the cache: the Parquet file (written with the frame's schema, not
-    measured) read and turned into the frame the library gets (``analysis.frames.CERTIFICATES.to_pandas``)."""
+def load_frame(certs: pd.DataFrame, libraries: list[str]) -> dict:
+    """Reading the certificates frame back from the cache, as a report's fresh kernel does: the frame written to a
+    Parquet file of the cache's schema (not measured), then, in a fresh process per library checkout (this one, and
+    any ``--load-before`` checkout, alternating), ``pq.read_table`` and ``analysis.frames.CERTIFICATES.to_pandas``."""
+    import json
+    import subprocess
+
     import pyarrow.parquet as pq
 
     from analysis.frames import CERTIFICATES
 
+    out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "certificates.parquet"
         table = pa.Table.from_pandas(certs.assign(is_server_auth=True)[list(CERTIFICATES.names)],
                                      preserve_index=False)
         pq.write_table(table.cast(CERTIFICATES.schema), path)
         del table
-        cpu, peak = measure(lambda: CERTIFICATES.to_pandas(pq.read_table(path)))
-    return {"cpu_load": cpu, "peak_load": peak}
+        for _ in range(2):  # best of two per library
+            for name, root in [("load", str(ROOT))] + [(f"load_before{i}", r) for i, r in enumerate(libraries)]:
+                proc = subprocess.run([sys.executable, __file__, "--load-one", str(path), "--library", root],
+                                      capture_output=True, text=True, check=True)
+                cpu, peak = json.loads(proc.stdout.strip().splitlines()[-1])
+                if f"cpu_{name}" not in out or cpu < out[f"cpu_{name}"]:
+                    out[f"cpu_{name}"], out[f"peak_{name}"] = cpu, peak
+    return out
+
+
+def load_one(path: str) -> tuple[float, int]:
+    """(CPU s, peak RSS above the start) of reading ``path`` into the certificates frame, in this fresh process."""
+    import pyarrow.parquet as pq
+
+    from analysis.frames import CERTIFICATES
+
+    return measure(lambda: CERTIFICATES.to_pandas(pq.read_table(path)))
 
 
 def outofcore_core(certs: pd.DataFrame, revocations: pd.DataFrame) -> dict:
@@ -366,7 +391,8 @@ def scale(sizes: list[int], seed: int) -> int:
 
     rows = []
     for n in sizes:
-        proc = subprocess.run([sys.executable, __file__, "--scale-one", str(n), "--seed", str(seed)],
+        before = [a for d in LOAD_BEFORE for a in ("--load-before", d)]
+        proc = subprocess.run([sys.executable, __file__, "--scale-one", str(n), "--seed", str(seed), *before],
                               capture_output=True, text=True, check=True)
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     engines = [e for e in ("pandas", "polars", "duckdb") if f"cpu_{e}" in rows[0]]
@@ -382,6 +408,9 @@ def scale(sizes: list[int], seed: int) -> int:
             line[f"core/{e} mem"] = r["peak_core"] / max(r[f"peak_{e}"], 1)
         line["cache to frame CPU s"] = r["cpu_load"]
         line["cache to frame peak MB"] = r["peak_load"] / 2**20
+        for k in sorted(k for k in r if k.startswith("cpu_load_before")):
+            line[f"before {k[-1]}: cache to frame CPU s"] = r[k]
+            line[f"before {k[-1]}: cache to frame peak MB"] = r["peak" + k[3:]] / 2**20
         if "cpu_outofcore" in r:
             line["outofcore CPU s"] = r["cpu_outofcore"]
             line["outofcore peak MB"] = r["peak_outofcore"] / 2**20
@@ -404,8 +433,18 @@ def main(argv=None) -> int:
     ap.add_argument("--csv-dir", default=None, help="where to write the affected-certificates CSV (default: temp)")
     ap.add_argument("--scale", action="store_true", help="memory/CPU table per size (1M rows; see --large)")
     ap.add_argument("--large", action="store_true", help="with --scale: also 3M rows (~2 min, ~3 GB)")
+    ap.add_argument("--load-before", action="append", default=[], metavar="CHECKOUT",
+                    help="with --scale: also read the cache into the frame with another checkout's analysis package")
     ap.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--load-one", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--library", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    LOAD_BEFORE[:] = [str(Path(d).resolve()) for d in args.load_before]
+    if args.load_one is not None:
+        import json
+
+        print(json.dumps(load_one(args.load_one)))
+        return 0
     if args.scale_one is not None:
         import json
 

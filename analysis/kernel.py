@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -342,9 +343,27 @@ class SharedKernel:
         km, self.km = self.km, None
         try:
             if _sync(km.is_alive)():
+                _killed(km)
                 _sync(km.shutdown_kernel)(now=True)
         except RuntimeError:  # already gone
             pass
+
+
+def _killed(km) -> None:
+    """Kill the kernel's process group and wait for its process, as jupyter_client's ``shutdown_kernel(now=True)``
+    kills it: that then finds it gone at once instead of polling every 0.1 s for it to go (0.1 s at the end of each
+    run)."""
+    process, pgid = getattr(km.provisioner, "process", None), getattr(km.provisioner, "pgid", None)
+    if process is None:
+        return
+    try:
+        if pgid and hasattr(os, "killpg"):
+            os.killpg(pgid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
 
 
 def _sync(coroutine_function):

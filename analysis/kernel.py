@@ -14,9 +14,10 @@ before the next notebook.
 
 Importing this module costs nothing much (jupyter_client is imported once the kernel is launched): a run starts its
 kernel before it imports anything else, so the kernel starts and warms up while the command imports the rest
-(jupyter_client, pandas, papermill, nbconvert) and checks its options. The papermill engine (``distrust-impact``) and the HTML export are in :mod:`analysis.notebook_engine`,
-imported when the first notebook is executed; the names ``pm``, ``nbformat``, ``DeadKernelError``, ``export_html`` and
-``html_exporter`` are still given by this module (imported on first use).
+(jupyter_client, pandas, papermill, nbconvert) and checks its options. The papermill engine (``distrust-impact``)
+and the HTML export are in :mod:`analysis.notebook_engine`, imported when the first notebook is executed; the names
+``pm``, ``nbformat``, ``DeadKernelError``, ``export_html`` and ``html_exporter`` are still given by this module
+(imported on first use).
 """
 
 from __future__ import annotations

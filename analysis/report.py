@@ -169,7 +169,7 @@ class Report:
             raise ReportError(f"{fetched.rows_planned:,} rows is over the row-by-row limit: only server-side "
                               f"aggregates were fetched; use notebooks/ca_aggregate_report.ipynb "
                               f"(distrust-impact report does so by itself)")
-        norm, record = _population(fetched)
+        norm, record = population(fetched)
         evaluations = {}
         for option in scenario.options:
             policy = scenario.policy_for(option, norm, mozilla_presets=record)
@@ -769,19 +769,35 @@ def _wrap(line: str, width: int, indent: str = "  ") -> str:
 
 
 _POPULATIONS: dict[int, tuple] = {}  # id of a fetched population -> (normalised, actual record), while it lives
+_RECORDS: dict[int, object] = {}  # id of a fetched population -> its actual record, while it lives
 
 
-def _population(fetched) -> tuple:
+def population(fetched) -> tuple:
     """The normalised population and every root program's record of ``fetched``, computed once for that object:
     :func:`analysis.sources.fetch_population` gives the same object back while its cache entry is unchanged, so the
     reports of every date of a run and the sweep share them (nothing downstream changes them). Forgotten with the
-    object."""
+    object. A run's kernel computes them before its first notebook."""
     key = id(fetched)
     if key not in _POPULATIONS:
         norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
-        _POPULATIONS[key] = (norm, _mozilla_presets(fetched))
+        _POPULATIONS[key] = (norm, _actual_record(fetched))
         weakref.finalize(fetched, _POPULATIONS.pop, key, None)
     return _POPULATIONS[key]
+
+
+def _actual_record(fetched):
+    """:func:`_mozilla_presets` of ``fetched``, computed once for that object (the options' check and the
+    population share it), forgotten with it."""
+    key = id(fetched)
+    if key in _RECORDS:
+        return _RECORDS[key]
+    record = _mozilla_presets(fetched)
+    try:
+        weakref.finalize(fetched, _RECORDS.pop, key, None)
+    except TypeError:  # an object without weak references (kept by nobody): not kept here either
+        return record
+    _RECORDS[key] = record
+    return record
 
 
 def _mozilla_presets(fetched) -> list:
@@ -806,8 +822,9 @@ def _mozilla_presets(fetched) -> list:
 def check_options(scenario: Scenario, fetched) -> None:
     """Build every option's policy, so an option this root cannot take (``mozilla-actual`` for a root that was never
     in NSS) is a one-line :class:`ScenarioError` before any notebook runs. An allowlist lists the existing
-    certificates of the normalised population and cannot fail: it is left to the notebook."""
-    record = _mozilla_presets(fetched)
+    certificates of the normalised population and cannot fail: it is left to the notebook. The record of the root
+    programs' actions made for it is kept for the reports of ``fetched`` (:func:`population`)."""
+    record = _actual_record(fetched)
     for option in scenario.options:
         if option.kind != "allowlist":
             scenario.policy_for(option, mozilla_presets=record)

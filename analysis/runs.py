@@ -31,7 +31,6 @@ from pathlib import Path
 from analysis import crtsh, outofcore, verify
 from analysis.config import CACHE_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
 from analysis.kernel import KernelSetupError, SharedKernel
-from analysis.notebook_engine import DeadKernelError, export_html, html_exporter, nbformat, pm
 from analysis.report import (
     Report,
     check_filters,
@@ -117,6 +116,8 @@ def _cell_hook(template: Path, what: str, log):
     where, code = {}, 0
     show = log is not None and sys.stderr.isatty()
     if show:
+        from analysis.notebook_engine import nbformat
+
         section = ""
         for cell in nbformat.read(template, as_version=4).cells:
             if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
@@ -335,11 +336,12 @@ def _fetch_and_run(scenarios, folders, ca_dir: Path, *, ca: str, source: str, ca
     # The kernel reads the population, checks every option and the filters on it, and normalises it (what the first
     # notebook would do first; the others get it back), so that an option this root cannot take (mozilla-actual for
     # a root that was never in NSS) and filters that leave nothing to judge are reported before any notebook runs.
-    kernel.prepare(_PREPARE.format(
-        scenario=scenarios[0].parameters(), source=source, max_rows=row_limit,
-        parameters=dict(scenarios[0].notebook_parameters(), source=source, cache_dir="", output_dir="",
-                        max_rows=row_limit, programs=programs)))
-    html_exporter()  # made while the kernel is busy, not after the first notebook
+    kernel.prepare(_PREPARE.format(scenario=scenarios[0].parameters(), source=source, max_rows=row_limit))
+    # papermill and nbconvert imported (analysis.notebook_engine) and the HTML exporter made while the kernel is busy
+    # with the preparation sent above, not before it (nor after the first notebook)
+    from analysis.notebook_engine import html_exporter
+
+    html_exporter()
     _checked_in_kernel(kernel, scenarios[0], fetched)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-export") as exports:
@@ -379,11 +381,12 @@ def _run_out_of_core(scenarios, folders, cached, rule: str, *, source: str, row_
 
 
 # What the kernel runs aside before the first report notebook: the checks of the first date's scenario on the
-# population (their ScenarioError is the run's error), then that date's report without writing anything, for the
-# population it reads and normalises (kept in the kernel: analysis.sources.fetch_population). Any other error is left
-# to the notebook, which meets it again in its own cell.
+# population (their ScenarioError is the run's error), then the population normalised with the root programs' record
+# (kept in the kernel with the population: analysis.sources.fetch_population, analysis.report.population; each
+# notebook's report evaluates its options on them). Any other error is left to the notebook, which meets it again in
+# its own cell.
 _PREPARE = """\
-from analysis.report import Report, check_filters, check_options, checked_scenario
+from analysis.report import check_filters, check_options, checked_scenario, population
 from analysis.sources import fetch_population, notebook_cache_dir
 
 _scenario = checked_scenario(**{scenario!r})
@@ -396,9 +399,14 @@ if _fetched is not None:
     check_options(_scenario, _fetched)
     check_filters(_scenario, _fetched)
     try:
-        Report.build(**{parameters!r}, fetched=_fetched)
+        if _fetched.mode == "rows":
+            population(_fetched)
     except Exception:
         pass
+    # what stays for the run (the population, its normalisation and record) is left out of the collections that
+    # each notebook's fresh start and its cells make (they went through it every time)
+    import gc
+    gc.freeze()
 """
 
 
@@ -499,6 +507,8 @@ def _run_staged(template: Path, nb_name: str, final: Path, parameters: dict, lab
 
 def _finish(out_nb: Path, final: Path, result: RunResult) -> RunResult:
     """Write the HTML of a notebook that ran and swap its folder in (a failed export keeps it aside)."""
+    from analysis.notebook_engine import export_html
+
     try:
         export_html(out_nb, result.notebook)
     except Exception as exc:
@@ -513,6 +523,8 @@ def _run_one(template: Path, out_nb: Path, parameters: dict, label, log=None,
              kernel: SharedKernel | None = None, html: bool = True) -> RunResult:
     """Execute one notebook; with ``html`` write its HTML export too, else return the executed notebook in the
     result, for :func:`_finish`."""
+    from analysis.notebook_engine import DeadKernelError, export_html, pm
+
     hook = _cell_hook(template, "date sweep" if label == "sweep" else f"distrust date {label}", log)
     try:
         nb = _execute(template, out_nb, parameters, on_cell_start=hook, kernel=kernel)

@@ -22,11 +22,16 @@ and the best of ``--repeat`` runs of each is kept, so a busy machine slows both 
 package, notebooks and kernel code; this environment and cache), in the same alternation: before and after from the
 same run. The outputs of the last run of each are compared at the end (every CSV, figure, ``summary.txt`` and the
 cells of every notebook, after the code version, which names the commit); a difference is printed.
+
+Each report run's line also says where its wall time went, from the times papermill records in the notebooks: the
+command's start to the first cell of the first report notebook, the report notebooks, the sweep, and the sweep's end
+to the command's exit.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import re
@@ -87,8 +92,10 @@ def _timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> tuple[f
     """Wall and CPU seconds (user + system of the command and every process it started) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
+    _timed.started = time.time()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
+    _timed.ended = time.time()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -129,6 +136,32 @@ def _comparable(path: Path) -> bytes:
         nb["metadata"].pop("papermill", None)
         return json.dumps(nb, sort_keys=True).encode()
     return re.sub(rb'celltag_injected-parameters" id="cell-id=[0-9a-f]+"', b"", data)
+
+
+def _timeline(out: Path, started: float, ended: float) -> str:
+    """Where a report run's wall time went, from the times papermill records in the executed notebooks (each
+    notebook's start and end and each cell's start, UTC): the command's start to the first cell of the first report
+    notebook (kernel start, warm-up, fetch, checks, the population normalised), the report notebooks, the sweep
+    notebook (from the last report's end), and the sweep's end to the command's exit (its HTML export, the kernel
+    stopped, the exit)."""
+    def stamp(value: str) -> float:
+        return dt.datetime.fromisoformat(value).timestamp()
+
+    spans: dict[str, list] = {}
+    for path in out.rglob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [stamp(c["metadata"]["papermill"]["start_time"]) for c in nb["cells"]
+                 if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+        if cells:
+            spans.setdefault("sweep" if path.parent.name == "sweep" else "reports", []).append(
+                (min(cells), stamp(nb["metadata"]["papermill"]["end_time"])))
+    if set(spans) != {"sweep", "reports"}:
+        return ""
+    first = min(cell for cell, _ in spans["reports"])
+    reports_end = max(end for _, end in spans["reports"])
+    sweep_end = max(end for _, end in spans["sweep"])
+    return (f"start → first cell {first - started:.2f} s, report notebook(s) {reports_end - first:.2f} s, sweep "
+            f"{sweep_end - reports_end:.2f} s, sweep end → exit {ended - sweep_end:.2f} s")
 
 
 def _differences(a: Path, b: Path) -> list[str]:
@@ -181,8 +214,9 @@ def main() -> int:
             for i in range(args.repeat):
                 for what, cmd, env, cwd in commands:
                     wall, cpu = _timed(cmd, env, cwd)
+                    line = _timeline(work / f"{what}-{n}", _timed.started, _timed.ended) if what != "plain" else ""
                     print(f"  {n} date(s), {what} run {i + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU "
-                          f"(load {os.getloadavg()[0]:.1f})", file=sys.stderr)
+                          f"(load {os.getloadavg()[0]:.1f}){'; ' + line if line else ''}", file=sys.stderr)
                     best[what] = min(best[what], (wall, cpu))
             rows.append((n, best))
             if args.before:

@@ -255,7 +255,10 @@ class SharedKernel:
         self.name = self._name or kernel_name()
         self.km = AsyncKernelManager(kernel_name=self.name)
         if early is not None and not early.adopted_by(self.km):
-            early = None  # not the kernel jupyter_client would start (then stopped): started by it instead
+            # not the kernel jupyter_client would start (then stopped): started by it instead, by a manager of its
+            # own (none of the hand-over's state left on it)
+            early = None
+            self.km = AsyncKernelManager(kernel_name=self.name)
         if early is None:
             _sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), env=env)
         self._send_aside(_KERNEL_SETUP.replace("{modules!r}", repr(list(self.warm_modules))))

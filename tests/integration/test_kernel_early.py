@@ -38,3 +38,32 @@ def test_the_kernel_is_launched_early_and_handed_to_jupyter_client():
         kernel.settle()
         assert kernel.alive()
     assert process.poll() is not None and not connection.exists()  # stopped, its connection file removed
+
+
+def test_a_hand_over_that_fails_leaves_jupyter_client_to_start_the_kernel(monkeypatch):
+    """Should jupyter_client's internals change, the early kernel is stopped and jupyter_client starts its own with
+    a manager of its own: the run goes on."""
+    if kernel_name() != KERNEL:
+        pytest.skip("the project's kernel is not installed for this interpreter (make venv installs it)")
+    from analysis import kernel as kernel_module
+
+    early = []
+    launch = kernel_module._EarlyKernel.launch
+
+    def launched(env):
+        early.append(launch(env))
+        return early[-1]
+
+    def fails(self, km):
+        raise AttributeError("an internal jupyter_client no longer has")
+
+    monkeypatch.setattr(kernel_module._EarlyKernel, "launch", staticmethod(launched))
+    monkeypatch.setattr(kernel_module._EarlyKernel, "_hand_to", fails)
+    with SharedKernel(warm_modules=()) as kernel:
+        kernel.settle()
+        assert early and early[0].process.poll() is not None  # the early kernel was stopped
+        assert not Path(early[0].connection_file).exists()
+        assert kernel.km.provisioner.process.pid != early[0].process.pid
+        kernel.prepare("x = 1")
+        kernel.settle()
+        assert kernel.alive()

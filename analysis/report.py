@@ -11,6 +11,7 @@ and text is a short method over the same evaluated options; the computations liv
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import json
 import re
@@ -92,8 +93,10 @@ def check_max_rows(max_rows) -> None:
         raise ScenarioError(f"max rows: {max_rows!r} is not a whole number of rows (0 or more)")
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
-    """The package version and, in a git checkout, the commit (with ``-dirty`` when there are local changes)."""
+    """The package version and, in a git checkout, the commit (with ``-dirty`` when there are local changes): asked
+    of git once per process (the code a process runs is what it imported), not once per report."""
     try:
         rev = subprocess.run(["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty", "--abbrev=12"],
                              capture_output=True, text=True, timeout=5)

@@ -777,9 +777,11 @@ def _categorical_at(series: pd.Series, idx: np.ndarray) -> pd.Categorical:
 
 
 def _list_cells(series: pd.Series, idx: np.ndarray) -> pa.Array | np.ndarray:
-    """The list cells of ``series`` at positions ``idx``: an Arrow list array when the column is one (the frames of
-    :mod:`analysis.frames`: no Python object per cell or name), else the object array of its cells."""
-    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_list(series.dtype.pyarrow_dtype):
+    """The list cells of ``series`` at positions ``idx``: an Arrow list array when the column is one of strings (the
+    frames of :mod:`analysis.frames`: no Python object per cell or name), else the object array of its cells."""
+    typ = series.dtype.pyarrow_dtype if isinstance(series.dtype, pd.ArrowDtype) else None
+    if typ is not None and pa.types.is_list(typ) and (pa.types.is_string(typ.value_type)
+                                                      or pa.types.is_large_string(typ.value_type)):
         taken = series.array._pa_array.take(np.asarray(idx, dtype=np.int64))
         try:
             return taken.combine_chunks()

@@ -141,3 +141,11 @@ def test_issuer_categories_as_pandas_makes_them(dtype):
     for few in (idx[:0], idx[:1]):
         pd.testing.assert_extension_array_equal(nm._categorical_at(values, few),
                                                 pd.Categorical(values.array.take(few, allow_fill=True)))
+
+
+def test_an_arrow_list_column_of_numbers_takes_the_python_path():
+    certs = frame(*_rows())
+    numbers = pd.arrays.ArrowExtensionArray(pa.array([[1]] + [[]] * (len(certs) - 1), type=pa.list_(pa.int64())))
+    cells = nm._list_cells(pd.Series(numbers), np.arange(len(certs)))
+    assert isinstance(cells, np.ndarray)  # not an Arrow array of strings: the rules of the Python path apply
+    assert nm._raw_name_codes_arrow(cells, np.array([None] * len(certs), dtype=object), len(certs)) is None

@@ -269,8 +269,6 @@ def bare_groupbys(certs: pd.DataFrame) -> dict[str, tuple]:
                 con.sql(q).to_arrow_table()
             con.close()
 
-        import pyarrow as pa
-
         engines["duckdb"] = (duckdb_run, lambda: pa.Table.from_pandas(certs[cols], preserve_index=False))
     except ImportError:
         pass
@@ -370,7 +368,6 @@ def outofcore_core(certs: pd.DataFrame, revocations: pd.DataFrame) -> dict:
     """The out-of-core engine (analysis/outofcore.py, DuckDB, one thread) on the same frames written to Parquet (the
     writing is not measured): the core tables with every counting rule, for the engine choice."""
     try:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from analysis.outofcore import impact

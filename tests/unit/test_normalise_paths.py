@@ -132,9 +132,8 @@ def test_arrow_lists_with_a_missing_cell_or_a_missing_name():
     _assert_same_population(normalise(odd), normalise(_object_lists(odd)))
 
 
-@pytest.mark.parametrize("dtype", ["str", object])
-def test_issuer_categories_as_pandas_makes_them(dtype):
-    values = pd.Series(["b CA", None, "a CA", "Zé CA", "b CA", "é CA"], dtype=dtype)
+def test_issuer_categories_as_pandas_makes_them():
+    values = pd.Series(["b CA", None, "a CA", "Zé CA", "b CA", "é CA"], dtype="str")  # the loader's Arrow strings
     idx = np.array([4, 1, 0, 3, 5, 3])
     expected = pd.Categorical(values.array.take(idx, allow_fill=True))
     pd.testing.assert_extension_array_equal(nm._categorical_at(values, idx), expected)

@@ -411,9 +411,15 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     codes[mergeable] = c2
     n_merged = int(c2.max()) + 1 if len(c2) else 0
     codes[~mergeable] = n_merged + np.arange(int((~mergeable).sum()))
-    # Renumber in order of first appearance so results are stable.
-    codes, _ = pd.factorize(codes)
-    return codes.astype(np.int64)
+    # Renumber in order of first appearance over all rows so results are stable. The mergeable rows' codes appear in
+    # increasing order already, the others once each: a row is its code's first exactly when it is not mergeable
+    # or its code exceeds every earlier mergeable row's.
+    first = ~mergeable
+    if len(c2):
+        first[mergeable] = np.r_[True, c2[1:] > np.maximum.accumulate(c2)[:-1]]
+    new = np.empty(n_merged + int((~mergeable).sum()), dtype=np.int64)
+    new[codes[first]] = np.arange(int(first.sum()))
+    return new[codes]
 
 
 _KEY_COLUMNS = ("issuer_ca_id", "serial_number", "dedup_key")
@@ -578,6 +584,8 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     final_id, final_row = _lowest_id(group, ids, ~is_pre, n)
     pre_id, pre_row = _lowest_id(group, ids, is_pre, n)
     rep = np.where(final_row >= 0, final_row, pre_row)
+    # The CT and revocation joins before the string columns are taken: their temporaries are gone by then.
+    side = _side_frames(group, ids, n, ct, revocations)
 
     has_final, has_pre = final_row >= 0, pre_row >= 0
     unparsable = certs["parse_error"].notna().to_numpy()[rep]
@@ -623,6 +631,18 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
     cols["registrable_domain_count"] = np.bincount(shared["issuance_domains"][0], minlength=n).astype(np.int64)
     cols["has_invalid_name"] = np.bincount(owner[from_san & ~dn_valid[name_id]], minlength=n) > 0
 
+    cols.update(side)
+    # copy=False: the columns are this function's own arrays, so no second copy of every column is made.
+    iss = pd.DataFrame({c: cols.pop(c) for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"),
+                       copy=False)
+    return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows, _cache=shared)
+
+
+def _side_frames(group: np.ndarray, ids: np.ndarray, n: int, ct: pd.DataFrame | None,
+                 revocations: pd.DataFrame | None) -> dict:
+    """Per issuance (``group`` codes 0..n-1 of the rows, crt.sh ``ids``): ``earliest_sct`` from the CT frame and
+    ``is_revoked, revocation_date, reason_code`` from the revocations frame, each over every row of the issuance."""
+    n_rows = len(ids)
     # Chrome's rule looks at the earliest SCT of the pair: take the earliest CT entry over every row.
     id_index = _id_index(ids)  # crt.sh ids are unique: the side frames are joined by binary search
     sct = np.full(n, _NAT, dtype=np.int64)
@@ -649,7 +669,6 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
             g, v = g[order], v[order]
             first = _first_per_group(g)
             sct[g[first]] = v[first]
-    cols["earliest_sct"] = sct.view("datetime64[ns]")
 
     revoked = np.zeros(n, dtype=bool)
     rdate = np.full(n, _NAT, dtype=np.int64)
@@ -675,13 +694,8 @@ def _normalise(certs: pd.DataFrame, revocations: pd.DataFrame | None, ct: pd.Dat
         rdate[gi] = rv["_t"].to_numpy()
         if "reason_code" in rv:
             rcode[gi] = pd.array(rv["reason_code"], dtype="Int64")
-    cols["is_revoked"] = revoked
-    cols["revocation_date"] = rdate.view("datetime64[ns]")
-    cols["reason_code"] = rcode
-    # copy=False: the columns are this function's own arrays, so no second copy of every column is made.
-    iss = pd.DataFrame({c: cols.pop(c) for c in ISSUANCE_COLUMNS}, index=pd.RangeIndex(n, name="issuance"),
-                       copy=False)
-    return Normalised(issuances=iss, names=names, distinct_names=distinct, certificate_rows=n_rows, _cache=shared)
+    return {"earliest_sct": sct.view("datetime64[ns]"), "is_revoked": revoked,
+            "revocation_date": rdate.view("datetime64[ns]"), "reason_code": rcode}
 
 
 def _id_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -644,7 +644,7 @@ def _side_frames(group: np.ndarray, ids: np.ndarray, n: int, ct: pd.DataFrame | 
     ``is_revoked, revocation_date, reason_code`` from the revocations frame, each over every row of the issuance."""
     n_rows = len(ids)
     # Chrome's rule looks at the earliest SCT of the pair: take the earliest CT entry over every row.
-    id_index = _id_index(ids)  # crt.sh ids are unique: the side frames are joined by binary search
+    id_index = _id_index(ids)  # crt.sh ids are unique: the side frames are joined by a hash look-up
     sct = np.full(n, _NAT, dtype=np.int64)
     if ct is not None and len(ct):
         t = _ns(ct["earliest_entry"])
@@ -698,22 +698,15 @@ def _side_frames(group: np.ndarray, ids: np.ndarray, n: int, ct: pd.DataFrame | 
             "revocation_date": rdate.view("datetime64[ns]"), "reason_code": rcode}
 
 
-def _id_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(sorted ids, their rows) for :func:`_lookup`; None when some id is repeated."""
-    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
-        return ids, np.arange(len(ids))
-    order = np.argsort(ids, kind="stable")
-    s = ids[order]
-    return (s, order) if bool((s[1:] > s[:-1]).all()) else None
+def _id_index(ids: np.ndarray) -> pd.Index | None:
+    """A hash index of the rows' crt.sh ids for :func:`_lookup`; None when some id is repeated."""
+    index = pd.Index(ids, dtype=np.int64, copy=False)
+    return index if index.is_unique else None
 
 
-def _lookup(index: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
+def _lookup(index: pd.Index, keys: np.ndarray) -> np.ndarray:
     """Row of each key in an :func:`_id_index` (-1: absent)."""
-    s, rows = index
-    if not len(s):
-        return np.full(len(keys), -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(s, keys), len(s) - 1)
-    return np.where(s[pos] == keys, rows[pos], -1)
+    return index.get_indexer(keys).astype(np.int64, copy=False)
 
 
 def _lowest_id(group: np.ndarray, ids: np.ndarray, mask: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

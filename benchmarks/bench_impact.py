@@ -17,7 +17,11 @@ The frame follows ``docs/design.md`` (certificates frame + revocations + CT side
 CA's crt.sh population: 60 % of rows are precertificate/certificate pairs, the rest final certificates, orphan
 precertificates and a few unparsable rows; ~50k organisations (with case/space variants of the same name), ~40 %
 DV without O=; ~200k distinct DNS names under ~60k registrable domains, with wildcards, trailing dots, upper case,
-names with spaces and unknown TLDs; 20 issuing intermediates.
+names with spaces and unknown TLDs; 20 issuing intermediates. Its rows are in the order the fetch writes them
+(``analysis.crtsh.rows.sort_key``: notAfter, unparsable rows last, then crt.sh id, the ids following logging time:
+a final certificate logged after its precertificate), so a precertificate and its certificate sit side by side as in
+a cache; ``--random-order`` shuffles the rows instead (crt.sh ids in row order), the frame of the benchmark's runs
+before that, where the two rows of a pair are anywhere in the frame.
 
 Each step prints wall seconds and the peak resident memory while it ran (sampled from /proc/self/statm every
 5 ms; ru_maxrss, the process high-water mark, is printed at the end). Beside the library steps, the "reference"
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # --library DIR (the cache-reading step's own process): that checkout's analysis package instead of this one's
 sys.path.insert(0, sys.argv[sys.argv.index("--library") + 1] if "--library" in sys.argv else str(ROOT))
 LOAD_BEFORE: list[str] = []  # --load-before checkouts
+ORDER = ["fetch"]  # --random-order: ["random"]
 
 from analysis.normalise import normalise  # noqa: E402
 from analysis.policies import Allowlist, DistrustAfter, NameConstrained, Removal  # noqa: E402
@@ -65,8 +70,9 @@ def _hex(rng: np.random.Generator, n: int, nbytes: int, upper: bool = True) -> n
     return np.array([raw[i:i + w] for i in range(0, len(raw), w)], dtype=object)
 
 
-def generate(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(certificates, revocations, ct) frames with ``rows`` certificate rows."""
+def generate(rows: int, seed: int = 1, order: str = "fetch") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(certificates, revocations, ct) frames with ``rows`` certificate rows, in the fetch's row order (``order=
+    "fetch"``) or in random order (``"random"``: the frame of this benchmark's earlier runs)."""
     rng = np.random.default_rng(seed)
     n_pair_rows = int(rows * 0.6) // 2 * 2
     n_pairs = n_pair_rows // 2
@@ -125,9 +131,21 @@ def generate(rows: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     na_r = na[iss_of_row].view("datetime64[ns]").copy()
     nb_r[bad] = np.datetime64("NaT")
     na_r[bad] = np.datetime64("NaT")
+    ids = np.arange(rows, dtype=np.int64) + 10_000_000
+    if order == "fetch":
+        # crt.sh ids follow logging: a precertificate is logged within a minute of its notBefore, a final
+        # certificate later (exponential, mean an hour); the rows in the fetch's order (analysis.crtsh.rows
+        # sort_key: notAfter, unparsable last, then crt.sh id).
+        delay = np.where(is_pre, rng.integers(0, 60, rows), rng.exponential(3600, rows).astype(np.int64))
+        logged = nb[iss_of_row] + delay * 10**9
+        ids[np.argsort(logged, kind="stable")] = np.arange(rows, dtype=np.int64) + 10_000_000
+        key = np.where(bad, np.iinfo(np.int64).max, na_r.view("i8"))
+        row_order = np.lexsort((ids, key))
+        iss_of_row, is_pre, parse_error, bad, nb_r, na_r, ids = (
+            a[row_order] for a in (iss_of_row, is_pre, parse_error, bad, nb_r, na_r, ids))
     cn = np.array([x[0].rstrip(".").lower() if x else None for x in dns], dtype=object)
     certs = pd.DataFrame({
-        "certificate_id": np.arange(rows, dtype=np.int64) + 10_000_000,
+        "certificate_id": ids,
         "issuer_ca_id": issuer[iss_of_row],
         "issuer_name": pd.Series([f"C=FR, O=Example CA, CN=Example Issuing CA {i}" for i in range(1000, 1020)]
                                  ).to_numpy(dtype=object)[issuer[iss_of_row] - 1000],
@@ -289,8 +307,8 @@ def measure(fn) -> tuple[float, float]:
 
 def scale_one(rows: int, seed: int) -> dict:
     """One size, in this process: the library's core and all steps, then the bare group-bys."""
-    certs, revocations, ct = generate(rows, seed)
-    out: dict = {"rows": rows}
+    certs, revocations, ct = generate(rows, seed, ORDER[0])
+    out: dict = {"rows": rows, "order": ORDER[0]}
     state: dict = {}
 
     def core():
@@ -388,7 +406,8 @@ def scale(sizes: list[int], seed: int) -> int:
 
     rows = []
     for n in sizes:
-        before = [a for d in LOAD_BEFORE for a in ("--load-before", d)]
+        before = [a for d in LOAD_BEFORE for a in ("--load-before", d)] + (["--random-order"] if ORDER[0] == "random"
+                                                                           else [])
         proc = subprocess.run([sys.executable, __file__, "--scale-one", str(n), "--seed", str(seed), *before],
                               capture_output=True, text=True, check=True)
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -417,7 +436,8 @@ def scale(sizes: list[int], seed: int) -> int:
         table.append(line)
     print("bench_impact --scale: peak memory above the input frames, CPU seconds, and ratios to bare group-bys of "
           "the same columns (same process, same run); core = normalise, evaluate, summary and group tables; "
-          "all = core + compare_options, date_sweep, survival, histogram, to_csv")
+          "all = core + compare_options, date_sweep, survival, histogram, to_csv; rows in "
+          + ("random order" if ORDER[0] == "random" else "the fetch's order (notAfter, crt.sh id)"))
     t = pd.DataFrame(table).set_index("rows").T
     print(t.to_string(float_format=lambda v: f"{v:,.2f}", formatters=None))
     return 0
@@ -432,11 +452,14 @@ def main(argv=None) -> int:
     ap.add_argument("--large", action="store_true", help="with --scale: also 3M rows (~2 min, ~3 GB)")
     ap.add_argument("--load-before", action="append", default=[], metavar="CHECKOUT",
                     help="with --scale: also read the cache into the frame with another checkout's analysis package")
+    ap.add_argument("--random-order", action="store_true",
+                    help="the rows in random order (crt.sh ids in row order) instead of the fetch's order")
     ap.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--load-one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--library", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     LOAD_BEFORE[:] = [str(Path(d).resolve()) for d in args.load_before]
+    ORDER[0] = "random" if args.random_order else "fetch"
     if args.load_one is not None:
         import json
 
@@ -451,14 +474,14 @@ def main(argv=None) -> int:
         return scale([args.rows] + ([3_000_000] if args.large else []), args.seed)
 
     t0 = time.perf_counter()
-    certs, revocations, ct = generate(args.rows, args.seed)
+    certs, revocations, ct = generate(args.rows, args.seed, ORDER[0])
     gen = time.perf_counter() - t0
     gc.collect()
     _malloc_trim()  # hand the generator's garbage back to the OS so the baseline is the input frame itself
     base = PeakRSS()._rss() / 2**20
     deep = (certs.memory_usage(deep=True).sum() + revocations.memory_usage(deep=True).sum()
             + ct.memory_usage(deep=True).sum()) / 2**20
-    print(f"generated {len(certs):,} rows ({certs['subject_o'].nunique():,} raw O= values, "
+    print(f"generated {len(certs):,} rows in {ORDER[0]} order ({certs['subject_o'].nunique():,} raw O= values, "
           f"{len(revocations):,} revocations, {len(ct):,} CT rows) in {gen:.1f} s (not timed below)")
     print(f"input frames: {deep:,.0f} MB (pandas deep memory); process RSS before the steps: {base:,.0f} MB")
 

@@ -466,25 +466,33 @@ def _alpha_rank(norm: Normalised, name: str, labels: np.ndarray) -> np.ndarray:
 
 def _examples(groups: np.ndarray, items: np.ndarray, counts: np.ndarray, labels: np.ndarray, rank: np.ndarray,
               ng: int, k: int) -> np.ndarray:
-    """Per group, the ``k`` items with most certificates (ties: alphabetical), joined by ", "."""
+    """Per group, the ``k`` items with most certificates (ties: alphabetical), joined by ", ".
+
+    ``groups``/``items`` are distinct pairs, sorted by group (as the callers' sorted pair codes are). Each item's
+    score (fewer certificates, then alphabetical rank: unique within a group) is taken ``k`` times as the minimum of
+    each group's run, so no sort of the pairs is needed; the labels are joined column-wise."""
     out = np.full(ng, "", dtype=object)
     if len(groups) == 0:
         return out
-    r, c = rank[items], counts.max() - counts
-    nr, nc = int(r.max()) + 1, int(c.max()) + 1
-    if int(groups.max()) + 1 <= np.iinfo(np.int64).max // (nr * nc):  # one int64 key: one sort, not three
-        order = np.argsort((groups * nc + c) * nr + r)
-    else:
-        order = np.lexsort((r, c, groups))
-    g, it = groups[order], items[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    pos = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    top = pos < k
-    g, it = g[top], it[top]
-    lab = labels[it]
-    bounds = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        out[g[a]] = ", ".join(lab[a:b])
+    if not bool((groups[1:] >= groups[:-1]).all()):
+        order = np.argsort(groups, kind="stable")
+        groups, items, counts = groups[order], items[order], counts[order]
+    r = rank[items]
+    nr = int(r.max()) + 1
+    score = (counts.max() - counts).astype(np.int64) * nr + r
+    done = np.iinfo(np.int64).max
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    lengths = np.diff(np.r_[starts, len(groups)])
+    run_of = np.repeat(np.arange(len(starts)), lengths)
+    text = np.full(len(starts), "", dtype=object)
+    for j in range(min(k, int(lengths.max()))):
+        best = np.minimum.reduceat(score, starts)
+        pick = np.flatnonzero((score == best[run_of]) & (score != done))  # one per run that has items left
+        runs = run_of[pick]
+        sep = text[runs] + ", " if j else text[runs]
+        text[runs] = sep + labels[items[pick]]
+        score[pick] = done
+    out[groups[starts]] = text
     return out
 
 

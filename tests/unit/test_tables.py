@@ -226,3 +226,28 @@ def test_results_join_issuances_and_verdicts(ev):
 def test_evaluate_rejects_side_frames_for_a_normalised_source(ev):
     with pytest.raises(ValueError):
         evaluate(ev.normalised, Removal("2019-09-03"), revocations=REVOCATIONS)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_examples_top_k_as_a_sort_of_each_group(seed):
+    """The examples columns: per group the k items with most certificates, ties alphabetical, joined by ", " — the
+    same as sorting each group's items by hand (pairs given sorted by group, as the tables do, and shuffled)."""
+    import numpy as np
+
+    from analysis.tables import _examples
+
+    rng = np.random.default_rng(seed)
+    labels = np.array([f"d{i:03d}.fr" for i in rng.permutation(300)], dtype=object)
+    rank = np.empty(len(labels), dtype=np.int64)
+    rank[np.argsort(labels.astype(str))] = np.arange(len(labels))
+    pairs = np.unique(rng.integers(0, 40, 2000) * 1000 + rng.integers(0, 300, 2000))
+    groups, items = pairs // 1000, pairs % 1000
+    counts = rng.integers(1, 6, len(pairs))
+    for k in (1, 3, 50):
+        want = np.full(45, "", dtype=object)
+        for g in np.unique(groups):
+            mine = sorted(zip(-counts[groups == g], labels[items[groups == g]]))
+            want[g] = ", ".join(label for _, label in mine[:k])
+        assert list(_examples(groups, items, counts, labels, rank, 45, k)) == list(want)
+        shuffle = rng.permutation(len(pairs))
+        assert list(_examples(groups[shuffle], items[shuffle], counts[shuffle], labels, rank, 45, k)) == list(want)

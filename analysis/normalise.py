@@ -256,6 +256,11 @@ _HOSTNAME_RE = rf"^(?:\*\.)?{_LABEL}(?:\.{_LABEL})*$"
 _IP_RE = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|.*:.*)$"
 _SPACE, _IP, _HOSTNAME = re.compile(r"\s"), re.compile(_IP_RE), re.compile(_HOSTNAME_RE)
 _CLEAN = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")  # what the suffix trie matches without tldextract
+# A whole name of hostname syntax (fullmatch: no trailing newline slips through as with "$"): no space, not empty, no
+# ":", and its labels are all _CLEAN's; a dotted quad of digits among them is an IP address.
+_PLAIN_HOSTNAME = re.compile(rf"(?:\*\.)?{_LABEL}(?:\.{_LABEL})*")
+_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_NAME_ISSUES = frozenset({"empty", "space", "ip_address", "invalid_characters", "unknown_suffix", "public_suffix"})
 
 
 def registrable_domains(names) -> pd.DataFrame:
@@ -286,25 +291,29 @@ def _domains_of_normalised(norm: np.ndarray) -> pd.DataFrame:
     issue = np.full(m, None, dtype=object)
     regdom = np.full(m, None, dtype=object)
     space, ip, host = _SPACE.search, _IP.match, _HOSTNAME.match
-    registrable = _PublicSuffixes().registrable
-    for i, name in enumerate(norm):
+    plain, quad = _PLAIN_HOSTNAME.fullmatch, _QUAD.fullmatch
+    suffixes = _PublicSuffixes()
+    registrable, registrable_plain = suffixes.registrable, suffixes.registrable_plain
+    for i, name in enumerate(norm.tolist()):
         wild = name.startswith("*.")
         is_wild[i] = wild
         base = name[2:] if wild else name
-        if not name:
-            issue[i] = "empty"
+        if plain(name):  # the common case, checks in the same order: not empty, no space, no ":"
+            outcome = "ip_address" if quad(base) else registrable_plain(base)
+        elif not name:
+            outcome = "empty"
         elif space(name):
-            issue[i] = "space"
+            outcome = "space"
         elif ip(base):
-            issue[i] = "ip_address"
+            outcome = "ip_address"
         elif not host(name):
-            issue[i] = "invalid_characters"
+            outcome = "invalid_characters"
         else:  # one PSL look-up per distinct name
             outcome = registrable(base)
-            if outcome in ("unknown_suffix", "public_suffix"):
-                issue[i] = outcome
-            else:
-                regdom[i] = outcome
+        if outcome in _NAME_ISSUES:
+            issue[i] = outcome
+        else:
+            regdom[i] = outcome
     return pd.DataFrame({
         "dns_name": norm,
         "is_wildcard": is_wild,
@@ -349,6 +358,15 @@ class _PublicSuffixes:
         if "xn--" in name or not _CLEAN.fullmatch(name):
             r = self.ext(name)
             return "unknown_suffix" if not r.suffix else "public_suffix" if not r.domain else f"{r.domain}.{r.suffix}"
+        return self._walk(name)
+
+    def registrable_plain(self, name: str) -> str:
+        """:meth:`registrable` of a name known to be of lower-case ASCII labels (``_CLEAN``)."""
+        if "xn--" in name:
+            return self.registrable(name)
+        return self._walk(name)
+
+    def _walk(self, name: str) -> str:
         labels = name.split(".")
         node = self.trie
         suffix = idx = len(labels)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from analysis import normalise as nm
 
 
@@ -44,3 +46,35 @@ def test_random_names():
     names |= {"localhost", "fr", "gouv.fr", "a.fr", "10.0.0.1", "a..fr", "a.fr.", "", "*.a.fr"}
     for name in sorted(names):
         assert psl.registrable(name) == _tldextract(ext, name), name
+
+
+def _checked_in_order(name: str) -> tuple[bool, str | None, str | None]:
+    """The name checks one by one, in their order of precedence (the rule as written in docs/rules.md)."""
+    wild = name.startswith("*.")
+    base = name[2:] if wild else name
+    if not name:
+        return wild, "empty", None
+    if nm._SPACE.search(name):
+        return wild, "space", None
+    if nm._IP.match(base):
+        return wild, "ip_address", None
+    if not nm._HOSTNAME.match(name):
+        return wild, "invalid_characters", None
+    outcome = nm._PublicSuffixes().registrable(base)
+    return (wild, outcome, None) if outcome in ("unknown_suffix", "public_suffix") else (wild, None, outcome)
+
+
+def test_name_checks_fast_path_as_the_checks_in_order():
+    """Names of plain hostname syntax skip the checks they cannot fail; every verdict stays the one the checks in
+    order give, on names at each check's edge (a trailing newline, dotted quads, IPv6, wildcards, punycode)."""
+    names = ["", " ", "a.fr", "a.fr\n", "a .fr", "\ta.fr", "1.2.3.4", "*.1.2.3.4", "1.2.3.4.5", "999.1.1.1",
+             "1.2.3", "123.com", "::1", "a:b.fr", "fe80::1%eth0", "*.gouv.fr", "gouv.fr", "*.a.gouv.fr", "*",
+             "*.", "*.*.a.fr", "a..fr", ".a.fr", "a.fr.", "-a.fr", "a-.fr", "a_b.fr", "_dmarc.a.fr",
+             "xn--bcher-kva.de", "*.xn--bcher-kva.de", "école.fr", "a.internal", "localhost", "a" * 63 + ".fr",
+             "a" * 64 + ".fr", "a.b.c.d.e.fr", "www.city.kawasaki.jp", "a.ck", "www.ck", "a/b.fr", "a.fr\x00"]
+    got = nm._domains_of_normalised(np.array(names, dtype=object))
+    got = got.astype(object).where(got.notna(), None)
+    for i, name in enumerate(names):
+        wild, issue, domain = _checked_in_order(name)
+        assert (got["is_wildcard"][i], got["name_issue"][i], got["registrable_domain"][i]) == (wild, issue, domain), \
+            repr(name)

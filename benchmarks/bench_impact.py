@@ -8,7 +8,8 @@
 input frames, bytes per certificate row, CPU seconds, and the ratio of the library's core steps (normalise,
 evaluate, summary and the group tables) to bare group-bys of the same columns (the issuance key, organisation,
 DNS name, intermediate) in pandas and, when installed, Polars and DuckDB (single-threaded), timed in the same
-process right after the library, so ratios hold on a busy machine; and the out-of-core engine (DuckDB, every counting
+process in rounds alternating with the library's (``--repeat``, default 3; each side's best round, the worst round's
+ratio beside it), so ratios hold on a busy machine; and the out-of-core engine (DuckDB, every counting
 rule, one thread) on the same frames written to Parquet; and the reading of the certificates frame back from a
 Parquet file of the cache's schema (``analysis.frames``) in a fresh process, as a report's kernel does before it
 normalises (``--load-before CHECKOUT``: the same with another checkout's ``analysis`` package, alternating).

@@ -464,16 +464,21 @@ def _alpha_rank(norm: Normalised, name: str, labels: np.ndarray) -> np.ndarray:
     return norm._cache[key]
 
 
+_RUN_MINIMA_MAX_K = 8  # above: one sort of the pairs is cheaper than k passes over them
+
+
 def _examples(groups: np.ndarray, items: np.ndarray, counts: np.ndarray, labels: np.ndarray, rank: np.ndarray,
               ng: int, k: int) -> np.ndarray:
-    """Per group, the ``k`` items with most certificates (ties: alphabetical), joined by ", ".
+    """Per group, the ``k`` items with most certificates (ties: alphabetical, ``rank``), joined by ", ".
 
-    ``groups``/``items`` are distinct pairs, sorted by group (as the callers' sorted pair codes are). Each item's
-    score (fewer certificates, then alphabetical rank: unique within a group) is taken ``k`` times as the minimum of
-    each group's run, so no sort of the pairs is needed; the labels are joined column-wise."""
+    ``groups``/``items`` are distinct pairs. For the few examples the tables show, each item's score (fewer
+    certificates, then alphabetical rank) is taken ``k`` times as the minimum of each group's run, so the pairs are
+    not sorted and the labels are joined column-wise; for a larger ``k`` the pairs are sorted once."""
     out = np.full(ng, "", dtype=object)
-    if len(groups) == 0:
+    if len(groups) == 0 or k <= 0:
         return out
+    if k > _RUN_MINIMA_MAX_K:
+        return _examples_by_sort(groups, items, counts, labels, rank, out, k)
     if not bool((groups[1:] >= groups[:-1]).all()):
         order = np.argsort(groups, kind="stable")
         groups, items, counts = groups[order], items[order], counts[order]
@@ -487,12 +492,34 @@ def _examples(groups: np.ndarray, items: np.ndarray, counts: np.ndarray, labels:
     text = np.full(len(starts), "", dtype=object)
     for j in range(min(k, int(lengths.max()))):
         best = np.minimum.reduceat(score, starts)
-        pick = np.flatnonzero((score == best[run_of]) & (score != done))  # one per run that has items left
+        pick = np.flatnonzero((score == best[run_of]) & (score != done))
         runs = run_of[pick]
+        first = np.r_[True, runs[1:] != runs[:-1]]  # one per run (ranks are unique, so there is one anyway)
+        pick, runs = pick[first], runs[first]
         sep = text[runs] + ", " if j else text[runs]
         text[runs] = sep + labels[items[pick]]
         score[pick] = done
     out[groups[starts]] = text
+    return out
+
+
+def _examples_by_sort(groups, items, counts, labels, rank, out: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_examples` by one sort of the pairs on (group, fewer certificates, rank)."""
+    r, c = rank[items], counts.max() - counts
+    nr, nc = int(r.max()) + 1, int(c.max()) + 1
+    if int(groups.max()) + 1 <= np.iinfo(np.int64).max // (nr * nc):  # one int64 key: one sort, not three
+        order = np.argsort((groups * nc + c) * nr + r)
+    else:
+        order = np.lexsort((r, c, groups))
+    g, it = groups[order], items[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    pos = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    top = pos < k
+    g, it = g[top], it[top]
+    lab = labels[it]
+    bounds = np.flatnonzero(np.r_[True, g[1:] != g[:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        out[g[a]] = ", ".join(lab[a:b])
     return out
 
 

@@ -429,14 +429,16 @@ def issuance_codes(certs: pd.DataFrame) -> np.ndarray:
     codes[mergeable] = c2
     n_merged = int(c2.max()) + 1 if len(c2) else 0
     codes[~mergeable] = n_merged + np.arange(int((~mergeable).sum()))
-    # Renumber in order of first appearance over all rows so results are stable. The mergeable rows' codes appear in
-    # increasing order already, the others once each: a row is its code's first exactly when it is not mergeable
-    # or its code exceeds every earlier mergeable row's.
+    # Renumber in order of first appearance over all rows so results are stable. The mergeable rows' codes are
+    # numbered in order of first appearance already (both producers factorise in row order), the others appear once
+    # each: a row is its code's first exactly when it is not mergeable or its code exceeds every earlier one's.
     first = ~mergeable
     if len(c2):
         first[mergeable] = np.r_[True, c2[1:] > np.maximum.accumulate(c2)[:-1]]
-    new = np.empty(n_merged + int((~mergeable).sum()), dtype=np.int64)
+    new = np.full(n_merged + int((~mergeable).sum()), -1, dtype=np.int64)
     new[codes[first]] = np.arange(int(first.sum()))
+    if len(new) and int(new.min()) < 0:  # a code never first: the producer broke the numbering
+        raise AssertionError("issuance codes are not numbered in order of first appearance")
     return new[codes]
 
 

@@ -20,9 +20,9 @@ precertificates and a few unparsable rows; ~50k organisations (with case/space v
 DV without O=; ~200k distinct DNS names under ~60k registrable domains, with wildcards, trailing dots, upper case,
 names with spaces and unknown TLDs; 20 issuing intermediates. Its rows are in the order the fetch writes them
 (``analysis.crtsh.rows.sort_key``: notAfter, unparsable rows last, then crt.sh id, the ids following logging time:
-a final certificate logged after its precertificate), so a precertificate and its certificate sit side by side as in
-a cache; ``--random-order`` shuffles the rows instead (crt.sh ids in row order), the frame of the benchmark's runs
-before that, where the two rows of a pair are anywhere in the frame.
+a final certificate usually logged after its precertificate), so a precertificate and its certificate sit side by
+side as in a cache; ``--random-order`` shuffles the rows instead (crt.sh ids in row order), the frame of the
+benchmark's runs before that, where the two rows of a pair are anywhere in the frame.
 
 Each step prints wall seconds and the peak resident memory while it ran (sampled from /proc/self/statm every
 5 ms; ru_maxrss, the process high-water mark, is printed at the end). Beside the library steps, the "reference"
@@ -136,7 +136,8 @@ def generate(rows: int, seed: int = 1, order: str = "fetch") -> tuple[pd.DataFra
     ids = np.arange(rows, dtype=np.int64) + 10_000_000
     if order == "fetch":
         # crt.sh ids follow logging: a precertificate is logged within a minute of its notBefore, a final
-        # certificate later (exponential, mean an hour); the rows in the fetch's order (analysis.crtsh.rows
+        # certificate an exponential delay after it (mean an hour: ~1 % of pairs within the minute, so
+        # logged first); the rows in the fetch's order (analysis.crtsh.rows
         # sort_key: notAfter, unparsable last, then crt.sh id).
         delay = np.where(is_pre, rng.integers(0, 60, rows), rng.exponential(3600, rows).astype(np.int64))
         logged = nb[iss_of_row] + delay * 10**9

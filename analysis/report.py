@@ -771,7 +771,7 @@ def _wrap(line: str, width: int, indent: str = "  ") -> str:
                                                balance=False))
 
 
-_POPULATIONS: dict[int, tuple] = {}  # id of a fetched population -> (normalised, actual record), while it lives
+_POPULATIONS: dict[int, object] = {}  # id of a fetched population -> its normalised population, while it lives
 _RECORDS: dict[int, object] = {}  # id of a fetched population -> its actual record, while it lives
 
 
@@ -782,10 +782,9 @@ def population(fetched) -> tuple:
     object. A run's kernel computes them before its first notebook."""
     key = id(fetched)
     if key not in _POPULATIONS:
-        norm = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
-        _POPULATIONS[key] = (norm, _actual_record(fetched))
+        _POPULATIONS[key] = normalise(subscriber_certificates(fetched), revocations=fetched.revocations, ct=fetched.ct)
         weakref.finalize(fetched, _POPULATIONS.pop, key, None)
-    return _POPULATIONS[key]
+    return _POPULATIONS[key], _actual_record(fetched)
 
 
 def _actual_record(fetched):

@@ -818,9 +818,9 @@ def _list_cells(series: pd.Series, idx: np.ndarray) -> pa.Array | np.ndarray:
     return series.to_numpy()[idx]
 
 
-def _object_cells(lists: pa.Array | np.ndarray) -> np.ndarray:
+def _object_cells(lists: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:
     """An object array of Python lists (None for a missing cell) from an Arrow list array; other input as is."""
-    if isinstance(lists, pa.Array):
+    if isinstance(lists, (pa.Array, pa.ChunkedArray)):
         return np.array(lists.to_pylist() + [None], dtype=object)[:-1]
     return lists
 

@@ -27,7 +27,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.normalise import VALIDATION_LEVELS, Normalised, issuance_domains, normalise, release_arrow_memory
+from analysis.normalise import (
+    VALIDATION_LEVELS,
+    Normalised,
+    _object_cells,
+    issuance_domains,
+    normalise,
+    release_arrow_memory,
+)
 from analysis.policies import STATUSES, Policy, Removal, as_utc_timestamp, classify
 
 NO_REGISTRABLE_DOMAIN = "(no registrable domain)"
@@ -312,7 +319,7 @@ def _joined(column: pd.Series):
         lists = column.array._pa_array
         if not pc.any(pc.is_null(pc.list_flatten(lists))).as_py():
             return pd.array(pc.fill_null(pc.binary_join(lists, " "), ""), dtype="str")
-        cells = np.array(lists.to_pylist() + [None], dtype=object)[:-1]  # a None inside a list: Python below
+        cells = _object_cells(lists)  # a None inside a list: Python below
     else:
         cells = column.to_numpy()
     try:
